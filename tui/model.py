@@ -1,0 +1,80 @@
+"""The parsed library: Library → Issue → Section → Article → Block.
+
+Plain frozen dataclasses with stable ids, free of any UI concern.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockType = Literal["paragraph", "subhead", "caption"]
+ArticleKind = Literal["article", "photo"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    type: BlockType
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    kind: ArticleKind
+    title: str | None
+    blocks: tuple[Block, ...]
+    kicker: str | None = None
+    subtitle: str | None = None
+    byline: str | None = None
+    # The dateline ("本报讯") that the first paragraph's text starts with.
+    dateline: str | None = None
+
+    @property
+    def label(self) -> str:
+        """What to call the article in a list: its title, else the start of its text."""
+        if self.title:
+            return self.title
+        for block in self.blocks:
+            if block.text:
+                return block.text
+        return self.byline or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    title: str
+    source: str
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    id: str
+    title: str
+    date: dt.date | None
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    source: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    issues: tuple[Issue, ...]
+    problems: tuple[Problem, ...] = ()
+    _by_id: dict[str, Article] = field(default_factory=dict, compare=False, repr=False)
+
+    def articles(self) -> list[Article]:
+        """Every article in reading order: issues newest first, sections by page."""
+        return [a for issue in self.issues for s in issue.sections for a in s.articles]
+
+    def article(self, article_id: str) -> Article | None:
+        if not self._by_id:
+            self._by_id.update((a.id, a) for a in self.articles())
+        return self._by_id.get(article_id)
