@@ -1,0 +1,301 @@
+"""Parsing pages into articles: every structure the seed page carries, in general."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from tui.model import Article
+from tui.parse import parse_page, strip_inline
+
+
+def titles(articles: list[Article]) -> list[str | None]:
+    return [a.title for a in articles]
+
+
+def body(article: Article) -> list[tuple[str, str]]:
+    return [(b.type, b.text) for b in article.blocks]
+
+
+# ---------------------------------------------------------------------------
+# The seed page
+# ---------------------------------------------------------------------------
+
+
+def test_seed_articles_in_reading_order(seed_text: str) -> None:
+    articles = parse_page(seed_text)
+    assert titles(articles) == [
+        "建设平安山西 守护幸福生活",
+        "践行“枫桥经验”“打防管控治”协同发力",
+        None,  # the photo
+        "“周末工作法”把安全清单变幸福账单",
+        "商贸服务业市场主体发展项目开始申报",
+        "古交税务延时服务为企业解急难",
+        "太钢携手福德士河集团 试验绿色炼铁技术",
+        "山西大学入选司法部法律援助支持高校名单",
+        "科幻作家与中学生 共话“未来”",
+        "山西中部城市群 皮肤专科联盟成立",
+    ]
+
+
+def test_seed_kicker_and_subtitle(seed_text: str) -> None:
+    first = parse_page(seed_text)[0]
+    assert first.kicker == "省政府新闻办发布会"
+    assert first.subtitle == "防风险 保安全 护稳定 促发展"
+    assert first.title == "建设平安山西 守护幸福生活"
+
+
+def test_seed_dateline_loses_markers(seed_text: str) -> None:
+    first = parse_page(seed_text)[0]
+    assert first.dateline == "本报讯"
+    assert first.blocks[0].text.startswith("本报讯 12月9日,省委宣传部")
+    for article in parse_page(seed_text):
+        for text in [article.title or "", *(b.text for b in article.blocks)]:
+            assert "*" not in text
+
+
+def test_seed_subheads(seed_text: str) -> None:
+    first = parse_page(seed_text)[0]
+    assert [b.text for b in first.blocks if b.type == "subhead"] == [
+        "平安底色更加鲜亮",
+        "群众安全更加可感",
+        "护航转型更加精准",
+    ]
+
+
+def test_seed_bylines(seed_text: str) -> None:
+    by_title = {a.title: a.byline for a in parse_page(seed_text)}
+    assert by_title["建设平安山西 守护幸福生活"] == "李俊华"  # closing the last paragraph
+    assert by_title["践行“枫桥经验”“打防管控治”协同发力"] == "李俊华"  # on a line of its own
+    assert by_title["商贸服务业市场主体发展项目开始申报"] == "李 静"  # a name with a space
+    first = parse_page(seed_text)[0]
+    assert first.blocks[-1].text.endswith("群众的幸福指数。")
+
+
+def test_seed_photo_is_its_own_item(seed_text: str) -> None:
+    articles = parse_page(seed_text)
+    photo = articles[2]
+    assert photo.kind == "photo"
+    assert body(photo) == [
+        ("caption", "12月9日,迎泽大街一处小游园内,市民们在暖阳下跳舞健身,充满活力。")
+    ]
+    assert photo.byline == "邓寅明 摄"
+    above = articles[1]
+    assert all("迎泽大街" not in b.text for b in above.blocks)
+
+
+def test_seed_column_break_rejoined(seed_text: str) -> None:
+    first = parse_page(seed_text)[0]
+    joined = [b.text for b in first.blocks if "智慧安防小区" in b.text]
+    assert len(joined) == 1
+    assert "近4000个,指导组建平安社会组织3000余个" in joined[0]
+
+
+def test_seed_headline_given_back_to_body_extracted_before_it(seed_text: str) -> None:
+    articles = parse_page(seed_text)
+    steel = next(a for a in articles if a.title == "太钢携手福德士河集团 试验绿色炼铁技术")
+    assert steel.blocks[0].text.startswith("本报讯 共推绿色炼铁技术试验项目")
+    assert steel.byline == "孙耀星"
+    previous = articles[articles.index(steel) - 1]
+    assert previous.title == "古交税务延时服务为企业解急难"
+    assert all("太钢" not in b.text for b in previous.blocks)
+
+
+def test_seed_missing_subhead_text_and_truncated_paragraph_kept(seed_text: str) -> None:
+    weekend = next(a for a in parse_page(seed_text) if a.title and "周末工作法" in a.title)
+    assert weekend.blocks[-2].type == "paragraph"
+    assert weekend.blocks[-2].text.endswith("用一上午时间清除了")
+    assert body(weekend)[-1] == ("subhead", "抓党建促基层治理能力提升")
+
+
+def _visible_chars(text: str) -> Counter[str]:
+    return Counter(ch for ch in text if not ch.isspace())
+
+
+def test_seed_nothing_is_lost(seed_text: str) -> None:
+    """Every character but Markdown markers, whitespace and byline brackets survives."""
+    articles = parse_page(seed_text)
+    source = re.sub(r"^#+", "", seed_text, flags=re.M).replace("**", "")
+    parsed = "".join(
+        "".join(
+            filter(None, [a.kicker, a.subtitle, a.title, *(b.text for b in a.blocks), a.byline])
+        )
+        for a in articles
+    )
+    brackets = "()（）"
+    src_chars, out_chars = _visible_chars(source), _visible_chars(parsed)
+    bylines = sum(1 for a in articles if a.byline and a.kind == "article")
+    for b in brackets:
+        src_chars.pop(b, None), out_chars.pop(b, None)
+    assert src_chars == out_chars
+    src_brackets = sum(seed_text.count(b) for b in brackets)
+    out_brackets = sum(parsed.count(b) for b in brackets)
+    assert src_brackets - out_brackets == 2 * bylines
+
+
+def test_seed_paragraphs_keep_reading_order(seed_text: str) -> None:
+    """Body paragraphs come out in the order the page prints them."""
+    articles = parse_page(seed_text)
+    flat = "".join("".join(b.text.split()) for a in articles for b in a.blocks)
+    position = 0
+    for line in seed_text.splitlines():
+        line = "".join(strip_inline(line).split())
+        if not line or line.startswith("#") or len(line) < 40:
+            continue
+        line = re.sub(r"[（(][^()（）]*[)）]$", "", line)
+        found = flat.find(line, position)
+        assert found >= position, line[:20]
+        position = found + len(line)
+
+
+# ---------------------------------------------------------------------------
+# The same structures, in general
+# ---------------------------------------------------------------------------
+
+
+def test_kicker_without_slogan_and_headlines_of_both_levels() -> None:
+    page = "## 引题在这里\n\n# 主标题\n\n正文第一段。\n\n# 第二篇\n\n第二篇正文。\n"
+    articles = parse_page(page)
+    assert titles(articles) == ["主标题", "第二篇"]
+    assert articles[0].kicker == "引题在这里"
+    assert articles[0].subtitle is None
+
+
+def test_long_heading_before_headline_is_not_a_kicker() -> None:
+    long = "这是一条非常长的标题" * 4
+    page = f"## {long}\n\n正文。\n\n# 下一篇\n\n正文二。\n"
+    assert titles(parse_page(page)) == [long, "下一篇"]
+
+
+def test_bold_dateline_with_place_and_date() -> None:
+    page = "## 标题\n\n**本报北京12月9日电** 记者从有关部门获悉,**重点**工作进展顺利。\n"
+    article = parse_page(page)[0]
+    assert article.dateline == "本报北京12月9日电"
+    assert body(article) == [
+        ("paragraph", "本报北京12月9日电 记者从有关部门获悉,重点工作进展顺利。")
+    ]
+
+
+def test_bold_lead_that_is_not_a_dateline_is_just_emphasis() -> None:
+    article = parse_page("## 标题\n\n**张三:** 我们做到了。\n")[0]
+    assert article.dateline is None
+    assert body(article) == [("paragraph", "张三: 我们做到了。")]
+
+
+def test_emphasis_and_links_never_show_markers() -> None:
+    assert strip_inline("这是*强调*和__重点__,[链接](http://x.cn)与***两者***") == (
+        "这是强调和重点,链接与两者"
+    )
+    assert strip_inline("残缺的**加粗") == "残缺的加粗"
+    assert strip_inline(r"价格 5\*3") == "价格 5*3"
+
+
+def test_bylines_in_every_bracket_form() -> None:
+    page = (
+        "## 甲\n\n正文甲。（记者 张三）\n\n"
+        "## 乙\n\n正文乙。 (李 静)\n\n"
+        "## 丙\n\n正文丙。\n\n（本报记者 王五 赵六）\n\n"
+        "## 丁\n\n价格(含税)在上涨。\n"
+    )
+    articles = parse_page(page)
+    assert [a.byline for a in articles] == ["记者 张三", "李 静", "本报记者 王五 赵六", None]
+    assert body(articles[0]) == [("paragraph", "正文甲。")]
+    assert body(articles[3]) == [("paragraph", "价格(含税)在上涨。")]
+
+
+def test_photo_credit_forms() -> None:
+    page = (
+        "## 新闻\n\n正文。\n\n"
+        "游客在景区参观。\n\n新华社记者李明摄\n\n"
+        "工人正在作业。\n本报记者 张三 摄影\n"
+    )
+    articles = parse_page(page)
+    assert [a.kind for a in articles] == ["article", "photo", "photo"]
+    assert [a.byline for a in articles[1:]] == ["新华社记者李明摄", "本报记者 张三 摄影"]
+    assert body(articles[2]) == [("caption", "工人正在作业。")]
+
+
+def test_text_after_a_photo_continues_the_unfinished_article_above() -> None:
+    page = "## 新闻\n\n第一段。\n\n图片说明。\n\n王五 摄\n\n第二段。\n"
+    articles = parse_page(page)
+    assert [a.kind for a in articles] == ["article", "photo"]
+    assert body(articles[0]) == [("paragraph", "第一段。"), ("paragraph", "第二段。")]
+
+
+def test_column_break_rejoin_only_mid_sentence() -> None:
+    page = (
+        "## 新闻\n\n这一段在栏目的末尾被切断了没有标点\n\n继续写完这一句。\n\n"
+        "这一段已经结束了,有句号。\n\n新的一段开始。\n\n"
+        "他说:\n\n“引语在这里。”\n"
+    )
+    assert body(parse_page(page)[0]) == [
+        ("paragraph", "这一段在栏目的末尾被切断了没有标点继续写完这一句。"),
+        ("paragraph", "这一段已经结束了,有句号。"),
+        ("paragraph", "新的一段开始。"),
+        ("paragraph", "他说:"),
+        ("paragraph", "“引语在这里。”"),
+    ]
+
+
+def test_cut_latin_words_rejoin_with_a_space() -> None:
+    page = "## News\n\nThe column ends in the middle of the\n\nsentence and goes on.\n"
+    assert body(parse_page(page)[0]) == [
+        ("paragraph", "The column ends in the middle of the sentence and goes on.")
+    ]
+
+
+def test_body_before_its_headline_gets_it_back() -> None:
+    page = (
+        "## 第一篇\n\n**本报讯** 第一篇正文。(张三)\n\n"
+        "**本报讯** 第二篇的正文先被提取出来。(李四)\n\n"
+        "## 第二篇的标题\n\n## 第三篇\n\n**本报讯** 第三篇正文。(王五)\n"
+    )
+    articles = parse_page(page)
+    assert titles(articles) == ["第一篇", "第二篇的标题", "第三篇"]
+    assert articles[1].byline == "李四"
+    assert articles[1].dateline == "本报讯"
+
+
+def test_orphan_body_without_a_spare_headline_is_kept_untitled() -> None:
+    page = "## 第一篇\n\n正文。(张三)\n\n**本报讯** 另一篇的正文。\n\n## 第二篇\n\n正文二。\n"
+    articles = parse_page(page)
+    assert titles(articles) == ["第一篇", None, "第二篇"]
+    assert articles[1].label.startswith("本报讯 另一篇")
+
+
+def test_headline_with_no_body_anywhere_is_kept() -> None:
+    articles = parse_page("## 甲\n\n正文。\n\n## 孤立的标题\n")
+    assert titles(articles) == ["甲", "孤立的标题"]
+    assert articles[1].blocks == ()
+
+
+def test_plain_text_article_file() -> None:
+    page = (
+        "\ufeff\n   标题在第一行\n　　第一段正文。\n第二段正文。\n\n"
+        "工人在车间作业。\n新华社记者 李明 摄\n"
+    )
+    articles = parse_page(page)
+    assert titles(articles) == ["标题在第一行", None]
+    assert body(articles[0]) == [("paragraph", "第一段正文。"), ("paragraph", "第二段正文。")]
+    assert articles[1].kind == "photo"
+    assert articles[1].byline == "新华社记者 李明 摄"
+
+
+def test_hard_wrapped_plain_text_lines_rejoin() -> None:
+    page = "标题\n这是一个很长的段落被硬换行切成\n了两行然后结束。\n"
+    assert body(parse_page(page)[0]) == [
+        ("paragraph", "这是一个很长的段落被硬换行切成了两行然后结束。")
+    ]
+
+
+def test_control_characters_never_survive() -> None:
+    page = "## 标\x1b]0;pwned\x07题\n\n正\x9b31m文\x1b[2J。\u202e\n"
+    article = parse_page(page)[0]
+    for text in [article.title or "", *(b.text for b in article.blocks)]:
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", text)
+
+
+def test_content_ids_differ_for_same_title() -> None:
+    a, b = parse_page("## 短讯\n\n甲地消息。\n\n## 短讯\n\n乙地消息。\n")
+    assert a.title == b.title
+    assert a.id != b.id

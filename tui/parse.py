@@ -1,0 +1,412 @@
+"""One page's text → Articles.
+
+A page is Markdown as extracted from a printed newspaper page (`#`/`##` headlines,
+`###` subheads, bold datelines, bylines in parentheses, photo captions with credits),
+or a plain-text article file (first line the title, each further line a paragraph).
+Extraction leaves damage that this module repairs where it can tell, and never drops
+text: apart from Markdown markers, whitespace and the brackets around a byline, every
+character of the page ends up in some article.
+
+The work is done in two passes: `_items` turns lines into headings, paragraphs and
+credit lines; `_Builder` walks those items and decides which article each belongs to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from tui.model import Article, Block
+from tui.text import clean, normalise
+
+# ---------------------------------------------------------------------------
+# Recognisers
+# ---------------------------------------------------------------------------
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_RULE = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_LINE_MARKER = re.compile(r"^ {0,3}(?:>[ \t]?|[-+*][ \t]+)+")
+
+# A dateline: 本报讯, 本报北京12月9日电, 新华社北京12月9日电, 记者日前从…获悉 is not one.
+_DATELINE_WORDS = (
+    r"(?:本报讯|(?:本报|新华社|中新社|人民网|新华网|央视网)[^\s，。,.*]{0,16}?(?:讯|电))"
+)
+_BOLD_LEAD = re.compile(r"^\*\*([^*\n]{1,30}?)\*\*")
+_PLAIN_DATELINE = re.compile(rf"^{_DATELINE_WORDS}(?=[\s（(，,:：]|$)")
+_DATELINE_TEXT = re.compile(rf"^(?:{_DATELINE_WORDS}|.{{0,24}}(?:讯|电|报道|消息))$")
+
+# A byline closing a paragraph: (李俊华), （记者 张三）, (李 静), (本报记者 王五 赵六).
+_BYLINE = re.compile(
+    r"[ \t\u3000]*[（(][ \t\u3000]*"
+    r"([A-Za-z\u3400-\u9fff\u00b7\u30fb·][A-Za-z\u3400-\u9fff\u00b7\u30fb· \t\u3000、]{0,23}?)"
+    r"[ \t\u3000]*[)）][ \t\u3000]*$"
+)
+# A photo credit line: 邓寅明 摄, 新华社记者某某摄, 本报记者 张三 摄影, 资料图片.
+_CREDIT = re.compile(
+    r"^(?:[^\s，。,.!?！？；;：:]{1,20}?[ \t\u3000]*){1,3}(?:摄|摄影|供图|制图|/摄|／摄)$"
+    r"|^(?:资料图片|新华社发|本报资料图片)$"
+)
+
+# A paragraph that ends on one of these finished its sentence.
+_SENTENCE_END = set("。！？!?…；;”’」』）)》.：:—]】")
+_SLOGAN_MAX = 30
+_KICKER_MAX = 30
+_JOIN_MIN = 10
+
+
+def is_credit(text: str) -> bool:
+    return len(text) <= 30 and _CREDIT.match(text) is not None
+
+
+# ---------------------------------------------------------------------------
+# Inline Markdown
+# ---------------------------------------------------------------------------
+
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(?<![A-Za-z0-9*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![A-Za-z0-9*])")
+_UNDERSCORE_EMPHASIS = re.compile(r"(?<![A-Za-z0-9_])_(?=\S)([^_\n]+?)(?<=\S)_(?![A-Za-z0-9_])")
+_CODE = re.compile(r"`+([^`]*)`+")
+_STRAY_STRONG = re.compile(r"\*\*+|__+")
+_SENTINEL = "\x00"  # never survives clean(), so it cannot collide with page text
+
+
+def strip_inline(text: str) -> str:
+    """Plain text of a Markdown inline span: no emphasis markers, links reduced to text."""
+    escaped: list[str] = []
+
+    def protect(m: re.Match[str]) -> str:
+        escaped.append(m.group(1))
+        return _SENTINEL
+
+    text = _ESCAPED.sub(protect, text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _CODE.sub(r"\1", text)
+    for _ in range(3):  # nested emphasis (***x***) unwraps in a few rounds
+        text = _STRONG.sub(r"\2", text)
+        text = _EMPHASIS.sub(r"\1", text)
+    text = _UNDERSCORE_EMPHASIS.sub(r"\1", text)
+    text = _STRAY_STRONG.sub("", text)
+    if escaped:
+        parts = text.split(_SENTINEL)
+        text = parts[0] + "".join(e + p for e, p in zip(escaped, parts[1:], strict=False))
+    return text.strip()
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Lines of one paragraph: joined with a space, except where CJK meets CJK."""
+    out = ""
+    for line in lines:
+        if out and not (_is_wide(out[-1]) or _is_wide(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def _is_wide(ch: str) -> bool:
+    return ch >= "\u2e80"
+
+
+# ---------------------------------------------------------------------------
+# Pass 1: lines → items
+# ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Heading:
+    level: int
+    text: str
+
+
+@dataclass(slots=True)
+class _Para:
+    text: str
+    dateline: str | None = None
+
+
+@dataclass(slots=True)
+class _Credit:
+    text: str
+
+
+_Item = _Heading | _Para | _Credit
+
+
+def _paragraph(raw: str) -> _Para | _Credit:
+    """A paragraph's Markdown → its plain text, with a leading dateline recognised."""
+    dateline = None
+    lead = _BOLD_LEAD.match(raw)
+    if lead and _DATELINE_TEXT.match(lead.group(1).strip()):
+        dateline = strip_inline(lead.group(1))
+        rest = raw[lead.end() :]
+        sep = " " if rest[:1].isspace() else ""
+        text = dateline + sep + strip_inline(rest)
+    else:
+        text = strip_inline(raw)
+        plain = _PLAIN_DATELINE.match(text)
+        if plain:
+            dateline = plain.group(0)
+    if dateline is None and is_credit(text):
+        return _Credit(text)
+    return _Para(text, dateline)
+
+
+def is_markdown(text: str) -> bool:
+    return any(_HEADING.match(line) for line in text.splitlines())
+
+
+def _items(text: str) -> list[_Item]:
+    markdown = is_markdown(text)
+    items: list[_Item] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            item = _paragraph(_join_lines(pending))
+            if item.text:
+                items.append(item)
+            pending.clear()
+
+    for raw_line in text.split("\n"):
+        line = raw_line.strip()
+        if not line or _RULE.match(line):
+            flush()
+            continue
+        heading = _HEADING.match(raw_line) if markdown else None
+        if heading:
+            flush()
+            items.append(_Heading(len(heading.group(1)), strip_inline(heading.group(2) or "")))
+            continue
+        if markdown:
+            line = _LINE_MARKER.sub("", line).strip()
+            if not line:
+                continue
+            # A credit line printed straight under its caption is a paragraph of its own.
+            if pending and is_credit(strip_inline(line)):
+                flush()
+                pending.append(line)
+                flush()
+                continue
+            pending.append(line)
+        else:
+            pending.append(line)
+            flush()
+    flush()
+
+    if not markdown:
+        # A plain-text article file: its first line is the title.
+        for i, item in enumerate(items):
+            if isinstance(item, _Para | _Credit):
+                items[i] = _Heading(1, item.text)
+                break
+    return items
+
+
+# ---------------------------------------------------------------------------
+# Pass 2: items → articles
+# ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Draft:
+    kind: str = "article"
+    title: str | None = None
+    kicker: str | None = None
+    subtitle: str | None = None
+    byline: str | None = None
+    dateline: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+    # A body that began after a finished article, still waiting for its headline.
+    orphan: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.byline is not None
+
+    def has_paragraphs(self) -> bool:
+        return any(b.type == "paragraph" for b in self.blocks)
+
+
+def _ends_mid_sentence(text: str) -> bool:
+    return len(text) >= _JOIN_MIN and text[-1] not in _SENTENCE_END and not text[-1].isspace()
+
+
+def _split_byline(text: str) -> tuple[str, str | None]:
+    m = _BYLINE.search(text)
+    if not m:
+        return text, None
+    return text[: m.start()].rstrip(), m.group(1).strip()
+
+
+class _Builder:
+    def __init__(self, items: list[_Item]) -> None:
+        self.items = items
+        self.drafts: list[_Draft] = []
+        self.current: _Draft | None = None  # the article new body text belongs to
+
+    # -- helpers over the item list ---------------------------------------
+
+    def _at(self, i: int) -> _Item | None:
+        return self.items[i] if 0 <= i < len(self.items) else None
+
+    def _is_headline(self, i: int) -> bool:
+        item = self._at(i)
+        return isinstance(item, _Heading) and item.level <= 2
+
+    def _bodiless(self, i: int) -> bool:
+        """A headline followed straight by another headline or by the end of the page."""
+        return self._is_headline(i) and (i + 1 >= len(self.items) or self._is_headline(i + 1))
+
+    def _kicker_at(self, i: int) -> tuple[str, str | None, int] | None:
+        """`## 引题` [slogan] `# 主题`: (kicker, subtitle, index of the main headline)."""
+        kicker = self._at(i)
+        if not isinstance(kicker, _Heading) or len(kicker.text) > _KICKER_MAX:
+            return None
+        nxt = self._at(i + 1)
+        if (
+            isinstance(nxt, _Para)
+            and nxt.dateline is None
+            and len(nxt.text) <= _SLOGAN_MAX
+            and not any(c in "。！？!?" for c in nxt.text)
+        ):
+            main = self._at(i + 2)
+            if isinstance(main, _Heading) and main.level < kicker.level:
+                return kicker.text, nxt.text, i + 2
+        if isinstance(nxt, _Heading) and nxt.level < kicker.level:
+            return kicker.text, None, i + 1
+        return None
+
+    # -- building -----------------------------------------------------------
+
+    def _start(self, draft: _Draft) -> _Draft:
+        self.drafts.append(draft)
+        if draft.kind == "article":
+            self.current = draft
+        return draft
+
+    def _body_target(self, para: _Para | None) -> _Draft:
+        """The article a paragraph (or subhead, for None) belongs to, opening one if needed."""
+        cur = self.current
+        starts_anew = cur is None or cur.finished
+        if para is not None and para.dateline and cur is not None and cur.has_paragraphs():
+            starts_anew = True  # a dateline only ever opens an article
+        if starts_anew:
+            return self._start(_Draft(orphan=True))
+        assert cur is not None
+        return cur
+
+    def build(self) -> list[_Draft]:
+        i = 0
+        while i < len(self.items):
+            item = self.items[i]
+            if isinstance(item, _Heading) and item.level <= 2:
+                i = self._headline(i)
+            elif isinstance(item, _Heading):
+                target = self._body_target(None)
+                target.blocks.append(Block("subhead", item.text))
+                i += 1
+            elif isinstance(item, _Para) and isinstance(self._at(i + 1), _Credit):
+                credit = self._at(i + 1)
+                assert isinstance(credit, _Credit)
+                self._start(
+                    _Draft(kind="photo", blocks=[Block("caption", item.text)], byline=credit.text)
+                )
+                i += 2
+            elif isinstance(item, _Credit):
+                self._start(_Draft(kind="photo", byline=item.text))
+                i += 1
+            else:
+                assert isinstance(item, _Para)
+                self._paragraph(item)
+                i += 1
+        return self.drafts
+
+    def _headline(self, i: int) -> int:
+        heading = self.items[i]
+        assert isinstance(heading, _Heading)
+        cur = self.current
+        if cur is not None and cur.orphan and cur.title is None and self._bodiless(i):
+            # The body was extracted before its headline: give the headline back.
+            cur.title = heading.text
+            cur.orphan = False
+            self.current = cur if not cur.finished else None
+            return i + 1
+        kicker = self._kicker_at(i)
+        if kicker is not None:
+            kicker_text, subtitle, main = kicker
+            main_heading = self.items[main]
+            assert isinstance(main_heading, _Heading)
+            self._start(_Draft(title=main_heading.text, kicker=kicker_text, subtitle=subtitle))
+            return main + 1
+        self._start(_Draft(title=heading.text))
+        return i + 1
+
+    def _paragraph(self, para: _Para) -> None:
+        text, byline = _split_byline(para.text)
+        if not text and byline is not None:
+            # A byline on a line of its own closes the article it follows.
+            closing = self.current
+            if closing is not None and not closing.finished:
+                closing.byline = byline
+                return
+            text, byline = para.text, None
+        target = self._body_target(para)
+        last = target.blocks[-1] if target.blocks else None
+        if (
+            last is not None
+            and last.type == "paragraph"
+            and para.dateline is None
+            and _ends_mid_sentence(last.text)
+        ):
+            # A paragraph cut by a column break: the next one continues it.
+            sep = "" if _is_wide(last.text[-1]) or _is_wide(text[:1] or " ") else " "
+            target.blocks[-1] = Block("paragraph", last.text + sep + text)
+        elif text:
+            if para.dateline and not target.has_paragraphs():
+                target.dateline = para.dateline
+            target.blocks.append(Block("paragraph", text))
+        if byline is not None:
+            target.byline = byline
+
+
+# ---------------------------------------------------------------------------
+# Public
+# ---------------------------------------------------------------------------
+
+
+def article_id(kind: str, title: str | None, blocks: tuple[Block, ...]) -> str:
+    """A content id: the same article keeps it wherever its file is or is called.
+
+    Built from the title and the start of the body with all whitespace removed, so
+    that small changes in how a page is split into paragraphs do not change it.
+    """
+    body = "".join(b.text for b in blocks)
+    key = "\x1f".join((kind, normalise(title or ""), "".join(normalise(body[:400]).split())))
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+def parse_page(text: str) -> list[Article]:
+    """Articles of one page, in reading order. Ids are content ids, not yet unique."""
+    drafts = _Builder(_items(clean(text))).build()
+    articles = []
+    for d in drafts:
+        if d.title is None and not d.blocks and d.byline is None:
+            continue
+        blocks = tuple(d.blocks)
+        articles.append(
+            Article(
+                id=article_id(d.kind, d.title, blocks),
+                kind=d.kind,  # type: ignore[arg-type]
+                title=d.title,
+                blocks=blocks,
+                kicker=d.kicker,
+                subtitle=d.subtitle,
+                byline=d.byline,
+                dateline=d.dateline,
+            )
+        )
+    return articles
