@@ -1,0 +1,220 @@
+"""Finding, decoding and grouping page files into a library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tui.library import LibraryError, decode, load_library, path_date, seeds_path
+from tui.model import Library
+
+from .conftest import SEED
+
+PAGE = "## 头条新闻\n\n**本报讯** 今天天气很好,市民纷纷出门。(张三)\n\n## 第二条\n\n另一条消息。\n"
+
+
+def write(path: Path, text: str = PAGE, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def all_titles(library: Library) -> list[str | None]:
+    return [a.title for a in library.articles()]
+
+
+def test_default_library_is_the_bundled_seeds() -> None:
+    library = load_library()
+    assert seeds_path().joinpath(SEED.name).read_bytes() == SEED.read_bytes()
+    assert library.problems == ()
+    assert len(library.issues) == 1
+    section = library.issues[0].sections[0]
+    assert section.title == "第1版"  # the page number the name gives, never its hash
+    assert "9d98c7fe" not in section.title
+    assert len(section.articles) == 10
+
+
+# ---------------------------------------------------------------------------
+# Encodings
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("gb18030", b""),
+        ("gbk", b""),
+    ],
+)
+def test_encodings_are_detected(tmp_path: Path, encoding: str, prefix: bytes) -> None:
+    path = tmp_path / "page.md"
+    path.write_bytes(prefix + PAGE.encode(encoding))
+    library = load_library([path])
+    assert all_titles(library) == ["头条新闻", "第二条"]
+    assert library.articles()[0].blocks[0].text == "本报讯 今天天气很好,市民纷纷出门。"
+
+
+def test_mixed_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / "page.md"
+    path.write_bytes("## 甲\r\n\r\n正文一。\r\r## 乙\n\n正文二。\r\n".encode())
+    assert all_titles(load_library([path])) == ["甲", "乙"]
+
+
+def test_decode_rejects_binary_and_noise() -> None:
+    with pytest.raises(Exception, match="binary"):
+        decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(Exception, match="cannot decode"):
+        decode(bytes(range(0x80, 0x100)) * 20)
+    with pytest.raises(Exception, match="empty"):
+        decode(b"  \n\n ")
+
+
+# ---------------------------------------------------------------------------
+# Problems: reported, skipped, the rest loads
+# ---------------------------------------------------------------------------
+
+
+def test_bad_files_are_reported_and_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "01.md")
+    (tmp_path / "02.md").write_bytes(b"\x00\x01\x02binary\x00" * 50)
+    (tmp_path / "03.md").write_bytes(b"")
+    (tmp_path / "04.txt").write_bytes(bytes(range(0x80, 0x100)) * 20)
+    library = load_library([tmp_path])
+    assert all_titles(library) == ["头条新闻", "第二条"]
+    problems = {Path(p.source).name: p.message for p in library.problems}
+    assert set(problems) == {"02.md", "03.md", "04.txt"}
+    assert "binary" in problems["02.md"]
+    assert "empty" in problems["03.md"]
+
+
+def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path / "01.md")
+    (tmp_path / "02.md").symlink_to(tmp_path / "gone.md")  # listed, but cannot be read
+    library = load_library([tmp_path])
+    assert all_titles(library) == ["头条新闻", "第二条"]
+    assert [Path(p.source).name for p in library.problems] == ["02.md"]
+    assert "No such file" in library.problems[0].message
+
+
+def test_missing_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LibraryError, match=r"no such file or folder: .*nope"):
+        load_library([tmp_path / "nope"])
+
+
+def test_folder_without_pages_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    write(tmp_path / "empty.md", "")
+    with pytest.raises(LibraryError, match="no readable pages"):
+        load_library([tmp_path])
+
+
+def test_only_page_suffixes_are_searched_recursively(tmp_path: Path) -> None:
+    write(tmp_path / "a" / "b" / "page.markdown")
+    write(tmp_path / "a" / "page.TXT")
+    write(tmp_path / "a" / "image.png", "not a page")
+    write(tmp_path / ".hidden" / "page.md")
+    library = load_library([tmp_path])
+    sources = sorted(Path(s.source).name for i in library.issues for s in i.sections)
+    assert sources == ["page.TXT", "page.markdown"]
+
+
+# ---------------------------------------------------------------------------
+# Issues by date, sections by page
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ("paper", "20251210.md"),
+        ("paper", "2025-12-10", "01.md"),
+        ("paper", "2025_12_10_page01.md"),
+        ("paper", "2025", "12", "10", "01.md"),
+        ("2025", "20251210.md"),
+        ("xwlb-2017-2022", "2025", "20251210.md"),
+    ],
+)
+def test_date_in_the_path(parts: tuple[str, ...]) -> None:
+    assert path_date(parts) == dt.date(2025, 12, 10)
+
+
+@pytest.mark.parametrize(
+    "parts", [("paper", "01.md"), ("x", "9d98c7fe781bce98.md"), ("2025", "13", "45.md")]
+)
+def test_no_date_in_the_path(parts: tuple[str, ...]) -> None:
+    assert path_date(parts) is None
+
+
+def test_grouped_into_issues_newest_first(tmp_path: Path) -> None:
+    write(tmp_path / "2025-12-09" / "02_经济.md", "## 九日二版\n\n正文。\n")
+    write(tmp_path / "2025-12-09" / "01_要闻.md", "## 九日一版\n\n正文。\n")
+    write(tmp_path / "2025-12-09" / "10_体育.md", "## 九日十版\n\n正文。\n")
+    write(tmp_path / "20251210.md", "## 十日\n\n正文。\n")
+    write(tmp_path / "2025" / "12" / "08" / "page.md", "## 八日\n\n正文。\n")
+    write(tmp_path / "misc" / "a.md", "## 无日期\n\n正文。\n")
+    library = load_library([tmp_path])
+    assert [(i.title, i.date) for i in library.issues] == [
+        ("2025-12-10", dt.date(2025, 12, 10)),
+        ("2025-12-09", dt.date(2025, 12, 9)),
+        ("2025-12-08", dt.date(2025, 12, 8)),
+        ("misc", None),
+    ]
+    ninth = library.issues[1]
+    assert [s.title for s in ninth.sections] == ["第1版 要闻", "第2版 经济", "第10版 体育"]
+    assert [a.title for s in ninth.sections for a in s.articles] == [
+        "九日一版",
+        "九日二版",
+        "九日十版",
+    ]
+
+
+def test_ids_are_stable_when_files_move_rename_and_reorder(tmp_path: Path) -> None:
+    first = tmp_path / "one"
+    write(first / "2025-12-10" / "01.md", PAGE)
+    write(first / "2025-12-10" / "02.md", "## 其他\n\n其他消息。\n")
+    before = {a.title: a.id for a in load_library([first]).articles()}
+
+    second = tmp_path / "two"
+    write(second / "archive" / "z_last.md", PAGE)
+    write(second / "archive" / "a_first.md", "## 其他\n\n其他消息。\n")
+    after = {a.title: a.id for a in load_library([second]).articles()}
+    assert before == after
+    assert len(set(before.values())) == 3
+
+
+def test_duplicate_articles_get_distinct_ids(tmp_path: Path) -> None:
+    write(tmp_path / "a" / "01.md", "## 短讯\n\n同样的消息。\n")
+    write(tmp_path / "b" / "01.md", "## 短讯\n\n同样的消息。\n\n## 短讯\n\n不同的消息。\n")
+    library = load_library([tmp_path])
+    ids = [a.id for a in library.articles()]
+    assert len(ids) == 3
+    assert len(set(ids)) == 3
+
+
+def test_a_file_given_directly_and_inside_a_folder_loads_once(tmp_path: Path) -> None:
+    page = write(tmp_path / "01.md")
+    library = load_library([tmp_path, page])
+    assert len(library.articles()) == 2
+
+
+def test_progress_is_reported(tmp_path: Path) -> None:
+    for n in range(3):
+        write(tmp_path / f"{n:02}.md")
+    seen = []
+    load_library([tmp_path], on_progress=seen.append)
+    assert [(p.done, p.total) for p in seen] == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_seed_copy_in_a_dated_folder(tmp_path: Path) -> None:
+    shutil.copy(SEED, tmp_path / "20251210_03_9d98c7fe781bce98.txt")
+    library = load_library([tmp_path])
+    issue = library.issues[0]
+    assert issue.date == dt.date(2025, 12, 10)
+    assert issue.sections[0].title == "第3版"

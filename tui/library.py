@@ -1,0 +1,301 @@
+"""Finding page files, decoding them, and grouping them into issues and sections.
+
+`load_library(paths)` is the entry point: files and folders in, a `Library` out.
+A file that cannot be read is reported in `Library.problems` and skipped; only a
+path that does not exist, or a library with no readable page at all, is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tui.model import Article, Issue, Library, Problem, Section
+from tui.parse import parse_page
+from tui.text import clean, is_cjk
+
+PAGE_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+class LibraryError(Exception):
+    """A problem the user can fix; its message is one line that says what and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    done: int
+    total: int
+    path: str
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def seeds_path() -> Path:
+    """The bundled newspaper pages: inside the installed package, or beside it in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "seeds"
+    return installed if installed.is_dir() else package.parent / "seeds"
+
+
+# ---------------------------------------------------------------------------
+# Finding files
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    path: Path
+    # The path's parts from the folder the user named (inclusive) down to the file.
+    parts: tuple[str, ...]
+
+
+def _find(paths: Sequence[Path]) -> list[_Found]:
+    found: list[_Found] = []
+    seen: set[Path] = set()
+    for given in paths:
+        if not given.exists():
+            raise LibraryError(f"no such file or folder: {given}")
+        if given.is_file():
+            candidates: Iterable[Path] = [given]
+            top = given.parent
+        else:
+            candidates = sorted(_walk(given))
+            top = given
+        for path in candidates:
+            resolved = path.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            rel = path.relative_to(top).parts
+            found.append(_Found(path, (top.resolve().name, *rel)))
+    return found
+
+
+def _walk(folder: Path) -> Iterable[Path]:
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and name.lower().endswith(PAGE_SUFFIXES):
+                yield Path(root, name)
+
+
+# ---------------------------------------------------------------------------
+# Decoding
+# ---------------------------------------------------------------------------
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+class DecodeError(Exception):
+    pass
+
+
+def decode(data: bytes) -> str:
+    """Page bytes → text: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as e:
+                raise DecodeError(f"not valid {encoding.upper()} text") from e
+            return _checked(text)
+    if not data.strip():
+        raise DecodeError("empty file")
+    if b"\x00" in data:
+        raise DecodeError("binary data, not a text page")
+    try:
+        return _checked(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as e:
+        raise DecodeError("cannot decode as UTF-8, UTF-16 or GB18030") from e
+    if not _looks_like_text(text):
+        raise DecodeError("cannot decode as UTF-8, UTF-16 or GB18030")
+    return text
+
+
+def _checked(text: str) -> str:
+    if not text.strip():
+        raise DecodeError("empty file")
+    if not _looks_like_text(text):
+        raise DecodeError("binary data, not a text page")
+    return text
+
+
+def _looks_like_text(text: str) -> bool:
+    """Mostly printable ASCII, whitespace, Latin letters or CJK, as newspaper text is.
+
+    GB18030 decodes almost any byte string; what random bytes decode to is mostly rare
+    symbols and control characters, which this rejects.
+    """
+    sample = text[:20000]
+    good = sum(
+        1
+        for ch in sample
+        if ch.isspace() or " " <= ch <= "~" or is_cjk(ch) or (ch.isalpha() and ch < "\u2e80")
+    )
+    return good >= 0.95 * len(sample)
+
+
+# ---------------------------------------------------------------------------
+# Issues and sections
+# ---------------------------------------------------------------------------
+
+_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)([-_/.]?)(0[1-9]|1[0-2]|[1-9](?=\D))\2"
+    r"(0[1-9]|[12]\d|3[01]|[1-9](?!\d))(?!\d)"
+)
+
+
+def path_date(parts: Sequence[str]) -> dt.date | None:
+    """The date a path names, nearest the file first: 20251210, 2025-12-10, 2025/12/10."""
+    joined = "/".join(parts)
+    for m in reversed(list(_DATE.finditer(joined))):
+        year, sep, month, day = m.groups()
+        if not sep and (len(month) != 2 or len(day) != 2):
+            continue
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            continue
+    return None
+
+
+_HASHLIKE = re.compile(r"^(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,}$|^[0-9a-f]{16,}$", re.I)
+_TOKEN_SPLIT = re.compile(r"[\s_\-.·]+")
+
+
+def _page_name(stem: str) -> tuple[int | None, str]:
+    """(page number, page name) from a file name: `03_要闻` → (3, "要闻").
+
+    Dates and hash-like tokens (`9d98c7fe781bce98`) are not names.
+    """
+    stem = _DATE.sub(" ", stem)
+    number: int | None = None
+    words = []
+    for token in _TOKEN_SPLIT.split(stem):
+        if not token or _HASHLIKE.match(token):
+            continue
+        if token.isdigit():
+            if number is None:
+                number = int(token)
+            continue
+        words.append(token)
+    return number, " ".join(words)
+
+
+def _natural_key(name: str) -> tuple[object, ...]:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name.lower()))
+
+
+def _short_hash(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=6).hexdigest()
+
+
+@dataclass(slots=True)
+class _Page:
+    found: _Found
+    articles: list[Article]
+
+
+def _section_titles(pages: list[_Page]) -> list[str]:
+    named = [_page_name(clean(p.found.path.stem)) for p in pages]
+    # Page files numbered from 000 count from zero; readers count from one.
+    offset = 1 if any(n == 0 for n, _ in named) else 0
+    titles = []
+    for position, (number, words) in enumerate(named, start=1):
+        page = f"第{(number + offset) if number is not None else position}版"
+        titles.append(f"{page} {words}" if words and number is not None else words or page)
+    return titles
+
+
+def _build_issue(key: str, date: dt.date | None, pages: list[_Page]) -> Issue:
+    pages.sort(key=lambda p: (_natural_key(p.found.path.name), str(p.found.path)))
+    sections = []
+    for page, title in zip(pages, _section_titles(pages), strict=True):
+        ids = [a.id for a in page.articles]
+        sections.append(
+            Section(
+                id=_short_hash("section", *ids),
+                title=title,
+                source=str(page.found.path),
+                articles=tuple(page.articles),
+            )
+        )
+    if date is not None:
+        issue_id, title = date.isoformat(), date.isoformat()
+    else:
+        folder = pages[0].found.parts[-2] if len(pages[0].found.parts) > 1 else key
+        issue_id, title = "f-" + _short_hash("issue", folder), clean(folder)
+    return Issue(id=issue_id, title=title, date=date, sections=tuple(sections))
+
+
+def _unique_ids(issues: list[Issue]) -> list[Issue]:
+    """Articles, sections and issues whose content ids collide get -2, -3… in library order."""
+    seen: dict[str, int] = {}
+
+    def unique(id_: str) -> str:
+        n = seen.get(id_, 0) + 1
+        seen[id_] = n
+        return id_ if n == 1 else f"{id_}-{n}"
+
+    out = []
+    for issue in issues:
+        sections = []
+        for section in issue.sections:
+            articles = tuple(replace(a, id=unique(a.id)) for a in section.articles)
+            sections.append(replace(section, id=unique(section.id), articles=articles))
+        out.append(replace(issue, id=unique(issue.id), sections=tuple(sections)))
+    return out
+
+
+def read_page(path: Path) -> list[Article]:
+    """The articles of one file; DecodeError or OSError when it cannot be read."""
+    text = decode(path.read_bytes())
+    articles = parse_page(text)
+    if not articles:
+        raise DecodeError("no text found in it")
+    return articles
+
+
+def load_library(
+    paths: Sequence[str | os.PathLike[str]] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Library:
+    """Read, parse and group pages. With no paths, the bundled seeds."""
+    given = [Path(p) for p in paths] if paths else [seeds_path()]
+    found = _find(given)
+    problems: list[Problem] = []
+    groups: dict[str, tuple[dt.date | None, list[_Page]]] = {}
+    for done, f in enumerate(found, start=1):
+        try:
+            articles = read_page(f.path)
+        except (DecodeError, OSError) as e:
+            message = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            problems.append(Problem(str(f.path), message))
+        else:
+            date = path_date(f.parts)
+            key = date.isoformat() if date else str(f.path.resolve().parent)
+            groups.setdefault(key, (date, []))[1].append(_Page(f, articles))
+        if on_progress is not None:
+            on_progress(Progress(done, len(found), str(f.path)))
+    if not groups:
+        names = ", ".join(str(p) for p in given)
+        raise LibraryError(f"no readable pages in {names}")
+    issues = [_build_issue(key, date, pages) for key, (date, pages) in groups.items()]
+    dated = sorted((i for i in issues if i.date), key=lambda i: i.date, reverse=True)  # type: ignore[arg-type,return-value]
+    undated = sorted((i for i in issues if not i.date), key=lambda i: _natural_key(i.title))
+    issues = dated + undated
+    return Library(issues=tuple(_unique_ids(issues)), problems=tuple(problems))
