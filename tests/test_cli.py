@@ -1,0 +1,196 @@
+"""The `dubao` command as a user runs it: exit codes, output, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, SEED
+
+DUBAO = [sys.executable, "-m", "tui"]
+
+
+def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [*DUBAO, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+def test_version_and_help() -> None:
+    version = run("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith("dubao 0.")
+    helped = run("--help")
+    assert helped.returncode == 0
+    assert "dubao list" in helped.stdout
+    assert run("list", "--help").returncode == 0
+
+
+def test_console_script_is_the_same_program() -> None:
+    script = Path(sys.executable).with_name("dubao")
+    assert script.exists(), "the console script `dubao` is installed beside python"
+    out = subprocess.run([script, "list", "--json"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    assert json.loads(out.stdout) == json.loads(run("list", "--json").stdout)
+
+
+def test_list_tree_of_the_seeds(tmp_path: Path) -> None:
+    out = run("list", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "seeds"
+    assert lines[1].startswith("  第1版  (")
+    assert "    建设平安山西 守护幸福生活" in lines
+    assert any(line.startswith("    [图] 12月9日,迎泽大街") for line in lines)
+    assert out.stderr == ""
+
+
+def test_list_json_follows_the_contract() -> None:
+    out = run("list", "--json")
+    assert out.returncode == 0
+    data = json.loads(out.stdout)
+    assert set(data) == {"issues", "problems"}
+    issue = data["issues"][0]
+    assert set(issue) == {"id", "title", "date", "sections"}
+    assert issue["date"] is None
+    section = issue["sections"][0]
+    assert set(section) == {"id", "title", "source", "articles"}
+    assert Path(section["source"]).name == SEED.name
+    first = section["articles"][0]
+    assert set(first) == {
+        "id",
+        "kind",
+        "title",
+        "kicker",
+        "subtitle",
+        "byline",
+        "dateline",
+        "blocks",
+    }
+    assert first["kicker"] == "省政府新闻办发布会"
+    assert {b["type"] for a in section["articles"] for b in a["blocks"]} == {
+        "paragraph",
+        "subhead",
+        "caption",
+    }
+    assert [a["kind"] for a in section["articles"]].count("photo") == 1
+    assert "**" not in out.stdout
+
+
+def test_missing_path_exits_1_with_one_line(tmp_path: Path) -> None:
+    for args in (("list", str(tmp_path / "nope")), (str(tmp_path / "nope"),)):
+        out = run(*args)
+        assert out.returncode == 1
+        assert out.stderr == f"dubao: no such file or folder: {tmp_path / 'nope'}\n"
+        assert out.stdout == ""
+
+
+def test_bad_files_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    (tmp_path / "01.md").write_text("## 好的一页\n\n正文。\n", encoding="utf-8")
+    (tmp_path / "02.md").write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00" * 30)
+    (tmp_path / "03.md").write_bytes(b"")
+    (tmp_path / "04.md").write_bytes(bytes(range(0x80, 0x100)) * 10)
+    out = run("list", str(tmp_path), "--json")
+    assert out.returncode == 0
+    data = json.loads(out.stdout)
+    assert [a["title"] for a in data["issues"][0]["sections"][0]["articles"]] == ["好的一页"]
+    assert sorted(Path(p["source"]).name for p in data["problems"]) == ["02.md", "03.md", "04.md"]
+    stderr = out.stderr.splitlines()
+    assert len(stderr) == 3
+    assert all(line.startswith("dubao: skipped ") for line in stderr)
+    assert "Traceback" not in out.stderr
+
+
+def test_folder_with_no_readable_pages_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_bytes(b"")
+    out = run("list", str(tmp_path))
+    assert out.returncode == 1
+    assert out.stderr.splitlines()[-1] == f"dubao: no readable pages in {tmp_path}"
+    assert "Traceback" not in out.stderr
+
+
+def test_bad_usage_exits_2() -> None:
+    out = run("list", "--no-such-option")
+    assert out.returncode == 2
+    assert "usage: dubao list" in out.stderr
+
+
+def test_reader_without_a_terminal_says_how_to_get_one() -> None:
+    out = run()  # stdin is /dev/null and stdout a pipe, as with `ssh host dubao`
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert "needs a terminal" in out.stderr
+    assert "ssh -t" in out.stderr
+    assert len(out.stderr.splitlines()) == 1
+
+
+def test_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    pages = [f"## 标题{i}\n\n正文。\n" for i in range(2000)]
+    (tmp_path / "big.md").write_text("".join(pages), encoding="utf-8")
+    proc = subprocess.Popen(
+        [*DUBAO, "list", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert b"Traceback" not in proc.stderr.read()
+
+
+def test_hostile_file_names_are_cleaned_in_output(tmp_path: Path) -> None:
+    (tmp_path / "evil\x1b]0;pwned\x07.md").write_text("## 标题\n\n正文。\n", encoding="utf-8")
+    (tmp_path / "bad\x1b[2J.md").write_bytes(b"")
+    out = run("list", str(tmp_path))
+    assert out.returncode == 0
+    assert "\x1b" not in out.stdout
+    assert "\x1b" not in out.stderr
+    assert "\x07" not in out.stdout
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_seeds(tmp_path: Path) -> None:
+    """Built and installed apart from the checkout, `dubao list` still finds its pages."""
+    wheels = tmp_path / "wheels"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, ROOT],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheels.glob("dubao-*.whl")
+    target = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, wheel],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert installed.returncode == 0, installed.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    where = subprocess.run(
+        [sys.executable, "-c", "import tui.library as l; print(l.seeds_path())"],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
+        timeout=60,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(target)
+    out = run("list", cwd=elsewhere, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "建设平安山西 守护幸福生活" in out.stdout
+    assert str(target) in out.stdout

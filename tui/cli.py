@@ -1,0 +1,179 @@
+"""The `dubao` command: open the reader, or list a library.
+
+Exit codes: 0 success, 1 a problem the user can fix (one line on stderr, no traceback),
+2 bad usage. `--debug` shows the traceback of an unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from tui import __version__
+from tui.library import LibraryError, load_library
+from tui.model import Article, Library
+from tui.text import clean
+
+PROG = "dubao"
+COMMANDS = ("list",)
+
+
+def _reader_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="读报 — read Chinese newspapers in the terminal.",
+        epilog=(
+            "commands:\n"
+            "  dubao [PATH ...]              open the reader (no PATH: the bundled pages)\n"
+            "  dubao list [PATH ...] [--json]  print the issues, sections and articles\n"
+            "\nPATH is a page file (.md, .markdown, .txt) or a folder searched for them."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
+    return parser
+
+
+def _list_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} list", description="Print the library: issues, sections, articles."
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
+    parser.add_argument("--json", action="store_true", help="print JSON (see DESIGN.md)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    return parser
+
+
+# ---------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "kind": article.kind,
+        "title": article.title,
+        "kicker": article.kicker,
+        "subtitle": article.subtitle,
+        "byline": article.byline,
+        "dateline": article.dateline,
+        "blocks": [{"type": b.type, "text": b.text} for b in article.blocks],
+    }
+
+
+def library_json(library: Library) -> dict[str, Any]:
+    return {
+        "issues": [
+            {
+                "id": issue.id,
+                "title": issue.title,
+                "date": issue.date.isoformat() if issue.date else None,
+                "sections": [
+                    {
+                        "id": section.id,
+                        "title": section.title,
+                        "source": clean(section.source),
+                        "articles": [article_json(a) for a in section.articles],
+                    }
+                    for section in issue.sections
+                ],
+            }
+            for issue in library.issues
+        ],
+        "problems": [{"source": clean(p.source), "message": p.message} for p in library.problems],
+    }
+
+
+def article_line(article: Article, width: int = 60) -> str:
+    label = article.label.replace("\n", " ")
+    if article.kind == "photo":
+        label = "[图] " + label
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def print_tree(library: Library, out: TextIO) -> None:
+    for issue in library.issues:
+        date = (
+            f"  {issue.date.isoformat()}" if issue.date and issue.title != str(issue.date) else ""
+        )
+        out.write(f"{issue.title}{date}\n")
+        for section in issue.sections:
+            out.write(f"  {section.title}  ({clean(section.source)})\n")
+            for article in section.articles:
+                out.write(f"    {article_line(article)}\n")
+
+
+def report_problems(library: Library, err: TextIO) -> None:
+    for p in library.problems:
+        err.write(f"{PROG}: skipped {clean(p.source)}: {p.message}\n")
+
+
+# ---------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    library = load_library(args.paths or None)
+    report_problems(library, sys.stderr)
+    if args.json:
+        json.dump(library_json(library), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print_tree(library, sys.stdout)
+    return 0
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        if not os.path.exists(path):
+            raise LibraryError(f"no such file or folder: {path}")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise LibraryError(
+            "the reader needs a terminal: run it in one, or over SSH with `ssh -t HOST dubao`"
+            " (`dubao list` and `dubao search` work without one)"
+        )
+    from tui.app import run  # Textual loads only when the reader is wanted
+
+    return run(args.paths or None)
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    if argv and argv[0] == "list":
+        args = _list_parser().parse_args(argv[1:])
+        args.run = cmd_list
+    else:
+        args = _reader_parser().parse_args(argv)
+        args.run = cmd_read
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(argv)  # argparse exits 2 on bad usage
+    try:
+        return int(args.run(args))
+    except LibraryError as e:
+        sys.stderr.write(f"{PROG}: {clean(str(e))}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`dubao list | head`): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as e:  # never a traceback in front of a reader, unless asked
+        if args.debug:
+            traceback.print_exc()
+        else:
+            sys.stderr.write(f"{PROG}: unexpected error: {clean(str(e))} (run with --debug)\n")
+        return 1
