@@ -224,12 +224,12 @@ def test_text_after_a_photo_continues_the_unfinished_article_above() -> None:
 
 def test_column_break_rejoin_only_mid_sentence() -> None:
     page = (
-        "## 新闻\n\n这一段在栏目的末尾被切断了没有标点\n\n继续写完这一句。\n\n"
+        "## 新闻\n\n这一段写到这里,在栏目的末尾被切断了没有\n\n继续写完这一句。\n\n"
         "这一段已经结束了,有句号。\n\n新的一段开始。\n\n"
         "他说:\n\n“引语在这里。”\n"
     )
     assert body(parse_page(page)[0]) == [
-        ("paragraph", "这一段在栏目的末尾被切断了没有标点继续写完这一句。"),
+        ("paragraph", "这一段写到这里,在栏目的末尾被切断了没有继续写完这一句。"),
         ("paragraph", "这一段已经结束了,有句号。"),
         ("paragraph", "新的一段开始。"),
         ("paragraph", "他说:"),
@@ -238,10 +238,38 @@ def test_column_break_rejoin_only_mid_sentence() -> None:
 
 
 def test_cut_latin_words_rejoin_with_a_space() -> None:
-    page = "## News\n\nThe column ends in the middle of the\n\nsentence and goes on.\n"
+    page = "## News\n\nThe column, as printed, ends in the middle of the\n\nsentence and goes on.\n"
     assert body(parse_page(page)[0]) == [
-        ("paragraph", "The column ends in the middle of the sentence and goes on.")
+        ("paragraph", "The column, as printed, ends in the middle of the sentence and goes on.")
     ]
+
+
+def test_headings_lists_and_name_lists_are_not_rejoined() -> None:
+    page = (
+        "## 快讯\n\n“春暖花开 国聘行动”湖北专场提供岗位超8万\n\n由总台发起的活动今天启动。\n\n"
+        "2002－2002年 浙江省委副书记、代省长,南京军区国防动员委员会副主任\n\n"
+        "2003－2007年 浙江省委书记\n\n"
+        "丁薛祥 习近平 马兴瑞 王毅 王沪宁 尹力\n\n王晓萍(女) 王爱文 王鸿津\n"
+    )
+    assert len(parse_page(page)[0].blocks) == 6
+
+
+def test_parentheses_that_are_not_bylines() -> None:
+    page = (
+        "## 名单\n\n(按姓氏笔画为序排列)\n\n丁薛祥 习近平\n\n王晓萍（女） 李欣然（满族）\n\n"
+        "资金1.3亿元下拨两省（区）\n"
+    )
+    (article,) = parse_page(page)
+    assert article.byline is None
+    assert [b.text for b in article.blocks][0] == "(按姓氏笔画为序排列)"
+    assert article.blocks[-1].text == "资金1.3亿元下拨两省（区）"
+
+
+def test_a_headline_ending_in_filming_is_no_photo_credit() -> None:
+    page = (
+        "## 新闻\n\n公园今天正式开放。\n\n电视剧《跨过鸭绿江》正在紧张拍摄\n\n剧组表示进展顺利。\n"
+    )
+    assert [a.kind for a in parse_page(page)] == ["article"]
 
 
 def test_body_before_its_headline_gets_it_back() -> None:
@@ -282,9 +310,9 @@ def test_plain_text_article_file() -> None:
 
 
 def test_hard_wrapped_plain_text_lines_rejoin() -> None:
-    page = "标题\n这是一个很长的段落被硬换行切成\n了两行然后结束。\n"
+    page = "标题\n这是一个很长的段落,在保存为文本文件的时候被硬换行切成\n了两行然后结束。\n"
     assert body(parse_page(page)[0]) == [
-        ("paragraph", "这是一个很长的段落被硬换行切成了两行然后结束。")
+        ("paragraph", "这是一个很长的段落,在保存为文本文件的时候被硬换行切成了两行然后结束。")
     ]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tui.model import Article, Issue, Library, Problem, Section
 from tui.parse import parse_page
-from tui.text import clean, is_cjk
+from tui.text import clean
 
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
 
@@ -134,19 +134,17 @@ def _checked(text: str) -> str:
     return text
 
 
-def _looks_like_text(text: str) -> bool:
-    """Mostly printable ASCII, whitespace, Latin letters or CJK, as newspaper text is.
+# Controls (but whitespace), private-use characters and replacement characters.
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
 
-    GB18030 decodes almost any byte string; what random bytes decode to is mostly rare
-    symbols and control characters, which this rejects.
+
+def _looks_like_text(text: str) -> bool:
+    """Text as newspapers are: almost no control, private-use or replacement characters.
+
+    GB18030 decodes many byte strings; what binary data decodes to is full of these.
     """
     sample = text[:20000]
-    good = sum(
-        1
-        for ch in sample
-        if ch.isspace() or " " <= ch <= "~" or is_cjk(ch) or (ch.isalpha() and ch < "\u2e80")
-    )
-    return good >= 0.95 * len(sample)
+    return len(_NOT_TEXT.findall(sample)) <= 0.02 * len(sample)
 
 
 # ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from tui.model import Article, Block
-from tui.text import clean, normalise
+from tui.text import clean
 
 # ---------------------------------------------------------------------------
 # Recognisers
@@ -37,22 +37,33 @@ _PLAIN_DATELINE = re.compile(rf"^{_DATELINE_WORDS}(?=[\s（(，,:：]|$)")
 _DATELINE_TEXT = re.compile(rf"^(?:{_DATELINE_WORDS}|.{{0,24}}(?:讯|电|报道|消息))$")
 
 # A byline closing a paragraph: (李俊华), （记者 张三）, (李 静), (本报记者 王五 赵六).
+# It stands alone or after a finished sentence; `李欣然（满族）` in a list of names is no byline.
 _BYLINE = re.compile(
-    r"[ \t\u3000]*[（(][ \t\u3000]*"
-    r"([A-Za-z\u3400-\u9fff\u00b7\u30fb·][A-Za-z\u3400-\u9fff\u00b7\u30fb· \t\u3000、]{0,23}?)"
-    r"[ \t\u3000]*[)）][ \t\u3000]*$"
+    r"(?:^|(?<=[。！？!?”’」』…]))[ \t\u3000]*[（(][ \t\u3000]*([^()（）]{1,30}?)[ \t\u3000]*[)）]"
+    r"[ \t\u3000]*$"
+)
+_ROLE = r"(?:(?:本报|新华社|中新社|人民日报|央视)?(?:特约|见习|实习|首席)?(?:记者|通讯员|实习生|摄影记者))"
+_NAME = r"(?:[\u3400-\u9fff](?:[ \u3000]?[\u3400-\u9fff]){1,3}(?:·[\u3400-\u9fff]{1,6})?|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2})"
+_BYLINE_NAMES = re.compile(
+    rf"^(?:{_ROLE}[ \u3000]*)?{_NAME}(?:[ \u3000、]+(?:{_ROLE}[ \u3000]*)?{_NAME}){{0,4}}$"
 )
 # A photo credit line: 邓寅明 摄, 新华社记者某某摄, 本报记者 张三 摄影, 资料图片.
 _CREDIT = re.compile(
-    r"^(?:[^\s，。,.!?！？；;：:]{1,20}?[ \t\u3000]*){1,3}(?:摄|摄影|供图|制图|/摄|／摄)$"
+    rf"^(?:{_ROLE}[ \u3000]*|(?:新华社|中新社|本报)[ \u3000]*)?{_NAME}(?:[ \u3000、]+{_NAME}){{0,3}}"
+    r"[ \u3000]*(?<!拍)(?:摄|摄影|供图|制图|/摄|／摄)$"
     r"|^(?:资料图片|新华社发|本报资料图片)$"
 )
+# A line that opens a list entry (`1982－1983年 …`, `（一）…`, `2. …`): never a continuation.
+_LIST_LEAD = re.compile(
+    r"^(?:\d{1,4}[－\-—~～.．、年)）]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|[•·●■◆▲])"
+)
+_PROSE_PUNCTUATION = re.compile(r"[，。,；;]")
 
 # A paragraph that ends on one of these finished its sentence.
 _SENTENCE_END = set("。！？!?…；;”’」』）)》.：:—]】")
 _SLOGAN_MAX = 30
 _KICKER_MAX = 30
-_JOIN_MIN = 10
+_JOIN_MIN = 20
 
 
 def is_credit(text: str) -> bool:
@@ -74,8 +85,13 @@ _STRAY_STRONG = re.compile(r"\*\*+|__+")
 _SENTINEL = "\x00"  # never survives clean(), so it cannot collide with page text
 
 
+_MARKUP_CHARS = re.compile(r"[*_\[\]`\\]")
+
+
 def strip_inline(text: str) -> str:
     """Plain text of a Markdown inline span: no emphasis markers, links reduced to text."""
+    if not _MARKUP_CHARS.search(text):
+        return text.strip()
     escaped: list[str] = []
 
     def protect(m: re.Match[str]) -> str:
@@ -155,8 +171,11 @@ def _paragraph(raw: str) -> _Para | _Credit:
     return _Para(text, dateline)
 
 
+_ANY_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)", re.M)
+
+
 def is_markdown(text: str) -> bool:
-    return any(_HEADING.match(line) for line in text.splitlines())
+    return _ANY_HEADING.search(text) is not None
 
 
 def _items(text: str) -> list[_Item]:
@@ -173,10 +192,10 @@ def _items(text: str) -> list[_Item]:
 
     for raw_line in text.split("\n"):
         line = raw_line.strip()
-        if not line or _RULE.match(line):
+        if not line or (line[0] in "*-_" and _RULE.match(line)):
             flush()
             continue
-        heading = _HEADING.match(raw_line) if markdown else None
+        heading = _HEADING.match(raw_line) if markdown and line[0] == "#" else None
         if heading:
             flush()
             items.append(_Heading(len(heading.group(1)), strip_inline(heading.group(2) or "")))
@@ -231,13 +250,24 @@ class _Draft:
         return any(b.type == "paragraph" for b in self.blocks)
 
 
-def _ends_mid_sentence(text: str) -> bool:
-    return len(text) >= _JOIN_MIN and text[-1] not in _SENTENCE_END and not text[-1].isspace()
+def _cut_by_column_break(text: str, following: str) -> bool:
+    """`text` stops mid-sentence and `following` reads as the rest of it.
+
+    Only prose is rejoined: a line without commas or full stops is a heading, a list
+    entry or a name list, and so is a following line that opens a list entry.
+    """
+    return (
+        len(text) >= _JOIN_MIN
+        and text[-1] not in _SENTENCE_END
+        and not text[-1].isspace()
+        and _PROSE_PUNCTUATION.search(text) is not None
+        and _LIST_LEAD.match(following) is None
+    )
 
 
 def _split_byline(text: str) -> tuple[str, str | None]:
     m = _BYLINE.search(text)
-    if not m:
+    if not m or not _BYLINE_NAMES.match(m.group(1)):
         return text, None
     return text[: m.start()].rstrip(), m.group(1).strip()
 
@@ -360,7 +390,7 @@ class _Builder:
             last is not None
             and last.type == "paragraph"
             and para.dateline is None
-            and _ends_mid_sentence(last.text)
+            and _cut_by_column_break(last.text, text)
         ):
             # A paragraph cut by a column break: the next one continues it.
             sep = "" if _is_wide(last.text[-1]) or _is_wide(text[:1] or " ") else " "
@@ -384,8 +414,8 @@ def article_id(kind: str, title: str | None, blocks: tuple[Block, ...]) -> str:
     Built from the title and the start of the body with all whitespace removed, so
     that small changes in how a page is split into paragraphs do not change it.
     """
-    body = "".join(b.text for b in blocks)
-    key = "\x1f".join((kind, normalise(title or ""), "".join(normalise(body[:400]).split())))
+    body = "".join("".join(b.text.split()) for b in blocks)[:400]
+    key = "\x1f".join((kind, "".join((title or "").split()), body))
     return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 

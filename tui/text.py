@@ -40,24 +40,25 @@ def is_cjk(ch: str) -> bool:
     )
 
 
-_SPACE_TOUCHING_CJK = re.compile(
-    r"(?<=[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-    r"\U00020000-\U0003ffff])\s+"
-    r"|\s+(?=[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-    r"\U00020000-\U0003ffff])"
-)
 _SPACES = re.compile(r"\s+")
+
+
+def _space_or_nothing(m: re.Match[str]) -> str:
+    """A run of whitespace: gone where it touches CJK, one space between other words."""
+    text, start, end = m.string, m.start(), m.end()
+    if start == 0 or end == len(text):
+        return ""
+    return "" if is_cjk(text[start - 1]) or is_cjk(text[end]) else " "
 
 
 def normalise(text: str) -> str:
     """The form search compares: NFKC, casefolded, whitespace touching CJK removed.
 
     So `李静` matches the byline `李 静`, and `ＦＭＧ` matches `FMG`. Other runs of
-    whitespace become one space.
+    whitespace become one space; none is left at either end.
     """
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = _SPACE_TOUCHING_CJK.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(_space_or_nothing, text)
 
 
 # --- Line breaking -------------------------------------------------------------------
