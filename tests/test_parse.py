@@ -261,7 +261,7 @@ def test_parentheses_that_are_not_bylines() -> None:
     )
     (article,) = parse_page(page)
     assert article.byline is None
-    assert [b.text for b in article.blocks][0] == "(按姓氏笔画为序排列)"
+    assert article.blocks[0].text == "(按姓氏笔画为序排列)"
     assert article.blocks[-1].text == "资金1.3亿元下拨两省（区）"
 
 

@@ -42,14 +42,22 @@ _BYLINE = re.compile(
     r"(?:^|(?<=[。！？!?”’」』…]))[ \t\u3000]*[（(][ \t\u3000]*([^()（）]{1,30}?)[ \t\u3000]*[)）]"
     r"[ \t\u3000]*$"
 )
-_ROLE = r"(?:(?:本报|新华社|中新社|人民日报|央视)?(?:特约|见习|实习|首席)?(?:记者|通讯员|实习生|摄影记者))"
-_NAME = r"(?:[\u3400-\u9fff](?:[ \u3000]?[\u3400-\u9fff]){1,3}(?:·[\u3400-\u9fff]{1,6})?|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2})"
+_ROLE = (
+    r"(?:(?:本报|新华社|中新社|人民日报|央视)?(?:特约|见习|实习|首席)?"
+    r"(?:记者|通讯员|实习生|摄影记者))"
+)
+_HAN = r"[\u3400-\u9fff]"
+_NAME = (
+    rf"(?:{_HAN}(?:[ \u3000]?{_HAN}){{1,3}}(?:·{_HAN}{{1,6}})?"  # 李俊华, 李 静, 艾尔肯·吐尼亚孜
+    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2})"
+)
+_SEP = r"[ \u3000、]"
 _BYLINE_NAMES = re.compile(
-    rf"^(?:{_ROLE}[ \u3000]*)?{_NAME}(?:[ \u3000、]+(?:{_ROLE}[ \u3000]*)?{_NAME}){{0,4}}$"
+    rf"^(?:{_ROLE}[ \u3000]*)?{_NAME}(?:{_SEP}+(?:{_ROLE}[ \u3000]*)?{_NAME}){{0,4}}$"
 )
 # A photo credit line: 邓寅明 摄, 新华社记者某某摄, 本报记者 张三 摄影, 资料图片.
 _CREDIT = re.compile(
-    rf"^(?:{_ROLE}[ \u3000]*|(?:新华社|中新社|本报)[ \u3000]*)?{_NAME}(?:[ \u3000、]+{_NAME}){{0,3}}"
+    rf"^(?:{_ROLE}[ \u3000]*|(?:新华社|中新社|本报)[ \u3000]*)?{_NAME}(?:{_SEP}+{_NAME}){{0,3}}"
     r"[ \u3000]*(?<!拍)(?:摄|摄影|供图|制图|/摄|／摄)$"
     r"|^(?:资料图片|新华社发|本报资料图片)$"
 )
@@ -58,6 +66,7 @@ _LIST_LEAD = re.compile(
     r"^(?:\d{1,4}[－\-—~～.．、年)）]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|[•·●■◆▲])"
 )
 _PROSE_PUNCTUATION = re.compile(r"[，。,；;]")
+_QUOTED = re.compile(r"《[^》]*》|“[^”]*”|「[^」]*」")
 
 # A paragraph that ends on one of these finished its sentence.
 _SENTENCE_END = set("。！？!?…；;”’」』）)》.：:—]】")
@@ -256,12 +265,15 @@ def _cut_by_column_break(text: str, following: str) -> bool:
     Only prose is rejoined: a line without commas or full stops is a heading, a list
     entry or a name list, and so is a following line that opens a list entry.
     """
+    if text[-1] in _SENTENCE_END or text[-1].isspace() or _LIST_LEAD.match(following):
+        return False
+    if text[-1] in "，,、":
+        return True
+    unquoted = _QUOTED.sub("", text)
     return (
         len(text) >= _JOIN_MIN
-        and text[-1] not in _SENTENCE_END
-        and not text[-1].isspace()
-        and _PROSE_PUNCTUATION.search(text) is not None
-        and _LIST_LEAD.match(following) is None
+        and _PROSE_PUNCTUATION.search(unquoted) is not None
+        and _LIST_LEAD.match(text) is None
     )
 
 
