@@ -1,38 +1,337 @@
-"""The Textual app (placeholder until the reader lands): the library as a tree."""
+"""The reader: a Textual app with a section sidebar, an article pane and keys for everything.
+
+Data flows one way: the library is loaded before the app starts; widgets report
+upward with messages (`Sidebar.ArticleChosen`, `ArticleView.Position`) and the app
+decides what is shown.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from functools import partial
 from typing import ClassVar
 
+from textual import on
 from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Tree
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.filter import Monochrome, NoColor
+from textual.markup import escape
+from textual.widgets import Footer, Label
 
+from tui.i18n import Strings
+from tui.layout import MIN_MEASURE, Anchor
 from tui.library import load_library
-from tui.model import Library
+from tui.model import Article, Issue, Library, Section
+from tui.screens.help import HelpScreen
+from tui.settings import Settings, load_settings
+from tui.themes import THEMES, default_theme
+from tui.widgets.article_view import ArticleView
+from tui.widgets.sidebar import Sidebar
+
+MEASURE_STEP = 4
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Place:
+    """An article and where it sits in the library."""
+
+    issue: Issue
+    section: Section
+    article: Article
+    position: int  # 1-based, within the section
+
+
+def reading_order(library: Library) -> list[Place]:
+    return [
+        Place(issue, section, article, n)
+        for issue in library.issues
+        for section in issue.sections
+        for n, article in enumerate(section.articles, start=1)
+    ]
+
+
+class ArticleCommands(Provider):
+    """Command palette entries: every article, found by its title."""
+
+    @property
+    def reader(self) -> DubaoApp:
+        app = self.app
+        assert isinstance(app, DubaoApp)
+        return app
+
+    def _hit_text(self, place: Place) -> tuple[str, str]:
+        label = self.reader.article_label(place.article)
+        return label, escape(f"{place.issue.title} · {place.section.title}")
+
+    async def discover(self) -> Hits:
+        for index, place in enumerate(self.reader.places[:200]):
+            label, help_text = self._hit_text(place)
+            yield DiscoveryHit(
+                Content(label), partial(self.reader.open_index, index), text=label, help=help_text
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for index, place in enumerate(self.reader.places):
+            label, help_text = self._hit_text(place)
+            score, offsets = matcher.fuzzy_search.match(query, label)
+            if score > 0:
+                display = Content(label)  # plain text: a title is never markup
+                for offset in offsets:
+                    display = display.stylize(matcher.match_style, offset, offset + 1)
+                yield Hit(
+                    score,
+                    display,
+                    partial(self.reader.open_index, index),
+                    text=label,
+                    help=help_text,
+                )
 
 
 class DubaoApp(App[None]):
-    TITLE = "读报 dubao"
-    BINDINGS: ClassVar = [("q", "quit", "Quit")]
+    CSS_PATH = "app.tcss"
+    TITLE = "dubao"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (60, "-wide")]
+    COMMANDS = App.COMMANDS | {ArticleCommands}
 
-    def __init__(self, library: Library) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="key.quit"),
+        Binding("question_mark,f1", "help", "Help", id="key.help", key_display="?"),
+        Binding("slash", "search", "Search", id="key.search", key_display="/"),
+        Binding("space,pagedown", "page(1)", "Page down", id="key.page_down", key_display="␣"),
+        Binding("b,pageup", "page(-1)", "Page up", id="key.page_up", show=False),
+        Binding("right_square_bracket", "next_article", "Next", id="key.next_article"),
+        Binding(
+            "left_square_bracket", "prev_article", "Previous", id="key.prev_article", show=False
+        ),
+        Binding(
+            "right_curly_bracket", "next_section", "Next page", id="key.next_section", show=False
+        ),
+        Binding(
+            "left_curly_bracket", "prev_section", "Previous page", id="key.prev_section", show=False
+        ),
+        Binding("tab", "switch_pane", "Switch pane", id="key.focus", show=False),
+        Binding("s", "toggle_sidebar", "Sidebar", id="key.sidebar"),
+        Binding("t", "next_theme", "Theme", id="key.theme", show=False),
+        Binding("plus,equals_sign", "measure(1)", "Wider", id="key.wider", show=False),
+        Binding("minus", "measure(-1)", "Narrower", id="key.narrower", show=False),
+    ]
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        settings: Settings | None = None,
+        language: str | None = None,
+    ) -> None:
         super().__init__()
         self.library = library
+        self.settings = settings or load_settings()
+        self.strings = Strings(language)
+        self.places = reading_order(library)
+        self._index_of = {p.article.id: i for i, p in enumerate(self.places)}
+        self.current = 0
+        self.animation_level = "full" if self.settings.animation else "none"
+        if self.no_color:
+            # NO_COLOR means no colour at all: bold, dim and reverse only, not greys.
+            self._filters = [NoColor() if isinstance(f, Monochrome) else f for f in self._filters]
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = default_theme(
+            self.settings.theme,
+            color_system=self.console.color_system,
+            no_color=self.no_color,
+            available=self.available_themes,
+        )
+        self.title = self.strings("app.title")
+        self._localise_bindings()
+
+    def _localise_bindings(self) -> None:
+        """Footer and help descriptions in the reader's language."""
+        bindings = self._bindings.key_to_bindings
+        for key, entries in bindings.items():
+            bindings[key] = [
+                dataclasses.replace(b, description=self.strings(b.id))
+                if b.id and b.id.startswith("key.")
+                else b
+                for b in entries
+            ]
+
+    # -- layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        tree: Tree[None] = Tree("library")
-        for issue in self.library.issues:
-            issue_node = tree.root.add(issue.title, expand=True)
-            for section in issue.sections:
-                section_node = issue_node.add(section.title, expand=True)
-                for article in section.articles:
-                    section_node.add_leaf(article.label)
-        yield tree
+        with Horizontal(id="topbar"):
+            yield Label(id="masthead")
+            yield Label(id="dateline")
+        with Horizontal(id="main"):
+            yield Sidebar(self.library, self.strings("label.photo"), id="sidebar")
+            yield ArticleView(id="article")
+        with Horizontal(id="status"):
+            yield Label(id="where")
+            yield Label(id="percent")
         yield Footer()
+
+    @property
+    def article_view(self) -> ArticleView:
+        return self.query_one("#article", ArticleView)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one("#sidebar", Sidebar)
+
+    def on_mount(self) -> None:
+        view = self.article_view
+        view.measure = self.settings.measure
+        view.animate_scroll = self.settings.animation
+        self.open_index(0)
+        view.focus()
+        if self.library.problems:
+            first = self.library.problems[0]
+            self.notify(
+                self.strings("msg.problems", n=len(self.library.problems), first=first.source),
+                severity="warning",
+                markup=False,
+            )
+        if self.settings.note:
+            self.notify(self.settings.note, severity="warning", markup=False)
+
+    # -- what is shown --------------------------------------------------------------
+
+    def article_label(self, article: Article) -> str:
+        if article.kind == "photo":
+            return f"{self.strings('label.photo')} {article.label}"
+        return article.label or self.strings("label.untitled")
+
+    def open_index(self, index: int, anchor: Anchor | None = None) -> None:
+        if not self.places:
+            return
+        self.current = max(0, min(index, len(self.places) - 1))
+        place = self.places[self.current]
+        self.article_view.show(place.article, anchor)
+        self.sidebar.select_article(place.article.id)
+        self._show_place(place)
+
+    def _show_place(self, place: Place) -> None:
+        issue_date = place.issue.date.isoformat() if place.issue.date else ""
+        masthead = f"{self.strings('app.title')} · {place.issue.title} · {place.section.title}"
+        if issue_date and place.issue.title == issue_date:
+            issue_date = ""
+        self.query_one("#masthead", Label).update(Content(masthead))
+        self.query_one("#dateline", Label).update(Content(issue_date))
+        where = self.strings("status.position", i=place.position, n=len(place.section.articles))
+        self.query_one("#where", Label).update(Content(where))
+
+    @on(ArticleView.Position)
+    def _position(self, event: ArticleView.Position) -> None:
+        percent = self.strings("status.percent", p=event.percent)
+        self.query_one("#percent", Label).update(Content(percent))
+
+    @on(Sidebar.ArticleChosen)
+    def _chosen(self, event: Sidebar.ArticleChosen) -> None:
+        index = self._index_of.get(event.article_id)
+        if index is None:
+            return
+        if index != self.current:
+            self.open_index(index)
+        if self.screen.has_class("-narrow"):
+            self._hide_overlay()
+        self.article_view.focus()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_page(self, direction: int) -> None:
+        view = self.article_view
+        if direction > 0 and view.at_end() and self.current + 1 < len(self.places):
+            self.open_index(self.current + 1)  # reading on: space at the end turns the page
+            return
+        view.page(direction)
+
+    def action_next_article(self) -> None:
+        if self.current + 1 >= len(self.places):
+            self.notify(self.strings("msg.last_article"), timeout=2)
+            return
+        self.open_index(self.current + 1)
+
+    def action_prev_article(self) -> None:
+        if self.current == 0:
+            self.notify(self.strings("msg.first_article"), timeout=2)
+            return
+        self.open_index(self.current - 1)
+
+    def _section_start(self, index: int) -> int:
+        section = self.places[index].section
+        while index > 0 and self.places[index - 1].section is section:
+            index -= 1
+        return index
+
+    def action_next_section(self) -> None:
+        section = self.places[self.current].section
+        index = self.current
+        while index < len(self.places) and self.places[index].section is section:
+            index += 1
+        if index >= len(self.places):
+            self.notify(self.strings("msg.last_article"), timeout=2)
+            return
+        self.open_index(index)
+
+    def action_prev_section(self) -> None:
+        start = self._section_start(self.current)
+        if start == 0:
+            self.notify(self.strings("msg.first_article"), timeout=2)
+            return
+        self.open_index(self._section_start(start - 1))
+
+    def action_switch_pane(self) -> None:
+        sidebar, view = self.sidebar, self.article_view
+        if view.has_focus and sidebar.display and sidebar.styles.display != "none":
+            sidebar.focus()
+        else:
+            if self.screen.has_class("-narrow"):
+                self._hide_overlay()
+            view.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.sidebar
+        if self.screen.has_class("-narrow"):
+            if sidebar.has_class("-shown"):
+                self._hide_overlay()
+                self.article_view.focus()
+            else:
+                sidebar.add_class("-shown")
+                sidebar.focus()
+            return
+        sidebar.toggle_class("-hidden")
+        if sidebar.has_class("-hidden"):
+            self.article_view.focus()
+
+    def _hide_overlay(self) -> None:
+        self.sidebar.remove_class("-shown")
+
+    def action_next_theme(self) -> None:
+        names = [t.name for t in THEMES]
+        current = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(current + 1) % len(names)]
+        self.notify(self.strings("msg.theme", name=self.theme), timeout=2)
+
+    def action_measure(self, direction: int) -> None:
+        view = self.article_view
+        widest = max(MIN_MEASURE, view.scrollable_content_region.width - 2)
+        view.measure = max(MIN_MEASURE, min(widest, view.column_width + direction * MEASURE_STEP))
+        self.notify(self.strings("msg.measure", n=view.measure), timeout=2)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.strings.language, self.strings("help.close")))
+
+    def action_search(self) -> None:
+        self.notify(self.strings("msg.search_later"), timeout=3)
 
 
 def run(paths: Sequence[str] | None = None) -> int:
-    DubaoApp(load_library(paths)).run()
+    library = load_library(paths)
+    DubaoApp(library).run()
     return 0

@@ -246,3 +246,19 @@ def wrap(text: str, width: int) -> list[str]:
     if "\n" in text or "\t" in text:
         text = text.replace("\n", " ").replace("\t", " ")
     return [text[s:e] for s, e in wrap_spans(text, width)]
+
+
+def truncate(text: str, width: int, ellipsis: str = "…") -> str:
+    """`text` cut to at most `width` cells, ending in "…" when cut; never mid-character."""
+    if cell_width(text) <= width:
+        return text
+    room = width - cell_width(ellipsis)
+    if room < 0:
+        return ""
+    used = 0
+    for i, ch in enumerate(text):
+        w = cell_width(ch)
+        if used + w > room:
+            return text[:i] + ellipsis
+        used += w
+    return text

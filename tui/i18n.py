@@ -1,0 +1,86 @@
+"""Every label, help text and message the reader shows, in Chinese and in English.
+
+The language follows the locale: Chinese when LC_ALL, LC_MESSAGES or LANG (the first one
+set) starts with `zh`, English otherwise. `DUBAO_LANG=zh|en` overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+Language = str  # "zh" or "en"
+
+
+def detect_language(environ: Mapping[str, str] | None = None) -> Language:
+    env = os.environ if environ is None else environ
+    forced = env.get("DUBAO_LANG", "").lower()
+    if forced in ("zh", "en"):
+        return forced
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+_STRINGS: dict[str, tuple[str, str]] = {
+    # key: (English, Chinese)
+    "app.title": ("dubao", "读报"),
+    "key.quit": ("Quit", "退出"),
+    "key.help": ("Help", "帮助"),
+    "key.search": ("Search", "搜索"),
+    "key.next_article": ("Next", "下一篇"),
+    "key.prev_article": ("Previous", "上一篇"),
+    "key.next_section": ("Next page", "下一版"),
+    "key.prev_section": ("Previous page", "上一版"),
+    "key.page_down": ("Page down", "下翻"),
+    "key.page_up": ("Page up", "上翻"),
+    "key.line_down": ("Line down", "下移一行"),
+    "key.line_up": ("Line up", "上移一行"),
+    "key.top": ("Top", "顶部"),
+    "key.bottom": ("Bottom", "底部"),
+    "key.focus": ("Switch pane", "切换窗格"),
+    "key.sidebar": ("Sidebar", "版面栏"),
+    "key.theme": ("Theme", "主题"),
+    "key.wider": ("Wider", "加宽"),
+    "key.narrower": ("Narrower", "收窄"),
+    "key.palette": ("Find article", "查找文章"),
+    "status.position": ("Article {i} of {n}", "第 {i}/{n} 篇"),
+    "status.percent": ("{p}% read", "已读 {p}%"),
+    "status.photo": ("Photo", "图片"),
+    "label.photo": ("[photo]", "[图]"),
+    "label.untitled": ("(untitled)", "(无题)"),
+    "label.pages": ("{n} pages", "{n} 版"),
+    "msg.search_later": (
+        "Search is not available yet.",
+        "搜索功能尚未开放。",
+    ),
+    "msg.last_article": ("This is the last article.", "已是最后一篇。"),
+    "msg.first_article": ("This is the first article.", "已是第一篇。"),
+    "msg.theme": ("Theme: {name}", "主题:{name}"),
+    "msg.measure": ("Text width: {n} columns", "版心宽度:{n} 列"),
+    "msg.problems": (
+        "Skipped {n} unreadable file(s): {first}",
+        "跳过 {n} 个无法读取的文件:{first}",
+    ),
+    "palette.help": ("Open an article by its title", "按标题打开文章"),
+    "help.title": ("dubao — keys", "读报 — 按键"),
+    "help.close": ("Esc or q closes this help", "按 Esc 或 q 关闭帮助"),
+}
+
+
+class Strings:
+    """Look up a label in one language: `strings("status.position", i=1, n=9)`."""
+
+    def __init__(self, language: Language | None = None) -> None:
+        self.language = language or detect_language()
+        self._index = 1 if self.language == "zh" else 0
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = _STRINGS[key][self._index]
+        return text.format(**values) if values else text
+
+
+def keys() -> list[str]:
+    return list(_STRINGS)

@@ -1,0 +1,212 @@
+"""The article pane: one article set in a centred text column, drawn line by line.
+
+It is a ScrollView with the Line API: only the rows on screen are rendered, and a
+re-layout on resize re-wraps the text with the CJK line breaker (tui.text), keeping
+the paragraph at the top of the screen where it was.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.layout import (
+    DEFAULT_MEASURE,
+    Anchor,
+    Line,
+    anchor_at,
+    layout_article,
+    row_of,
+)
+from tui.model import Article
+from tui.text import cell_width
+
+
+class ArticleView(ScrollView, can_focus=True):
+    """Shows one article; posts `Position` whenever what is on screen changes."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "article--kicker",
+        "article--title",
+        "article--subtitle",
+        "article--byline",
+        "article--rule",
+        "article--subhead",
+        "article--body",
+        "article--dateline",
+        "article--caption",
+        "article--credit",
+        "article--match",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "line(1)", "Line down", show=False),
+        Binding("k,up", "line(-1)", "Line up", show=False),
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("left", "noop", show=False),
+        Binding("right", "noop", show=False),
+    ]
+
+    measure: reactive[int] = reactive(DEFAULT_MEASURE)
+    animate_scroll: bool = False
+
+    class Position(Message):
+        """Where the reader is in the article shown."""
+
+        def __init__(self, article: Article, anchor: Anchor, percent: int, at_end: bool) -> None:
+            super().__init__()
+            self.article = article
+            self.anchor = anchor
+            self.percent = percent
+            self.at_end = at_end
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.article: Article | None = None
+        self._lines: list[Line] = []
+        self._laid_out_width = -1
+        self._pending_anchor: Anchor | None = None
+        self._last_position: tuple[str, Anchor, int, bool] | None = None
+
+    # -- showing ---------------------------------------------------------------
+
+    def show(self, article: Article, anchor: Anchor | None = None) -> None:
+        """Open an article at an anchor (its start when None)."""
+        self.article = article
+        self._pending_anchor = anchor or Anchor(-1, 0)
+        self._laid_out_width = -1
+        self._relayout()
+
+    @property
+    def column_width(self) -> int:
+        width = self.scrollable_content_region.width or self.size.width
+        return max(2, min(self.measure, width - 2))
+
+    @property
+    def lines(self) -> list[Line]:
+        return self._lines
+
+    def top_anchor(self) -> Anchor:
+        return anchor_at(self._lines, round(self.scroll_y))
+
+    def _relayout(self) -> None:
+        if self.article is None or self.size.width <= 0:
+            return
+        anchor = self._pending_anchor or (self.top_anchor() if self._lines else None)
+        self._pending_anchor = None
+        width = self.column_width
+        self._lines = layout_article(self.article, width)
+        self._laid_out_width = width
+        self.virtual_size = Size(self.size.width, len(self._lines))
+        self._styles_cache.clear()
+        row = row_of(self._lines, anchor) if anchor else 0
+        self.scroll_to(y=row, animate=False, immediate=True, force=True)
+        self.refresh()
+        self._report()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.column_width != self._laid_out_width or not self._lines:
+            self._relayout()
+        else:
+            self.virtual_size = Size(self.size.width, len(self._lines))
+            self._report()
+
+    def watch_measure(self) -> None:
+        if self.article is not None and self.column_width != self._laid_out_width:
+            self._relayout()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._report()
+
+    # -- position -------------------------------------------------------------
+
+    def percent_read(self) -> int:
+        total = len(self._lines)
+        if total == 0:
+            return 0
+        seen = min(total, round(self.scroll_y) + self.scrollable_content_region.height)
+        return max(0, min(100, round(100 * seen / total)))
+
+    def at_end(self) -> bool:
+        return round(self.scroll_y) >= self.max_scroll_y
+
+    def _report(self) -> None:
+        if self.article is None or not self._lines:
+            return
+        anchor, percent, at_end = self.top_anchor(), self.percent_read(), self.at_end()
+        key = (self.article.id, anchor, percent, at_end)
+        if key != self._last_position:
+            self._last_position = key
+            self.post_message(self.Position(self.article, anchor, percent, at_end))
+
+    # -- scrolling ---------------------------------------------------------------
+
+    def _go(self, y: float) -> None:
+        self.scroll_to(y=y, animate=self.animate_scroll, duration=0.15)
+
+    def action_line(self, delta: int) -> None:
+        self._go(self.scroll_y + delta)
+
+    def page(self, direction: int) -> None:
+        step = max(1, self.scrollable_content_region.height - 1)  # one line of context
+        self._go(self.scroll_y + direction * step)
+
+    def action_top(self) -> None:
+        self._go(0)
+
+    def action_bottom(self) -> None:
+        self._go(self.max_scroll_y)
+
+    def action_noop(self) -> None:
+        """Left and right do nothing here: the text never scrolls sideways."""
+
+    # -- drawing -------------------------------------------------------------------
+
+    def _style(self, kind: str) -> Style:
+        return self.get_component_rich_style(f"article--{kind}")
+
+    def render_line(self, y: int) -> Strip:
+        row = round(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if row >= len(self._lines) or width <= 0:
+            return Strip.blank(width, base)
+        line = self._lines[row]
+        column = self._laid_out_width
+        margin = max(0, (width - column) // 2)
+        segments: list[Segment] = [Segment(" " * margin, base)] if margin else []
+        if line.kind == "rule":
+            rule_width = min(column, 8)
+            pad = (column - rule_width) // 2
+            segments += [
+                Segment(" " * pad, base),
+                Segment("─" * rule_width, base + self._style("rule")),
+            ]
+        elif line.text:
+            text_width = line.indent + cell_width(line.text)
+            if line.align == "center":
+                segments.append(Segment(" " * max(0, (column - text_width) // 2), base))
+            elif line.align == "right":
+                segments.append(Segment(" " * max(0, column - text_width), base))
+            if line.indent:
+                segments.append(Segment(" " * line.indent, base))
+            style = base + self._style(line.kind)
+            if line.lead:
+                lead_style = style + self._style("dateline")
+                segments.append(Segment(line.text[: line.lead], lead_style))
+                segments.append(Segment(line.text[line.lead :], style))
+            else:
+                segments.append(Segment(line.text, style))
+        strip = Strip(segments)
+        return strip.extend_cell_length(width, base).crop(0, width)

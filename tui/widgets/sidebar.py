@@ -1,0 +1,145 @@
+"""The section sidebar: a tree of issue → section → article.
+
+Labels are plain `Text` (never markup) and are cut to the sidebar's width with "…",
+never in the middle of a character.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from tui.model import Article, Library
+from tui.text import truncate
+
+NodeKind = Literal["issue", "section", "article"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: NodeKind
+    id: str
+
+
+class Sidebar(Tree[Entry]):
+    """The library's tree. Selecting an article posts `ArticleChosen`."""
+
+    ICON_NODE = "▸ "
+    ICON_NODE_EXPANDED = "▾ "
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Space and b page the article, as everywhere; enter opens and folds.
+        Binding("space", "app.page(1)", show=False),
+        Binding("b", "app.page(-1)", show=False),
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+        Binding("g,home", "scroll_home", show=False),
+        Binding("G,end", "scroll_end", show=False),
+        Binding("left,h", "collapse_or_parent", show=False),
+        Binding("right,l", "expand_or_open", show=False),
+    ]
+
+    class ArticleChosen(Message):
+        def __init__(self, article_id: str) -> None:
+            super().__init__()
+            self.article_id = article_id
+
+    def __init__(self, library: Library, photo_label: str, *, id: str | None = None) -> None:
+        super().__init__("library", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = False
+        self.library = library
+        self.photo_label = photo_label
+        self._article_nodes: dict[str, TreeNode[Entry]] = {}
+        self._populate()
+
+    def _populate(self) -> None:
+        for issue in self.library.issues:
+            label = issue.title
+            if issue.date and issue.title != issue.date.isoformat():
+                label = f"{issue.title} {issue.date.isoformat()}"
+            issue_node = self.root.add(Text(label), Entry("issue", issue.id), expand=True)
+            for section in issue.sections:
+                section_node = issue_node.add(
+                    Text(section.title), Entry("section", section.id), expand=True
+                )
+                for article in section.articles:
+                    node = section_node.add_leaf(self._label(article), Entry("article", article.id))
+                    self._article_nodes[article.id] = node
+
+    def _label(self, article: Article) -> Text:
+        if article.kind == "photo":
+            return Text(f"{self.photo_label} {article.label}")
+        return Text(article.label)
+
+    # -- following the reader ------------------------------------------------------
+
+    def select_article(self, article_id: str) -> None:
+        """Put the cursor on an article (opening its issue and section) without choosing it."""
+        node = self._article_nodes.get(article_id)
+        if node is None:
+            return
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        self.call_after_refresh(self._move_cursor_to, node)
+
+    def _move_cursor_to(self, node: TreeNode[Entry]) -> None:
+        self.move_cursor(node)
+        self.scroll_to_node(node, animate=False)
+
+    # -- keys --------------------------------------------------------------------
+
+    def action_collapse_or_parent(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
+
+    def action_expand_or_open(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and not node.is_expanded:
+            node.expand()
+        elif node.data is not None and node.data.kind == "article":
+            self.post_message(self.ArticleChosen(node.data.id))
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Entry]) -> None:
+        event.stop()
+        data = event.node.data
+        if data is not None and data.kind == "article":
+            self.post_message(self.ArticleChosen(data.id))
+
+    # -- drawing -----------------------------------------------------------------
+
+    def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
+        text = super().render_label(node, base_style, style)
+        depth = 0
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            depth += 1
+            parent = parent.parent
+        guides = (depth + 1) * self.guide_depth if depth else 0
+        room = self.scrollable_content_region.width - guides
+        if room > 0 and text.cell_len > room:
+            kept = len(truncate(text.plain, room)) - 1
+            text = text[:kept]
+            text.append("…")
+        return text
+
+    def get_label_width(self, node: TreeNode[Entry]) -> int:
+        # Labels are cut to the width, so the tree never scrolls sideways.
+        return 0
