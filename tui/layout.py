@@ -47,18 +47,26 @@ class Anchor:
 
 
 def _wrapped(
-    text: str, width: int, kind: LineKind, block: int, *, align: str = "left", indent: bool = False
+    text: str,
+    width: int,
+    kind: LineKind,
+    block: int,
+    *,
+    align: str = "left",
+    indent: bool = False,
+    base: int = 0,
 ) -> list[Line]:
+    """`text` wrapped to `width`; offsets count from `base` (header fields share a block)."""
     source = INDENT + text if indent else text
-    shift = len(INDENT) if indent else 0
+    shift = (len(INDENT) if indent else 0) - base
     lines = []
     for start, end in wrap_spans(source, width):
         visible = source[start:end]
         pad = 0
-        if start < shift:  # the indent: shown as cells, not as text
-            pad = cell_width(source[start:shift])
-            visible = source[shift:end]
-            start = shift
+        if indent and start < len(INDENT):  # the indent: shown as cells, not as text
+            pad = cell_width(source[start : len(INDENT)])
+            visible = source[len(INDENT) : end]
+            start = len(INDENT)
         lines.append(
             Line(kind, visible, block, start - shift, end - shift, align, pad)  # type: ignore[arg-type]
         )
@@ -73,16 +81,19 @@ def layout_article(article: Article, width: int) -> list[Line]:
     """The lines of an article set in a column `width` cells wide."""
     width = max(width, 2)
     lines: list[Line] = []
-    if article.kicker:
-        lines += _wrapped(article.kicker, width, "kicker", HEADER, align="center")
-    if article.title:
-        lines += _wrapped(article.title, width, "title", HEADER, align="center")
-    if article.subtitle:
-        lines += _wrapped(article.subtitle, width, "subtitle", HEADER, align="center")
-    if article.byline and article.kind == "article":
-        lines += _wrapped(article.byline, width, "byline", HEADER, align="center")
+    header: list[tuple[str | None, LineKind]] = [
+        (article.kicker, "kicker"),
+        (article.title, "title"),
+        (article.subtitle, "subtitle"),
+        (article.byline if article.kind == "article" else None, "byline"),
+    ]
+    base = 0
+    for text, kind in header:
+        if text:
+            lines += _wrapped(text, width, kind, HEADER, align="center", base=base)
+            base += len(text)
     if lines:
-        lines.append(Line("rule", "", HEADER, 0, 0))
+        lines.append(Line("rule", "", HEADER, base, base))
 
     first_paragraph = next((i for i, b in enumerate(article.blocks) if b.type == "paragraph"), -1)
     for index, block in enumerate(article.blocks):
@@ -124,8 +135,6 @@ def anchor_at(lines: list[Line], row: int) -> Anchor:
 
 def row_of(lines: list[Line], anchor: Anchor) -> int:
     """The row that shows an anchor: the last line of its block starting at or before it."""
-    if anchor.block == HEADER:
-        return 0
     best = 0
     for row, line in enumerate(lines):
         if line.block < anchor.block:

@@ -121,7 +121,8 @@ def decode(data: bytes) -> str:
         text = data.decode("gb18030")
     except UnicodeDecodeError as e:
         raise DecodeError("cannot decode as UTF-8, UTF-16 or GB18030") from e
-    if not _looks_like_text(text):
+    # GB18030 decodes many byte strings: ask more of what it gives.
+    if not _looks_like_text(text, limit=0.02):
         raise DecodeError("cannot decode as UTF-8, UTF-16 or GB18030")
     return text
 
@@ -138,13 +139,14 @@ def _checked(text: str) -> str:
 _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
 
 
-def _looks_like_text(text: str) -> bool:
-    """Text as newspapers are: almost no control, private-use or replacement characters.
+def _looks_like_text(text: str, limit: float = 0.1) -> bool:
+    """Text, not binary data: few control, private-use or replacement characters.
 
-    GB18030 decodes many byte strings; what binary data decodes to is full of these.
+    A handful of control characters is hostile or damaged text, which `clean` removes;
+    binary data decoded as text is full of them.
     """
     sample = text[:20000]
-    return len(_NOT_TEXT.findall(sample)) <= 0.02 * len(sample)
+    return len(_NOT_TEXT.findall(sample)) <= limit * len(sample)
 
 
 # ---------------------------------------------------------------------------

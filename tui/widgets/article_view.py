@@ -7,6 +7,7 @@ the paragraph at the top of the screen where it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -77,6 +78,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._laid_out_width = -1
         self._pending_anchor: Anchor | None = None
         self._last_position: tuple[str, Anchor, int, bool] | None = None
+        # Keys pressed before the first layout (typed ahead at start-up) wait for it.
+        self._waiting: list[Callable[[], None]] = []
 
     # -- showing ---------------------------------------------------------------
 
@@ -113,6 +116,9 @@ class ArticleView(ScrollView, can_focus=True):
         self.scroll_to(y=row, animate=False, immediate=True, force=True)
         self.refresh()
         self._report()
+        waiting, self._waiting = self._waiting, []
+        for action in waiting:
+            action()
 
     def on_resize(self, event: events.Resize) -> None:
         if self.column_width != self._laid_out_width or not self._lines:
@@ -152,21 +158,30 @@ class ArticleView(ScrollView, can_focus=True):
 
     # -- scrolling ---------------------------------------------------------------
 
-    def _go(self, y: float) -> None:
-        self.scroll_to(y=y, animate=self.animate_scroll, duration=0.15)
+    def _go(self, target: Callable[[], float]) -> None:
+        if not self._lines:
+            self._waiting.append(lambda: self._go(target))
+            return
+        animate = self.animate_scroll
+        self.scroll_to(
+            y=target(), animate=animate, duration=0.15, immediate=not animate, force=True
+        )
 
     def action_line(self, delta: int) -> None:
-        self._go(self.scroll_y + delta)
+        self._go(lambda: self.scroll_target_y + delta)
 
     def page(self, direction: int) -> None:
-        step = max(1, self.scrollable_content_region.height - 1)  # one line of context
-        self._go(self.scroll_y + direction * step)
+        def target() -> float:
+            step = max(1, self.scrollable_content_region.height - 1)  # a line of context
+            return self.scroll_target_y + direction * step
+
+        self._go(target)
 
     def action_top(self) -> None:
-        self._go(0)
+        self._go(lambda: 0)
 
     def action_bottom(self) -> None:
-        self._go(self.max_scroll_y)
+        self._go(lambda: self.max_scroll_y)
 
     def action_noop(self) -> None:
         """Left and right do nothing here: the text never scrolls sideways."""

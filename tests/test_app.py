@@ -1,0 +1,419 @@
+"""The reader driven with Textual's Pilot: every key, resize, mouse, and hostile text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Markdown
+
+from tui.app import DubaoApp
+from tui.layout import Anchor
+from tui.library import load_library
+from tui.model import Library
+from tui.screens.help import HelpScreen
+from tui.settings import Settings
+from tui.text import cell_width
+from tui.widgets.article_view import ArticleView
+from tui.widgets.sidebar import Sidebar
+
+LONG = "这是一个很长的段落,用来测试翻页和滚动。" * 40
+
+
+def _page(*titles: str) -> str:
+    return "".join(f"## {t}\n\n**本报讯** {LONG}\n\n{LONG}\n\n{LONG}\n\n" for t in titles)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    """Two issues, two pages each: enough to move across sections and issues."""
+    files = {
+        "2025-12-10/01_要闻.md": _page("十日一版甲", "十日一版乙"),
+        "2025-12-10/02_经济.md": _page("十日二版甲"),
+        "2025-12-09/01_要闻.md": _page("九日一版甲", "九日一版乙"),
+        "2025-12-09/02_体育.md": _page("九日二版甲"),
+    }
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return load_library([tmp_path])
+
+
+def make_app(library: Library, language: str = "en", **settings: object) -> DubaoApp:
+    return DubaoApp(library, settings=Settings(theme="dubao-dark", **settings), language=language)
+
+
+def title(app: DubaoApp) -> str | None:
+    return app.places[app.current].article.title
+
+
+def view(app: DubaoApp) -> ArticleView:
+    return app.query_one(ArticleView)
+
+
+async def test_first_launch_opens_the_first_article_of_the_newest_issue(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert title(app) == "十日一版甲"
+        assert isinstance(app.focused, ArticleView)
+        assert view(app).scroll_y == 0
+        assert "Article 1 of 2" in str(app.query_one("#where").render())
+
+
+async def test_line_keys(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for key, expected in [("j", 1), ("down", 2), ("k", 1), ("up", 0), ("up", 0)]:
+            await pilot.press(key)
+            assert view(app).scroll_y == expected, key
+
+
+async def test_page_keys_from_the_article_and_from_the_sidebar(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        page = view(app).scrollable_content_region.height - 1
+        await pilot.press("space")
+        assert view(app).scroll_y == page
+        await pilot.press("pagedown")
+        assert view(app).scroll_y == min(2 * page, view(app).max_scroll_y)
+        await pilot.press("b")
+        assert view(app).scroll_y == min(2 * page, view(app).max_scroll_y) - page
+        await pilot.press("pageup")
+        assert view(app).scroll_y == 0
+        await pilot.press("tab")
+        assert isinstance(app.focused, Sidebar)
+        await pilot.press("space")
+        assert view(app).scroll_y == page
+        await pilot.press("b")
+        assert view(app).scroll_y == 0
+        assert isinstance(app.focused, Sidebar)
+
+
+async def test_top_and_bottom(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        bottom = view(app).max_scroll_y
+        assert bottom > 10
+        for key, expected in [("G", bottom), ("g", 0), ("end", bottom), ("home", 0)]:
+            await pilot.press(key)
+            assert view(app).scroll_y == expected, key
+
+
+async def test_space_at_the_end_turns_to_the_next_article(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("G", "space")
+        assert title(app) == "十日一版乙"
+        assert view(app).scroll_y == 0
+
+
+async def test_next_and_previous_article_across_sections_and_issues(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        seen = [title(app)]
+        for _ in range(5):
+            await pilot.press("right_square_bracket")
+            seen.append(title(app))
+        assert seen == [
+            *("十日一版甲", "十日一版乙", "十日二版甲"),
+            *("九日一版甲", "九日一版乙", "九日二版甲"),
+        ]
+        await pilot.press("right_square_bracket")  # the last one: stays, says so
+        assert title(app) == "九日二版甲"
+        for expected in reversed(seen[:-1]):
+            await pilot.press("left_square_bracket")
+            assert title(app) == expected
+
+
+async def test_next_and_previous_section(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right_curly_bracket")
+        assert title(app) == "十日二版甲"
+        await pilot.press("right_curly_bracket")
+        assert title(app) == "九日一版甲"
+        await pilot.press("right_square_bracket")  # 九日一版乙, in the middle of its page
+        await pilot.press("left_curly_bracket")
+        assert title(app) == "十日二版甲"
+        await pilot.press("left_curly_bracket")
+        assert title(app) == "十日一版甲"
+
+
+async def test_header_shows_issue_section_and_status(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right_curly_bracket", "right_curly_bracket")
+        masthead = str(app.query_one("#masthead").render())
+        assert "2025-12-09" in masthead
+        assert "第1版 要闻" in masthead
+        assert "Article 1 of 2" in str(app.query_one("#where").render())
+        await pilot.press("G")
+        await pilot.pause()
+        assert "100% read" in str(app.query_one("#percent").render())
+
+
+async def test_tab_switches_focus_and_enter_in_the_sidebar_opens(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("tab")
+        sidebar = app.query_one(Sidebar)
+        assert app.focused is sidebar
+        await pilot.pause()
+        assert sidebar.cursor_node is not None
+        assert sidebar.cursor_node.data is not None
+        assert sidebar.cursor_node.data.id == app.places[0].article.id
+        await pilot.press("down", "enter")
+        assert title(app) == "十日一版乙"
+        assert isinstance(app.focused, ArticleView)
+        await pilot.press("tab")
+        assert app.focused is sidebar
+        await pilot.press("tab")
+        assert isinstance(app.focused, ArticleView)
+
+
+async def test_sidebar_follows_article_keys(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await pilot.pause()
+        node = app.query_one(Sidebar).cursor_node
+        assert node is not None and node.data is not None
+        assert node.data.id == app.places[2].article.id
+
+
+async def test_clicking_an_article_in_the_sidebar_opens_it(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        sidebar = app.query_one(Sidebar)
+        await pilot.pause()
+        row = next(
+            y
+            for y, line in enumerate(sidebar._tree_lines)
+            if line.node.data and line.node.data.id == app.places[3].article.id
+        )
+        await pilot.click(Sidebar, offset=(8, row))
+        await pilot.pause()
+        assert title(app) == "九日一版甲"
+
+
+async def test_mouse_wheel_scrolls_the_article(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.mouse_down(ArticleView, offset=(10, 5))
+        article_view = view(app)
+        article_view.post_message(_wheel_down(article_view))
+        await pilot.pause()
+        assert article_view.scroll_y > 0
+
+
+def _wheel_down(widget: ArticleView):
+    from textual.events import MouseScrollDown
+
+    return MouseScrollDown(widget, 10, 5, 0, 0, 0, False, False, False)
+
+
+async def test_toggle_sidebar_on_a_wide_terminal(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        sidebar = app.query_one(Sidebar)
+        assert sidebar.display
+        await pilot.press("s")
+        assert not sidebar.display
+        assert isinstance(app.focused, ArticleView)
+        await pilot.press("s")
+        assert sidebar.display
+
+
+async def test_narrow_terminal_hides_the_sidebar_and_s_shows_it_over_the_article(
+    library: Library,
+) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(50, 24)) as pilot:
+        await pilot.pause()
+        sidebar = app.query_one(Sidebar)
+        assert not sidebar.display
+        article_width = view(app).size.width
+        await pilot.press("s")
+        await pilot.pause()
+        assert sidebar.display
+        assert app.focused is sidebar
+        assert view(app).size.width == article_width  # over the article, not beside it
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert title(app) == "十日一版乙"
+        assert not sidebar.display
+        assert isinstance(app.focused, ArticleView)
+
+
+async def test_resize_keeps_the_same_paragraph_on_top(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("space", "space", "j")
+        before = view(app).top_anchor()
+        assert before.block > 0
+        text_before = view(app).lines[round(view(app).scroll_y)].text
+        await pilot.resize_terminal(70, 23)
+        await pilot.pause()
+        after = view(app).top_anchor()
+        assert after.block == before.block
+        top_line = view(app).lines[round(view(app).scroll_y)]
+        assert top_line.start <= before.offset < top_line.end or top_line.text[:1] in text_before
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        assert view(app).top_anchor().block == before.block
+
+
+async def test_measure_keys_widen_and_narrow_the_column(library: Library) -> None:
+    app = make_app(library, measure=60)
+    async with app.run_test(size=(160, 30)) as pilot:
+        assert view(app).column_width == 60
+        await pilot.press("plus")
+        assert view(app).column_width == 64
+        await pilot.press("minus", "minus")
+        assert view(app).column_width == 56
+        assert max(line.indent + cell_width(line.text) for line in view(app).lines) <= 56
+
+
+async def test_text_column_is_limited_and_centred_on_wide_terminals(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        article_view = view(app)
+        assert article_view.column_width == 76  # 38 Chinese characters
+        strip = article_view.render_line(8)
+        text = "".join(segment.text for segment in strip)
+        margin = len(text) - len(text.lstrip(" "))
+        assert margin >= (article_view.size.width - 76) // 2 - 1
+
+
+async def test_theme_key_cycles_themes(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        seen = [app.theme]
+        for _ in range(3):
+            await pilot.press("t")
+            seen.append(app.theme)
+        assert seen == ["dubao-dark", "dubao-light", "dubao-terminal", "dubao-dark"]
+
+
+@pytest.mark.parametrize("key", ["question_mark", "f1"])
+async def test_help_screen_opens_and_closes(library: Library, key: str) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        markdown = app.screen.query_one(Markdown)
+        assert "next / previous article" in markdown.source
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_in_chinese(library: Library) -> None:
+    app = make_app(library, language="zh")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "下一篇 / 上一篇" in app.screen.query_one(Markdown).source
+
+
+async def test_search_key_says_it_is_not_there_yet(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        assert any("Search" in str(n.message) for n in app._notifications)
+
+
+async def test_quit(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert app._exit
+
+
+async def test_command_palette_finds_an_article_by_title(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"九日二版")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert title(app) == "九日二版甲"
+
+
+async def test_chinese_labels_under_a_chinese_locale(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.delenv("DUBAO_LANG", raising=False)
+    app = DubaoApp(library, settings=Settings(theme="dubao-dark"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "第 1/2 篇" in str(app.query_one("#where").render())
+        descriptions = {b.description for _, b, *_ in app.active_bindings.values()}
+        assert "退出" in descriptions
+
+
+async def test_sidebar_labels_end_in_an_ellipsis_never_mid_character(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        sidebar = app.query_one(Sidebar)
+        width = sidebar.scrollable_content_region.width
+        for y in range(len(sidebar._tree_lines)):
+            strip = sidebar.render_line(y)
+            assert strip.cell_length <= sidebar.size.width
+        long_node = next(
+            line.node for line in sidebar._tree_lines if line.node.data.kind == "article"
+        )
+        assert width < 40
+        label = sidebar.render_label(long_node, sidebar.rich_style, sidebar.rich_style)
+        assert label.cell_len <= width
+
+
+async def test_hostile_titles_show_literally_and_run_nothing(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "## [bold]粗[/b] [@click=app.quit]点我[/] [link=http://x]链[/link]\n\n"
+        "正文 [red]不是标记[/red] \x1b]0;pwned\x07 \x9b2J。\n",
+        encoding="utf-8",
+    )
+    app = make_app(load_library([tmp_path]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen_text = "\n".join(
+            "".join(seg.text for seg in app.screen._compositor.render_strips()[y])
+            for y in range(30)
+        )
+        assert "[@click=app.quit]点我[/]" in screen_text
+        assert "[bold]粗[/b]" in screen_text
+        assert "[red]不是标记[/red]" in screen_text
+        assert "\x1b" not in screen_text and "\x9b" not in screen_text
+        await pilot.click(ArticleView, offset=(30, 1))
+        await pilot.pause()
+        assert not app._exit
+
+
+async def test_animation_is_off_by_default_and_a_setting_turns_it_on(library: Library) -> None:
+    assert make_app(library).animation_level == "none"
+    app = make_app(library, animation=True)
+    assert app.animation_level == "full"
+    async with app.run_test(size=(100, 30)):
+        assert view(app).animate_scroll
+
+
+async def test_reopen_at_an_anchor(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_index(1, Anchor(1, 0))
+        await pilot.pause()
+        assert view(app).top_anchor() == Anchor(1, 0)
+        assert view(app).scroll_y > 0
