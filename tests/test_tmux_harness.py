@@ -49,11 +49,18 @@ def test_literal_text_then_enter(tmp_path: Path) -> None:
 
 def test_key_names(tmp_path: Path) -> None:
     # `od -c` shows each byte: Tab and Escape arrive as the control characters they name.
-    script = f"stty raw -echo; head -c 3 | od -An -c; {IDLE}"
+    script = f"stty raw -echo; echo ready; head -c 3 | od -An -c; {IDLE}"
     with Tmux(sh(script), socket_dir=tmp_path) as t:
+        t.wait_for("ready")
         t.send("Tab", "Escape", "q")
-        screen = t.wait_for("q")
-        assert screen.split() == ["\\t", "033", "q"]
+        screen = t.wait_for(lambda s: s.split()[-1:] == ["q"])
+        assert screen.split() == ["ready", "\\t", "033", "q"]
+
+
+def test_scrolled_output_leaves_exactly_the_visible_rows(tmp_path: Path) -> None:
+    with Tmux(sh(f"seq 100; {IDLE}"), 20, 10, socket_dir=tmp_path) as t:
+        t.wait_for("100")
+        assert t.lines() == [str(n) for n in range(92, 101)] + [""]
 
 
 def test_wide_characters_are_captured_intact(tmp_path: Path) -> None:
@@ -81,16 +88,25 @@ def test_resize(tmp_path: Path) -> None:
         assert len(t.lines()) == 30
 
 
+# Programs that exit wait for Enter first: tmux drops output (and may even miss the exit
+# status) of a program that exits within milliseconds of starting.
+
+
 def test_exit_status_and_last_screen_after_exit(tmp_path: Path) -> None:
-    with Tmux(sh("echo bye; exit 3"), socket_dir=tmp_path) as t:
+    with Tmux(sh("echo bye; read x; exit 3"), socket_dir=tmp_path) as t:
+        t.wait_for("bye")
+        t.send("Enter")
         assert t.wait_for_exit() == 3
         assert t.is_dead()
         assert t.exit_status() == 3
-        assert t.lines()[0] == "bye"
+        lines = t.lines()
+        assert lines[0] == "bye"
+        assert lines[-1].startswith("Pane is dead (status 3")
 
 
 def test_exit_by_signal_is_negative(tmp_path: Path) -> None:
-    with Tmux(sh("kill -TERM $$"), socket_dir=tmp_path) as t:
+    with Tmux(sh("read x; kill -TERM $$"), socket_dir=tmp_path) as t:
+        t.send("Enter")
         assert t.wait_for_exit() == -15
 
 
@@ -113,19 +129,22 @@ def test_wait_until_gone(tmp_path: Path) -> None:
     with Tmux(sh(f"echo first; read x; clear; echo second; {IDLE}"), socket_dir=tmp_path) as t:
         t.wait_for("first")
         t.send("Enter")
-        assert "second" in t.wait_until_gone("first")
+        t.wait_until_gone("first")
+        t.wait_for("second")
 
 
 def test_wait_for_fails_with_the_screen(tmp_path: Path) -> None:
     with Tmux(sh(f"echo visible; {IDLE}"), socket_dir=tmp_path) as t:
         t.wait_for("visible")
-        with pytest.raises(AssertionError, match="(?s)absent.*visible"):
+        with pytest.raises(AssertionError, match=r"(?s)absent.*visible"):
             t.wait_for("absent", timeout=0.3)
 
 
 def test_wait_for_fails_once_the_program_exited(tmp_path: Path) -> None:
-    with Tmux(sh("echo done"), socket_dir=tmp_path) as t:
-        with pytest.raises(AssertionError, match="(?s)exited.*done"):
+    with Tmux(sh("echo done; read x"), socket_dir=tmp_path) as t:
+        t.wait_for("done")
+        t.send("Enter")
+        with pytest.raises(AssertionError, match=r"(?s)exited.*done"):
             t.wait_for("never shown", timeout=60)
 
 

@@ -256,13 +256,23 @@ class Tmux:
         """The visible screen as text, one line per row (trailing spaces trimmed).
 
         `escapes=True` keeps colours and attributes as escape sequences. Wide (CJK) characters
-        appear once each. After the program exits, tmux adds a "Pane is dead" line.
+        appear once each. After the program exits, this is its last screen followed by tmux's
+        "Pane is dead (status N, ...)" line.
         """
-        args = ["capture-pane", "-p", "-t", SESSION]
-        if escapes:
-            args.append("-e")
-        output = self.tmux(*args)
-        return output.removesuffix("\n")
+        # tmux writes the "Pane is dead" line below the last row, scrolling the top row into the
+        # history: capture one history row too, and keep it only once that line is drawn
+        # (pane_dead_time is set from then on).
+        capture = ["capture-pane", "-p", "-S", "-1", "-t", SESSION, *(["-e"] if escapes else [])]
+        output = self.tmux(
+            "display-message", "-p", "-t", SESSION, "#{history_size}:#{pane_dead_time}", ";",
+            *capture,
+        )  # fmt: skip
+        head, _, body = output.partition("\n")
+        history, dead_time = head.split(":")
+        rows = body.removesuffix("\n").split("\n")
+        if int(history) > 0 and not dead_time:
+            rows = rows[1:]
+        return "\n".join(rows)
 
     def lines(self) -> list[str]:
         return self.screen().split("\n")
@@ -294,16 +304,17 @@ class Tmux:
         return self.display("#{pane_dead}") == "1"
 
     def exit_status(self) -> int | None:
-        """The program's exit status, minus the signal number if a signal killed it, or None
-        while it runs."""
+        """The program's exit status, minus the signal number if a signal killed it; None
+        while it runs, or until tmux has reaped it (`wait_for_exit` makes sure it does)."""
+        return self._exit_info()[1]
+
+    def _exit_info(self) -> tuple[bool, int | None]:
         dead, status, signum = self.display(
             "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}"
         ).split(":")
-        if dead != "1":
-            return None
         if signum:
-            return -int(signum)
-        return int(status) if status else None
+            return dead == "1", -int(signum)
+        return dead == "1", int(status) if status else None
 
     # ------------------------------------------------------------------ waiting
 
@@ -354,14 +365,24 @@ class Tmux:
             previous = current
 
     def wait_for_exit(self, timeout: float = 10.0, interval: float = 0.02) -> int:
-        """Wait until the program exits; return its status (see `exit_status`)."""
+        """Wait until the program exits; return its status (see `exit_status`).
+
+        tmux discards output it has not read yet when a program exits, so a program under
+        test should not exit within milliseconds of printing what a test looks for.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            status = self.exit_status()
+            dead, status = self._exit_info()
             if status is not None:
                 return status
+            if dead:
+                # tmux 3.3 sometimes misses the SIGCHLD of a pane whose terminal has already
+                # closed, leaving it a zombie with no status: another SIGCHLD makes it reap.
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.server_pid, signal.SIGCHLD)
             if time.monotonic() >= deadline:
-                self._fail(f"the program was still running after {timeout:g} s")
+                state = "tmux recorded no exit status" if dead else "it was still running"
+                self._fail(f"the program did not exit within {timeout:g} s: {state}")
             time.sleep(interval)
 
     def _fail(self, message: str) -> NoReturn:

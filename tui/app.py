@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -26,7 +27,6 @@ from tui.i18n import Strings
 from tui.layout import MIN_MEASURE, Anchor
 from tui.library import load_library
 from tui.model import Article, Issue, Library, Section
-from tui.screens.help import HelpScreen
 from tui.settings import Settings, load_settings
 from tui.themes import THEMES, default_theme
 from tui.widgets.article_view import ArticleView
@@ -93,7 +93,7 @@ class ArticleCommands(Provider):
 
 
 class DubaoApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "dubao"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (60, "-wide")]
     COMMANDS = App.COMMANDS | {ArticleCommands}
@@ -324,6 +324,8 @@ class DubaoApp(App[None]):
         self.notify(self.strings("msg.measure", n=view.measure), timeout=2)
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen  # Markdown loads when help is first asked for
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.strings.language, self.strings("help.close")))
 

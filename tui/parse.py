@@ -42,25 +42,37 @@ _BYLINE = re.compile(
     r"(?:^|(?<=[。！？!?”’」』…]))[ \t\u3000]*[（(][ \t\u3000]*([^()（）]{1,30}?)[ \t\u3000]*[)）]"
     r"[ \t\u3000]*$"
 )
-_ROLE = (
-    r"(?:(?:本报|新华社|中新社|人民日报|央视)?(?:特约|见习|实习|首席)?"
-    r"(?:记者|通讯员|实习生|摄影记者))"
+# Who wrote or took it: 记者, 本报记者, 新华社记者, 通讯员… (and the agency alone, for credits).
+_ROLE = re.compile(
+    r"(?:本报|新华社|中新社|人民日报|央视)?(?:特约|见习|实习|首席)?(?:摄影记者|记者|通讯员|实习生)"
+    r"|^(?:新华社|中新社|本报)"
 )
-_HAN = r"[\u3400-\u9fff]"
-_NAME = (
-    rf"(?:{_HAN}(?:[ \u3000]?{_HAN}){{1,3}}(?:·{_HAN}{{1,6}})?"  # 李俊华, 李 静, 艾尔肯·吐尼亚孜
-    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2})"
-)
-_SEP = r"[ \u3000、]"
-_BYLINE_NAMES = re.compile(
-    rf"^(?:{_ROLE}[ \u3000]*)?{_NAME}(?:{_SEP}+(?:{_ROLE}[ \u3000]*)?{_NAME}){{0,4}}$"
-)
-# A photo credit line: 邓寅明 摄, 新华社记者某某摄, 本报记者 张三 摄影, 资料图片.
-_CREDIT = re.compile(
-    rf"^(?:{_ROLE}[ \u3000]*|(?:新华社|中新社|本报)[ \u3000]*)?{_NAME}(?:{_SEP}+{_NAME}){{0,3}}"
-    r"[ \u3000]*(?<!拍)(?:摄|摄影|供图|制图|/摄|／摄)$"
-    r"|^(?:资料图片|新华社发|本报资料图片)$"
-)
+_NAME_PART = re.compile(r"[\u3400-\u9fff]{2,4}(?:·[\u3400-\u9fff]{1,6})?|[A-Z][a-z]+")
+_NAME_SEPARATORS = re.compile(r"[ \u3000、]+")
+# A photo credit line: 邓寅明 摄, 新华社记者某某摄, 本报记者 张三 摄影; or 资料图片.
+_CREDIT_END = re.compile(r"^(.{2,24}?)[ \u3000]*(?<!拍)(?:摄影|摄|供图|制图|/摄|／摄)$")
+_STOCK_CREDITS = frozenset(("资料图片", "新华社发", "本报资料图片"))
+
+
+def _names(text: str) -> bool:
+    """Whether `text` is one to five names, with roles: 李俊华, 李 静, 记者 王五 赵六."""
+    tokens = _NAME_SEPARATORS.split(_ROLE.sub(" ", text).strip())
+    names: list[str] = []
+    single = ""  # a two-character name printed with a space in it: 李 静
+    for token in tokens:
+        if len(token) == 1 and "\u3400" <= token <= "\u9fff":
+            single += token
+            continue
+        if single:
+            names.append(single)
+            single = ""
+        if token:
+            names.append(token)
+    if single:
+        names.append(single)
+    return 0 < len(names) <= 5 and all(_NAME_PART.fullmatch(n) for n in names)
+
+
 # A line that opens a list entry (`1982－1983年 …`, `（一）…`, `2. …`): never a continuation.
 _LIST_LEAD = re.compile(
     r"^(?:\d{1,4}[－\-—~～.．、年)）]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|[•·●■◆▲])"
@@ -76,7 +88,10 @@ _JOIN_MIN = 20
 
 
 def is_credit(text: str) -> bool:
-    return len(text) <= 30 and _CREDIT.match(text) is not None
+    if text in _STOCK_CREDITS:
+        return True
+    m = _CREDIT_END.match(text) if len(text) <= 30 else None
+    return m is not None and _names(m.group(1))
 
 
 # ---------------------------------------------------------------------------
@@ -279,7 +294,7 @@ def _cut_by_column_break(text: str, following: str) -> bool:
 
 def _split_byline(text: str) -> tuple[str, str | None]:
     m = _BYLINE.search(text)
-    if not m or not _BYLINE_NAMES.match(m.group(1)):
+    if not m or not _names(m.group(1)):
         return text, None
     return text[: m.start()].rstrip(), m.group(1).strip()
 

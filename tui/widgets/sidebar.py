@@ -17,9 +17,10 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tui.model import Article, Library
-from tui.text import truncate
+from tui.text import cell_width, truncate
 
 NodeKind = Literal["issue", "section", "article"]
+TOGGLE_STYLE = Style.from_meta({"toggle": True})  # what Tree looks for on a click
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,19 +127,22 @@ class Sidebar(Tree[Entry]):
     # -- drawing -----------------------------------------------------------------
 
     def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
-        text = super().render_label(node, base_style, style)
-        depth = 0
+        if node.allow_expand:
+            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+            prefix = Text(icon, style=base_style + TOGGLE_STYLE)
+        else:
+            prefix = Text("", style=base_style)
+        depth = -1
         parent = node.parent
-        while parent is not None and parent is not self.root:
+        while parent is not None:
             depth += 1
             parent = parent.parent
-        guides = (depth + 1) * self.guide_depth if depth else 0
-        room = self.scrollable_content_region.width - guides
-        if room > 0 and text.cell_len > room:
-            kept = len(truncate(text.plain, room)) - 1
-            text = text[:kept]
-            text.append("…")
-        return text
+        room = self.scrollable_content_region.width - depth * self.guide_depth - prefix.cell_len
+        plain = node.label.plain
+        label = Text(truncate(plain, room)) if room > 0 and cell_width(plain) > room else node.label
+        label = label.copy()
+        label.stylize(style)
+        return Text.assemble(prefix, label)
 
     def get_label_width(self, node: TreeNode[Entry]) -> int:
         # Labels are cut to the width, so the tree never scrolls sideways.
