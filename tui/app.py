@@ -95,11 +95,18 @@ class ArticleCommands(Provider):
 class DubaoApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "dubao"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (60, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"),
+        (60, "-wide"),
+        (110, "-very-wide"),
+    ]
     COMMANDS = App.COMMANDS | {ArticleCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="key.quit"),
+        Binding(
+            "ctrl+p", "command_palette", "Find article", id="key.palette", show=False, priority=True
+        ),
         Binding("question_mark,f1", "help", "Help", id="key.help", key_display="?"),
         Binding("slash", "search", "Search", id="key.search", key_display="/"),
         Binding("space,pagedown", "page(1)", "Page down", id="key.page_down", key_display="␣"),
@@ -169,7 +176,7 @@ class DubaoApp(App[None]):
             yield Label(id="dateline")
         with Horizontal(id="main"):
             yield Sidebar(self.library, self.strings("label.photo"), id="sidebar")
-            yield ArticleView(id="article")
+            yield ArticleView(self.strings("status.photo"), id="article")
         with Horizontal(id="status"):
             yield Label(id="where")
             yield Label(id="percent")

@@ -23,6 +23,7 @@ HEADER = -1  # kicker, title, subtitle, byline: anchored before the first block
 INDENT = "\u3000\u3000"  # a paragraph's first line is indented by two ideographic spaces
 
 MIN_MEASURE = 20
+MIN_INDENTED_WIDTH = 12  # narrower than this, an indent would take a line of its own
 DEFAULT_MEASURE = 76  # 38 Chinese characters: a comfortable newspaper column
 
 
@@ -57,6 +58,7 @@ def _wrapped(
     base: int = 0,
 ) -> list[Line]:
     """`text` wrapped to `width`; offsets count from `base` (header fields share a block)."""
+    indent = indent and width >= MIN_INDENTED_WIDTH
     source = INDENT + text if indent else text
     shift = (len(INDENT) if indent else 0) - base
     lines = []
@@ -77,11 +79,15 @@ def _blank(block: int, offset: int = 0) -> Line:
     return Line("blank", "", block, offset, offset)
 
 
-def layout_article(article: Article, width: int) -> list[Line]:
-    """The lines of an article set in a column `width` cells wide."""
+def layout_article(article: Article, width: int, photo_label: str = "[图]") -> list[Line]:
+    """The lines of an article set in a column `width` cells wide.
+
+    A photo has no picture in a terminal: a centred label stands where it would be.
+    """
     width = max(width, 2)
     lines: list[Line] = []
     header: list[tuple[str | None, LineKind]] = [
+        (photo_label if article.kind == "photo" else None, "kicker"),
         (article.kicker, "kicker"),
         (article.title, "title"),
         (article.subtitle, "subtitle"),

@@ -71,8 +71,9 @@ class ArticleView(ScrollView, can_focus=True):
             self.percent = percent
             self.at_end = at_end
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, photo_label: str = "[图]", *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.photo_label = photo_label
         self.article: Article | None = None
         self._lines: list[Line] = []
         self._laid_out_width = -1
@@ -108,7 +109,7 @@ class ArticleView(ScrollView, can_focus=True):
         anchor = self._pending_anchor or (self.top_anchor() if self._lines else None)
         self._pending_anchor = None
         width = self.column_width
-        self._lines = layout_article(self.article, width)
+        self._lines = layout_article(self.article, width, photo_label=self.photo_label)
         self._laid_out_width = width
         self.virtual_size = Size(self.size.width, len(self._lines))
         self._styles_cache.clear()

@@ -1,0 +1,100 @@
+"""The real `dubao` command in a real terminal (tmux): read, navigate, quit."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .tmux import Tmux
+
+DUBAO = str(Path(sys.executable).with_name("dubao"))
+
+
+def user_dirs(home: Path) -> dict[str, str]:
+    return {
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "LANG": "en_US.UTF-8",
+        "PATH": os.environ.get("PATH", ""),
+    }
+
+
+def showing(*texts: str) -> Callable[[str], bool]:
+    """A screen that shows every one of `texts` (a screen may be caught half painted)."""
+    return lambda screen: all(text in screen for text in texts)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def test_read_navigate_and_quit(home: Path) -> None:
+    with Tmux([DUBAO], 80, 24, env=user_dirs(home), socket_dir=home) as term:
+        # The kicker stands above the headline.
+        term.wait_for(showing("建设平安山西 守护幸福生活", "Article 1 of 10", "省政府新闻办发布会"))
+        term.send("space")
+        term.wait_until_gone("省政府新闻办发布会")
+        term.wait_for("群众安全更加可感")  # the page went on, by one screen less a line
+        term.send("g")
+        term.wait_for("省政府新闻办发布会")
+        term.send("]")
+        term.wait_for(showing("Article 2 of 10", "践行“枫桥经验”"))
+        term.send("]", "]")
+        term.wait_for("Article 4 of 10")
+        term.send("[")
+        term.wait_for(showing("Article 3 of 10", "邓寅明 摄"))  # the photo's credit
+        term.send("?")
+        term.wait_for("What it does")
+        term.send("Escape")
+        term.wait_until_gone("What it does")
+        term.send("s")
+        screen = term.wait_until_gone("▾ seeds")
+        term.send("s")
+        term.wait_for("▾ seeds")
+        term.send("q")
+        assert term.wait_for_exit(10) == 0
+    assert "Traceback" not in screen
+
+
+def test_chinese_locale_and_sixteen_colours(home: Path) -> None:
+    env = {**user_dirs(home), "LANG": "zh_CN.UTF-8"}
+    with Tmux([DUBAO], 80, 24, env=env, term="xterm", socket_dir=home) as term:
+        term.wait_for(lambda s: "第 1/10 篇" in s and "退出" in s)
+        colours = term.screen(escapes=True)
+        assert "38;2;" not in colours and "48;2;" not in colours  # no true colour under xterm
+        term.send("q")
+        assert term.wait_for_exit(10) == 0
+
+
+def test_resize_in_a_real_terminal_keeps_the_paragraph(home: Path) -> None:
+    with Tmux([DUBAO], 100, 30, env=user_dirs(home), socket_dir=home) as term:
+        term.wait_for("建设平安山西")
+        term.send("space", "space")
+        term.wait_stable()
+        term.send("j")
+        screen = term.wait_stable()
+        top = [line for line in screen.splitlines()[1:] if line.strip()]
+        marker = next(
+            (seg for line in top for seg in line.split("▕")[-1].split() if len(seg) >= 6), None
+        )
+        assert marker, screen
+        term.resize(70, 24)
+        screen = term.wait_stable()
+        assert marker[:4] in screen.replace(" ", ""), screen
+        term.send("q")
+        assert term.wait_for_exit(10) == 0
+
+
+def test_a_missing_path_exits_with_one_line(home: Path) -> None:
+    missing = str(home / "nope")
+    with Tmux([DUBAO, missing], 80, 24, env=user_dirs(home), socket_dir=home) as term:
+        assert term.wait_for_exit(10) == 1
+        screen = term.screen().replace("\n", "")
+        assert f"dubao: no such file or folder: {missing}" in screen
+        assert "Traceback" not in screen
