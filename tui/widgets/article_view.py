@@ -8,6 +8,7 @@ the paragraph at the top of the screen where it was.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -47,6 +48,7 @@ class ArticleView(ScrollView, can_focus=True):
         "article--caption",
         "article--credit",
         "article--match",
+        "article--match-current",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -79,6 +81,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._laid_out_width = -1
         self._pending_anchor: Anchor | None = None
         self._last_position: tuple[str, Anchor, int, bool] | None = None
+        self._matches: list[tuple[int, int, int]] = []
+        self._current_match = -1
         # Keys pressed before the first layout (typed ahead at start-up) wait for it.
         self._waiting: list[Callable[[], None]] = []
 
@@ -87,6 +91,8 @@ class ArticleView(ScrollView, can_focus=True):
     def show(self, article: Article, anchor: Anchor | None = None) -> None:
         """Open an article at an anchor (its start when None)."""
         self.article = article
+        self._matches = []
+        self._current_match = -1
         self._pending_anchor = anchor or Anchor(-1, 0)
         self._laid_out_width = -1
         self._relayout()
@@ -192,6 +198,72 @@ class ArticleView(ScrollView, can_focus=True):
     def _style(self, kind: str) -> Style:
         return self.get_component_rich_style(f"article--{kind}")
 
+    def _text_segments(self, line: Line, style: Style) -> list[Segment]:
+        """A line's text, with its dateline and any search matches styled."""
+        ranges: list[tuple[int, int, Style]] = []
+        if line.lead:
+            ranges.append((0, line.lead, self._style("dateline")))
+        for n, (block, start, end) in enumerate(self._matches):
+            if block == line.block and start < line.end and end > line.start:
+                kind = "match-current" if n == self._current_match else "match"
+                ranges.append(
+                    (
+                        max(start, line.start) - line.start,
+                        min(end, line.end) - line.start,
+                        self._style(kind),
+                    )
+                )
+        if not ranges:
+            return [Segment(line.text, style)]
+        cuts = sorted({0, len(line.text), *(b for r in ranges for b in r[:2])})
+        segments = []
+        for a, b in pairwise(cuts):
+            piece_style = style
+            for start, end, extra in ranges:
+                if start <= a and b <= end:
+                    piece_style = piece_style + extra
+            segments.append(Segment(line.text[a:b], piece_style))
+        return segments
+
+    # -- search matches --------------------------------------------------------------
+
+    def set_matches(self, matches: list[tuple[int, int, int]]) -> None:
+        """Highlight these (block, start, end) ranges; n/N move between them."""
+        self._matches = sorted(matches)
+        self._current_match = -1
+        self.refresh()
+
+    @property
+    def matches(self) -> list[tuple[int, int, int]]:
+        return self._matches
+
+    def _row_of_match(self, n: int) -> int:
+        block, start, _ = self._matches[n]
+        return row_of(self._lines, Anchor(block, start))
+
+    def go_to_match(self, n: int) -> None:
+        """Scroll so that match n stands a few lines below the top, and mark it current."""
+        if not self._matches:
+            return
+        self._current_match = n % len(self._matches)
+        row = self._row_of_match(self._current_match)
+        self._go(lambda: max(0, row - 2))
+        self.refresh()
+
+    def next_match(self, direction: int) -> bool:
+        """Go to the next (1) or previous (-1) match after the current one; False if none."""
+        if not self._matches:
+            return False
+        if self._current_match < 0:
+            top = round(self.scroll_y)
+            rows = [self._row_of_match(n) for n in range(len(self._matches))]
+            after = [n for n, r in enumerate(rows) if r >= top]
+            n = (after[0] if after else 0) if direction > 0 else (after[0] - 1 if after else -1)
+        else:
+            n = self._current_match + direction
+        self.go_to_match(n)
+        return True
+
     def render_line(self, y: int) -> Strip:
         row = round(self.scroll_y) + y
         width = self.scrollable_content_region.width
@@ -217,12 +289,6 @@ class ArticleView(ScrollView, can_focus=True):
                 segments.append(Segment(" " * max(0, column - text_width), base))
             if line.indent:
                 segments.append(Segment(" " * line.indent, base))
-            style = base + self._style(line.kind)
-            if line.lead:
-                lead_style = style + self._style("dateline")
-                segments.append(Segment(line.text[: line.lead], lead_style))
-                segments.append(Segment(line.text[line.lead :], style))
-            else:
-                segments.append(Segment(line.text, style))
+            segments += self._text_segments(line, base + self._style(line.kind))
         strip = Strip(segments)
         return strip.extend_cell_length(width, base).crop(0, width)
