@@ -319,14 +319,6 @@ async def test_help_in_chinese(library: Library) -> None:
         assert "下一篇 / 上一篇" in app.screen.query_one(Markdown).source
 
 
-async def test_search_key_says_it_is_not_there_yet(library: Library) -> None:
-    app = make_app(library)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("slash")
-        await pilot.pause()
-        assert any("Search" in str(n.message) for n in app._notifications)
-
-
 async def test_quit(library: Library) -> None:
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
+from .dubao_term import DUBAO, showing, user_dirs
 from .tmux import Tmux
-
-DUBAO = str(Path(sys.executable).with_name("dubao"))
-
-
-def user_dirs(home: Path) -> dict[str, str]:
-    return {
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "LANG": "en_US.UTF-8",
-        "PATH": os.environ.get("PATH", ""),
-    }
-
-
-def showing(*texts: str) -> Callable[[str], bool]:
-    """A screen that shows every one of `texts` (a screen may be caught half painted)."""
-    return lambda screen: all(text in screen for text in texts)
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path
 
 
 def test_read_navigate_and_quit(home: Path) -> None:

@@ -8,12 +8,14 @@ decides what is shown.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import os
+import signal
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -22,15 +24,21 @@ from textual.content import Content
 from textual.filter import Monochrome, NoColor
 from textual.markup import escape
 from textual.widgets import Footer, Label
+from textual.worker import get_current_worker
 
 from tui.i18n import Strings
 from tui.layout import MIN_MEASURE, Anchor
-from tui.library import load_library
+from tui.library import load_library, seeds_path
 from tui.model import Article, Issue, Library, Section
+from tui.screens.search import Choice, SearchScreen
 from tui.settings import Settings, load_settings
+from tui.state import ArticleState, StateStore, install_signal_handlers
 from tui.themes import THEMES, default_theme
 from tui.widgets.article_view import ArticleView
-from tui.widgets.sidebar import Sidebar
+from tui.widgets.sidebar import UNREAD, Progress, Sidebar
+
+if TYPE_CHECKING:
+    from tui.search import SearchIndex
 
 MEASURE_STEP = 4
 
@@ -123,6 +131,10 @@ class DubaoApp(App[None]):
         ),
         Binding("tab", "switch_pane", "Switch pane", id="key.focus", show=False),
         Binding("s", "toggle_sidebar", "Sidebar", id="key.sidebar"),
+        Binding("u", "next_unread", "Next unread", id="key.next_unread"),
+        Binding("m", "toggle_read", "Mark read", id="key.toggle_read", show=False),
+        Binding("n", "next_match(1)", "Next match", id="key.next_match", show=False),
+        Binding("N", "next_match(-1)", "Previous match", id="key.prev_match", show=False),
         Binding("t", "next_theme", "Theme", id="key.theme", show=False),
         Binding("plus,equals_sign", "measure(1)", "Wider", id="key.wider", show=False),
         Binding("minus", "measure(-1)", "Narrower", id="key.narrower", show=False),
@@ -134,14 +146,21 @@ class DubaoApp(App[None]):
         *,
         settings: Settings | None = None,
         language: str | None = None,
+        library_paths: Sequence[Path] | None = None,
+        store: StateStore | None = None,
     ) -> None:
         super().__init__()
         self.library = library
+        self.library_key = StateStore.library_key(library_paths or [seeds_path()])
+        self.store = store
+        self._restore_signals: Callable[[], None] | None = None
         self.settings = settings or load_settings()
         self.strings = Strings(language)
         self.places = reading_order(library)
         self._index_of = {p.article.id: i for i, p in enumerate(self.places)}
         self.current = 0
+        self.index: SearchIndex | None = None
+        self._last_query = ""
         self.animation_level = "full" if self.settings.animation else "none"
         if self.no_color:
             # NO_COLOR means no colour at all: bold, dim and reverse only, not greys.
@@ -194,8 +213,11 @@ class DubaoApp(App[None]):
         view = self.article_view
         view.measure = self.settings.measure
         view.animate_scroll = self.settings.animation
-        self.open_index(0)
+        self._open_store()
+        last = self.store.last_article(self.library_key) if self.store else None
+        self.open_index(self._index_of.get(last or "", 0))
         view.focus()
+        self._build_index()
         if self.library.problems:
             first = self.library.problems[0]
             self.notify(
@@ -205,6 +227,67 @@ class DubaoApp(App[None]):
             )
         if self.settings.note:
             self.notify(self.settings.note, severity="warning", markup=False)
+
+    # -- reading state --------------------------------------------------------------------
+
+    def _open_store(self) -> None:
+        if self.store is None:
+            self.store = StateStore.open()
+        self._restore_signals = install_signal_handlers(self.store, self._exit_on_signal)
+        self.set_interval(1.0, self._tick)
+        self._tell_store_notice()
+        states = self.store.states(p.article.id for p in self.places)
+        self.sidebar.set_progress({i: _progress(s) for i, s in states.items()})
+
+    def _tick(self) -> None:
+        if self.store is not None:
+            self.store.tick()
+            self._tell_store_notice()
+
+    def _tell_store_notice(self) -> None:
+        notice = self.store.take_notice() if self.store else None
+        if notice:
+            self.notify(notice, severity="warning", timeout=8, markup=False)
+
+    def _exit_on_signal(self, signum: int) -> None:
+        """The position is saved already. A hung-up terminal cannot be restored: just go."""
+        if signum == signal.SIGHUP:
+            os._exit(0)
+        self.exit()
+
+    def on_unmount(self) -> None:
+        # Widgets are gone by now: save what the store holds, never what they show.
+        if self.store is not None:
+            self.store.close()
+        if self._restore_signals is not None:
+            self._restore_signals()
+
+    def _current_progress(self, article_id: str) -> Progress:
+        state = self.store.position(article_id) if self.store else None
+        return _progress(state) if state else UNREAD
+
+    def action_toggle_read(self) -> None:
+        if self.store is None or not self.places:
+            return
+        article_id = self.places[self.current].article.id
+        read = not self._current_progress(article_id).read
+        self.store.mark_read(article_id, read)
+        self.sidebar.update_progress(article_id, self._current_progress(article_id))
+        self.notify(self.strings("msg.read" if read else "msg.unread"), timeout=2)
+
+    def action_next_unread(self) -> None:
+        if self.store is None:
+            return
+        ids = [p.article.id for p in self.places]
+        states = self.store.states(ids)
+        count = len(ids)
+        for step in range(1, count + 1):
+            index = (self.current + step) % count
+            state = states.get(ids[index])
+            if state is None or not state.read:
+                self.open_index(index)
+                return
+        self.notify(self.strings("msg.all_read"), timeout=2)
 
     # -- what is shown --------------------------------------------------------------
 
@@ -218,6 +301,10 @@ class DubaoApp(App[None]):
             return
         self.current = max(0, min(index, len(self.places) - 1))
         place = self.places[self.current]
+        if self.store is not None:
+            state = self.store.open_article(self.library_key, place.article.id)
+            if anchor is None and state is not None:
+                anchor = state.anchor
         self.article_view.show(place.article, anchor)
         self.sidebar.select_article(place.article.id)
         self._show_place(place)
@@ -236,6 +323,10 @@ class DubaoApp(App[None]):
     def _position(self, event: ArticleView.Position) -> None:
         percent = self.strings("status.percent", p=event.percent)
         self.query_one("#percent", Label).update(Content(percent))
+        if self.store is not None:
+            article_id = event.article.id
+            self.store.update_position(article_id, event.anchor, event.percent, event.at_end)
+            self.sidebar.update_progress(article_id, self._current_progress(article_id))
 
     @on(Sidebar.ArticleChosen)
     def _chosen(self, event: Sidebar.ArticleChosen) -> None:
@@ -336,11 +427,61 @@ class DubaoApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.strings.language, self.strings("help.close")))
 
+    # -- search ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _build_index(self) -> None:
+        """Build the search index off the UI thread, so the first screen never waits for it."""
+        from tui.search import SearchIndex
+
+        worker = get_current_worker()
+        index = SearchIndex.build(self.library, should_stop=lambda: worker.is_cancelled)
+        self.call_from_thread(self._index_ready, index)
+
+    def _index_ready(self, index: SearchIndex) -> None:
+        self.index = index
+        if isinstance(self.screen, SearchScreen):
+            self.screen.index_ready(index)
+
     def action_search(self) -> None:
-        self.notify(self.strings("msg.search_later"), timeout=3)
+        if isinstance(self.screen, SearchScreen):
+            return
+        screen = SearchScreen(self.strings, self.index, self._last_query)
+        self.push_screen(screen, self._search_done)
+
+    def _search_done(self, choice: Choice | None) -> None:
+        if choice is None:
+            return  # Esc: everything stays as it was
+        self._last_query = choice.query
+        index = self._index_of.get(choice.article_id)
+        if index is None or self.index is None:
+            return
+        self.open_index(index, Anchor(choice.block, choice.offset))
+        view = self.article_view
+        view.set_matches(self.index.matches_in(choice.article_id, choice.query))
+        first = next(
+            (
+                n
+                for n, m in enumerate(view.matches)
+                if (m[0], m[1]) >= (choice.block, choice.offset)
+            ),
+            0,
+        )
+        view.go_to_match(first)
+        view.focus()
+
+    def action_next_match(self, direction: int) -> None:
+        view = self.article_view
+        if not view.next_match(direction):
+            self.notify(self.strings("msg.no_matches"), timeout=2)
 
 
-def run(paths: Sequence[str] | None = None) -> int:
+def _progress(state: ArticleState) -> Progress:
+    return Progress(started=state.max_percent > 0 or state.anchor.block >= 0, read=state.read)
+
+
+def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
     library = load_library(paths)
-    DubaoApp(library).run()
+    given = [Path(p) for p in paths] if paths else None
+    DubaoApp(library, library_paths=given).run(mouse=mouse)
     return 0

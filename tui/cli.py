@@ -20,7 +20,7 @@ from tui.model import Article, Library
 from tui.text import clean
 
 PROG = "dubao"
-COMMANDS = ("list",)
+COMMANDS = ("list", "search")
 
 
 def _reader_parser() -> argparse.ArgumentParser:
@@ -31,14 +31,41 @@ def _reader_parser() -> argparse.ArgumentParser:
             "commands:\n"
             "  dubao [PATH ...]              open the reader (no PATH: the bundled pages)\n"
             "  dubao list [PATH ...] [--json]  print the issues, sections and articles\n"
+            "  dubao search QUERY [PATH ...] [--limit N] [--json]\n"
+            "                                search the library (every term must match)\n"
             "\nPATH is a page file (.md, .markdown, .txt) or a folder searched for them."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument(
+        "--no-mouse",
+        action="store_true",
+        help="do not ask the terminal for mouse events (less traffic on slow links)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default="auto",
+        help="colours to use: auto (from TERM, COLORTERM, NO_COLOR and TEXTUAL_COLOR_SYSTEM),"
+        " none, 16, 256 or truecolor",
+    )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
     return parser
+
+
+COLOR_CHOICES = ("auto", "none", "16", "256", "truecolor")
+_COLOR_SYSTEMS = {"16": "standard", "256": "256", "truecolor": "truecolor"}
+
+
+def apply_color_choice(choice: str, environ: dict[str, str] | os._Environ[str]) -> None:
+    """Set what Textual reads at import for the colours chosen (ssh drops COLORTERM)."""
+    if choice == "none":
+        environ["NO_COLOR"] = "1"
+    elif choice in _COLOR_SYSTEMS:
+        environ.pop("NO_COLOR", None)
+        environ["TEXTUAL_COLOR_SYSTEM"] = _COLOR_SYSTEMS[choice]
 
 
 def _list_parser() -> argparse.ArgumentParser:
@@ -49,6 +76,30 @@ def _list_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print JSON (see DESIGN.md)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser
+
+
+def _search_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} search",
+        description=(
+            "Search the library. Terms are split on spaces; an article matches when every "
+            "term occurs in one of its blocks (title, paragraph, caption, byline…)."
+        ),
+    )
+    parser.add_argument(
+        "query", metavar="QUERY", help="what to look for, e.g. 习近平 or '北京 冬奥'"
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
+    parser.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="show at most N hits (0: every hit)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON (see DESIGN.md)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    return parser
+
+
+class UsageError(Exception):
+    """Bad usage that argparse cannot see: exit code 2."""
 
 
 # ---------------------------------------------------------------------------
@@ -132,6 +183,60 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _marked(text: str, marks: Sequence[tuple[int, int]], emphasis: bool) -> str:
+    if not emphasis:
+        return text
+    out, last = [], 0
+    for start, end in sorted(marks):
+        out += [text[last:start], "\x1b[1;7m", text[start:end], "\x1b[0m"]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.limit < 0:
+        raise UsageError("--limit must be 0 (every hit) or more")
+    from tui.search import SearchIndex  # the index and jieba load only for a search
+
+    library = load_library(args.paths or None)
+    report_problems(library, sys.stderr)
+    result = SearchIndex.build(library).search(args.query, limit=args.limit)
+    if args.json:
+        data = {
+            "query": result.query,
+            "total": result.total,
+            "hits": [
+                {
+                    "article_id": hit.article_id,
+                    "title": hit.title,
+                    "section": hit.section,
+                    "issue": hit.issue,
+                    "score": round(hit.score, 4),
+                    "snippet": hit.snippet.text,
+                }
+                for hit in result.hits
+            ],
+        }
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    emphasis = sys.stdout.isatty()
+    out = sys.stdout
+    out.write(
+        f"{result.total} matching article{'s' if result.total != 1 else ''}"
+        f" for {clean(result.query)}\n"
+    )
+    for n, hit in enumerate(result.hits, start=1):
+        where = " · ".join(clean(p) for p in (hit.issue, hit.section) if p)
+        out.write(f"{n:>3}. {clean(hit.title or '')}  ({where})\n")
+        snippet = hit.snippet
+        out.write(f"     {_marked(clean(snippet.text), snippet.marks, emphasis)}\n")
+    if result.total > len(result.hits):
+        out.write(f"… {result.total - len(result.hits)} more (--limit 0 shows every hit)\n")
+    return 0
+
+
 def cmd_read(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not os.path.exists(path):
@@ -141,15 +246,19 @@ def cmd_read(args: argparse.Namespace) -> int:
             "the reader needs a terminal: run it in one, or over SSH with `ssh -t HOST dubao`"
             " (`dubao list` and `dubao search` work without one)"
         )
+    apply_color_choice(args.color, os.environ)
     from tui.app import run  # Textual loads only when the reader is wanted
 
-    return run(args.paths or None)
+    return run(args.paths or None, mouse=not args.no_mouse)
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     if argv and argv[0] == "list":
         args = _list_parser().parse_args(argv[1:])
         args.run = cmd_list
+    elif argv and argv[0] == "search":
+        args = _search_parser().parse_args(argv[1:])
+        args.run = cmd_search
     else:
         args = _reader_parser().parse_args(argv)
         args.run = cmd_read
@@ -161,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)  # argparse exits 2 on bad usage
     try:
         return int(args.run(args))
+    except UsageError as e:
+        sys.stderr.write(f"{PROG}: {e}\n")
+        return 2
     except LibraryError as e:
         sys.stderr.write(f"{PROG}: {clean(str(e))}\n")
         return 1

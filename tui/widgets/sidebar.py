@@ -16,11 +16,22 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tui.model import Article, Library
+from tui.model import Article, Library, Section
 from tui.text import cell_width, truncate
 
 NodeKind = Literal["issue", "section", "article"]
 TOGGLE_STYLE = Style.from_meta({"toggle": True})  # what Tree looks for on a click
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What the sidebar shows of an article's reading: started, and read to the end."""
+
+    started: bool
+    read: bool
+
+
+UNREAD = Progress(started=False, read=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +71,10 @@ class Sidebar(Tree[Entry]):
         self.library = library
         self.photo_label = photo_label
         self._article_nodes: dict[str, TreeNode[Entry]] = {}
+        self._articles: dict[str, Article] = {}
+        self._section_of: dict[str, Section] = {}
+        self._section_nodes: dict[str, TreeNode[Entry]] = {}
+        self._progress: dict[str, Progress] = {}
         self._populate()
 
     def _populate(self) -> None:
@@ -70,16 +85,49 @@ class Sidebar(Tree[Entry]):
             issue_node = self.root.add(Text(label), Entry("issue", issue.id), expand=True)
             for section in issue.sections:
                 section_node = issue_node.add(
-                    Text(section.title), Entry("section", section.id), expand=True
+                    self._section_label(section), Entry("section", section.id), expand=True
                 )
+                self._section_nodes[section.id] = section_node
                 for article in section.articles:
                     node = section_node.add_leaf(self._label(article), Entry("article", article.id))
                     self._article_nodes[article.id] = node
+                    self._articles[article.id] = article
+                    self._section_of[article.id] = section
+
+    # -- labels and read marks ------------------------------------------------------------
 
     def _label(self, article: Article) -> Text:
+        progress = self._progress.get(article.id, UNREAD)
+        label = article.label
         if article.kind == "photo":
-            return Text(f"{self.photo_label} {article.label}")
-        return Text(article.label)
+            label = f"{self.photo_label} {label}"
+        if progress.read:
+            return Text(f"  {label}", style="dim")
+        marker = "◐ " if progress.started else "● "
+        return Text.assemble((marker, "bold"), label)
+
+    def _section_label(self, section: Section) -> Text:
+        unread = sum(not self._progress.get(a.id, UNREAD).read for a in section.articles)
+        if not unread:
+            return Text(section.title, style="dim")
+        return Text.assemble(section.title, (f" ({unread})", "bold"))
+
+    def set_progress(self, progress: dict[str, Progress]) -> None:
+        """Read marks for many articles at once (at start-up)."""
+        self._progress.update(progress)
+        for article_id, node in self._article_nodes.items():
+            node.set_label(self._label(self._articles[article_id]))
+        for issue in self.library.issues:
+            for section in issue.sections:
+                self._section_nodes[section.id].set_label(self._section_label(section))
+
+    def update_progress(self, article_id: str, progress: Progress) -> None:
+        if self._progress.get(article_id) == progress or article_id not in self._articles:
+            return
+        self._progress[article_id] = progress
+        self._article_nodes[article_id].set_label(self._label(self._articles[article_id]))
+        section = self._section_of[article_id]
+        self._section_nodes[section.id].set_label(self._section_label(section))
 
     # -- following the reader ------------------------------------------------------
 

@@ -1,0 +1,161 @@
+"""The search panel: a field that answers on every keystroke, and the results under it.
+
+Searches run in an exclusive thread worker; each answer carries the number of the
+keystroke it answers, and an answer older than the one shown is dropped, so a slow
+stale search never replaces a newer result. Esc leaves everything as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from tui.i18n import Strings
+from tui.text import clean
+
+if TYPE_CHECKING:
+    from tui.search import SearchIndex, SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The result the reader opened: the article and where its first match is."""
+
+    article_id: str
+    query: str
+    block: int
+    offset: int
+
+
+class SearchScreen(ModalScreen[Choice | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", show=False),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+        Binding("pagedown", "move(5)", show=False),
+        Binding("pageup", "move(-5)", show=False),
+    ]
+
+    LIMIT = 20
+
+    def __init__(self, strings: Strings, index: SearchIndex | None, query: str = "") -> None:
+        super().__init__()
+        self.strings = strings
+        self.index = index
+        self.initial_query = query
+        self._asked = 0  # keystrokes asked about
+        self._shown = -1  # the keystroke whose answer is on screen
+        self._result: SearchResult | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-box"):
+            yield Input(
+                value=self.initial_query,
+                placeholder=self.strings("search.placeholder"),
+                id="search-field",
+                select_on_focus=True,
+            )
+            yield Label(id="search-status")
+            yield OptionList(id="search-results")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).can_focus = False  # typing always goes to the field
+        self.query_one(Input).focus()
+        self._ask(self.initial_query)
+
+    # -- asking ---------------------------------------------------------------------
+
+    @on(Input.Changed, "#search-field")
+    def _changed(self, event: Input.Changed) -> None:
+        self._ask(event.value)
+
+    def _ask(self, query: str) -> None:
+        self._asked += 1
+        if not query.strip():
+            self._show(None, self._asked)
+            return
+        if self.index is None:
+            self._status(self.strings("search.indexing"))
+            return
+        self._search(self.index, query, self._asked)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, index: SearchIndex, query: str, asked: int) -> None:
+        result = index.search(query, limit=self.LIMIT)
+        self.app.call_from_thread(self._show, result, asked)
+
+    def index_ready(self, index: SearchIndex) -> None:
+        """The index finished building: answer what the reader has typed so far."""
+        self.index = index
+        self._ask(self.query_one(Input).value)
+
+    # -- answering --------------------------------------------------------------------
+
+    def _show(self, result: SearchResult | None, asked: int) -> None:
+        if asked < self._shown:
+            return  # an older keystroke's answer, arriving late
+        self._shown = asked
+        self._result = result
+        results = self.query_one(OptionList)
+        results.clear_options()
+        if result is None:
+            self._status("")
+            return
+        self._status(self.strings("search.total", n=result.total))
+        results.add_options(Option(self._prompt(hit), id=hit.article_id) for hit in result.hits)
+        if result.hits:
+            results.highlighted = 0
+
+    def _status(self, text: str) -> None:
+        self.query_one("#search-status", Label).update(Content(text))
+
+    def _prompt(self, hit: object) -> Content:
+        title = clean(getattr(hit, "title", None) or "")
+        where = " · ".join(
+            clean(part)
+            for part in (getattr(hit, "date", None), getattr(hit, "section", None))
+            if part
+        )
+        snippet = hit.snippet  # type: ignore[attr-defined]
+        head = Content.styled(title, "bold") + Content.styled(f"  {where}", "dim")
+        body = Content(clean(snippet.text))
+        for start, end in snippet.marks:
+            body = body.stylize("reverse", start, end)
+        return head + Content("\n") + body
+
+    # -- choosing -------------------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        results = self.query_one(OptionList)
+        if results.option_count == 0:
+            return
+        current = results.highlighted if results.highlighted is not None else -1
+        results.highlighted = max(0, min(results.option_count - 1, current + delta))
+
+    @on(Input.Submitted, "#search-field")
+    def _submitted(self) -> None:
+        self._choose(self.query_one(OptionList).highlighted)
+
+    @on(OptionList.OptionSelected)
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option_index)
+
+    def _choose(self, position: int | None) -> None:
+        result = self._result
+        if result is None or position is None or not (0 <= position < len(result.hits)):
+            return
+        hit = result.hits[position]
+        snippet = hit.snippet
+        self.dismiss(Choice(hit.article_id, result.query, snippet.block, snippet.offset))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
