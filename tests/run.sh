@@ -4,8 +4,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+# The end-to-end tests drive the real dubao in tmux, and over a real SSH connection.
 need=""
 command -v tmux >/dev/null 2>&1 || need="$need tmux"
+command -v ssh >/dev/null 2>&1 || need="$need openssh-client"
+[ -x /usr/sbin/sshd ] || need="$need openssh-server"
 if [ -n "$need" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing:$need"
