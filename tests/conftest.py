@@ -27,3 +27,23 @@ def seed_text() -> str:
 def home(tmp_path: Path) -> Path:
     """A folder for one end-to-end run: its user folders and its tmux socket."""
     return tmp_path
+
+
+HOSTILE_TITLE = "敌意标题 [bold]粗[/b] [@click=app.quit]点我[/]"
+HOSTILE_PAGE = (
+    f"## {HOSTILE_TITLE}\x1b]0;PWNED-TITLE\x07\n\n"
+    "**本报讯** 敌意文本:标题改写\x1b]2;PWNED-TWO\x1b\\,剪贴板写入\x1b]52;c;cHduZWQ=\x07,"
+    "清屏\x1b[2J,C1 控制\x9b2J,链接 [link=http://evil.example]点这里[/link],"
+    "颜色 [red]红字[/red],反向\u202eTXET\u202c结束。\n\n"
+    "第二段 \x1b[31m红色\x1b[0m 与 \x07 响铃和 \x1b[?1049l 换屏。\n"
+)
+TERMINAL_CONTROLS = "\x1b\x07\x9b\x9d\u202e\u202c"
+
+
+@pytest.fixture
+def hostile_page(tmp_path: Path) -> Path:
+    """A page whose text tries to drive the terminal and to be parsed as markup."""
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "01.md").write_text(HOSTILE_PAGE, encoding="utf-8")
+    return folder

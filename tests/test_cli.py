@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, SEED
+from .conftest import ROOT, SEED, TERMINAL_CONTROLS
 
 DUBAO = [sys.executable, "-m", "tui"]
 
@@ -194,3 +194,18 @@ def test_the_wheel_ships_the_seeds(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "建设平安山西 守护幸福生活" in out.stdout
     assert str(target) in out.stdout
+
+
+def test_hostile_text_never_reaches_the_output_raw(hostile_page: Path) -> None:
+    outputs = [
+        run("list", str(hostile_page)),
+        run("list", "--json", str(hostile_page)),
+        run("search", "敌意", str(hostile_page)),
+        run("search", "敌意", "--json", str(hostile_page)),
+    ]
+    for out in outputs:
+        assert out.returncode == 0, out.stderr
+        for ch in TERMINAL_CONTROLS:
+            assert ch not in out.stdout and ch not in out.stderr
+    assert "[@click=app.quit]点我[/]" in outputs[0].stdout  # shown literally
+    assert json.loads(outputs[3].stdout)["total"] == 1

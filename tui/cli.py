@@ -254,13 +254,13 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     if argv and argv[0] == "list":
-        args = _list_parser().parse_args(argv[1:])
+        args = _list_parser().parse_intermixed_args(argv[1:])
         args.run = cmd_list
     elif argv and argv[0] == "search":
-        args = _search_parser().parse_args(argv[1:])
+        args = _search_parser().parse_intermixed_args(argv[1:])
         args.run = cmd_search
     else:
-        args = _reader_parser().parse_args(argv)
+        args = _reader_parser().parse_intermixed_args(argv)
         args.run = cmd_read
     return args
 
