@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from tui.search import SearchIndex
 
 MEASURE_STEP = 4
+# How tui.search names the header fields it matched in.
+SEARCH_FIELDS = {-1: "title", -2: "kicker", -3: "subtitle", -4: "byline"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -86,15 +86,8 @@ def layout_article(article: Article, width: int, photo_label: str = "[图]") -> 
     """
     width = max(width, 2)
     lines: list[Line] = []
-    header: list[tuple[str | None, LineKind]] = [
-        (photo_label if article.kind == "photo" else None, "kicker"),
-        (article.kicker, "kicker"),
-        (article.title, "title"),
-        (article.subtitle, "subtitle"),
-        (article.byline if article.kind == "article" else None, "byline"),
-    ]
     base = 0
-    for text, kind in header:
+    for text, kind in _header_fields(article, photo_label):
         if text:
             lines += _wrapped(text, width, kind, HEADER, align="center", base=base)
             base += len(text)
@@ -119,6 +112,28 @@ def layout_article(article: Article, width: int, photo_label: str = "[图]") -> 
         lines += _wrapped(article.byline, width, "credit", len(article.blocks), align="right")
     lines.append(_blank(len(article.blocks)))
     return lines
+
+
+def _header_fields(article: Article, photo_label: str) -> list[tuple[str | None, LineKind]]:
+    """The header's lines in print order; they share the HEADER block, one after another."""
+    return [
+        (photo_label if article.kind == "photo" else None, "kicker"),
+        (article.kicker, "kicker"),
+        (article.title, "title"),
+        (article.subtitle, "subtitle"),
+        (article.byline if article.kind == "article" else None, "byline"),
+    ]
+
+
+def header_offset(article: Article, field: str, photo_label: str = "[图]") -> int | None:
+    """Where a header field ("kicker", "title", "subtitle", "byline") starts in HEADER offsets."""
+    base = 0
+    fields = _header_fields(article, photo_label)
+    for n, (text, kind) in enumerate(fields):
+        if text and kind == field and (n > 0 or field != "kicker"):
+            return base
+        base += len(text or "")
+    return None
 
 
 def _fields(line: Line) -> dict[str, object]:

@@ -23,9 +23,11 @@ from textual.strip import Strip
 
 from tui.layout import (
     DEFAULT_MEASURE,
+    HEADER,
     Anchor,
     Line,
     anchor_at,
+    header_offset,
     layout_article,
     row_of,
 )
@@ -232,6 +234,19 @@ class ArticleView(ScrollView, can_focus=True):
         self._matches = sorted(matches)
         self._current_match = -1
         self.refresh()
+
+    def set_field_matches(self, matches: list[tuple[str | int, int, int]]) -> None:
+        """Like set_matches, with header fields named ("title", …) instead of a block index."""
+        assert self.article is not None
+        placed = []
+        for where, start, end in matches:
+            if isinstance(where, int):
+                placed.append((where, start, end))
+                continue
+            base = header_offset(self.article, where, self.photo_label)
+            if base is not None:
+                placed.append((HEADER, base + start, base + end))
+        self.set_matches(placed)
 
     @property
     def matches(self) -> list[tuple[int, int, int]]:
