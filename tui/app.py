@@ -23,6 +23,9 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.filter import Monochrome, NoColor
 from textual.markup import escape
+from textual.reactive import Reactive
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Label
 from textual.worker import get_current_worker
 
@@ -102,6 +105,47 @@ class ArticleCommands(Provider):
                 )
 
 
+class QuietFooter(Footer):
+    """A Footer rebuilt only when the keys it shows change.
+
+    Textual's Footer removes and mounts all its keys, and lays the screen out again, whenever
+    the bindings might have changed: twice on every focus change, whatever it shows.
+    """
+
+    _shown: tuple[object, ...] | None = None
+
+    def _keys_shown(self, screen: Screen) -> tuple[object, ...]:
+        app = screen.app
+        active = screen.active_bindings
+        keys = tuple(
+            (b.key, app.get_key_display(b), b.description, b.action, b.group, enabled, tip)
+            for _, b, enabled, tip in active.values()
+            if b.show
+        )
+        palette = active.get(app.COMMAND_PALETTE_BINDING)
+        return (keys, palette and (palette.binding, palette.enabled, palette.tooltip))
+
+    def bindings_changed(self, screen: Screen) -> None:
+        shown = self._keys_shown(screen)
+        if shown == self._shown:
+            return
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._shown = shown  # the footer recomposes now
+        super().bindings_changed(screen)
+
+
+class ReaderScreen(Screen[None]):
+    """The reader's screen.
+
+    Textual's `Screen.focused` is a repainting reactive: every focus change redraws the whole
+    terminal (~7 KB more at 80x24). The widgets whose look depends on focus refresh themselves.
+    """
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    # Screen's own tab (focus_next) would come before the app's binding.
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "app.switch_pane", show=False)]
+
+
 class DubaoApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "dubao"
@@ -133,7 +177,7 @@ class DubaoApp(App[None]):
         ),
         Binding("tab", "switch_pane", "Switch pane", id="key.focus", show=False),
         Binding("s", "toggle_sidebar", "Sidebar", id="key.sidebar"),
-        Binding("u", "next_unread", "Next unread", id="key.next_unread"),
+        Binding("u", "next_unread", "Next unread", id="key.next_unread", show=False),
         Binding("m", "toggle_read", "Mark read", id="key.toggle_read", show=False),
         Binding("n", "next_match(1)", "Next match", id="key.next_match", show=False),
         Binding("N", "next_match(-1)", "Previous match", id="key.prev_match", show=False),
@@ -191,6 +235,9 @@ class DubaoApp(App[None]):
 
     # -- layout -------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen:
+        return ReaderScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="topbar"):
             yield Label(id="masthead")
@@ -201,7 +248,7 @@ class DubaoApp(App[None]):
         with Horizontal(id="status"):
             yield Label(id="where")
             yield Label(id="percent")
-        yield Footer()
+        yield QuietFooter()
 
     @property
     def article_view(self) -> ArticleView:
@@ -323,8 +370,10 @@ class DubaoApp(App[None]):
 
     @on(ArticleView.Position)
     def _position(self, event: ArticleView.Position) -> None:
-        percent = self.strings("status.percent", p=event.percent)
-        self.query_one("#percent", Label).update(Content(percent))
+        percent = Content(self.strings("status.percent", p=event.percent))
+        label = self.query_one("#percent", Label)
+        # A layout pass also redraws the article pane: only when the label's width changes.
+        label.update(percent, layout=percent.cell_length != label.content_size.width)
         if self.store is not None:
             article_id = event.article.id
             self.store.update_position(article_id, event.anchor, event.percent, event.at_end)

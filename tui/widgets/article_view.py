@@ -140,6 +140,20 @@ class ArticleView(ScrollView, can_focus=True):
         if self.article is not None and self.column_width != self._laid_out_width:
             self._relayout()
 
+    # Widget's own focus handlers repaint the whole widget; nothing here looks different
+    # with focus (any `:focus` style would refresh it through the stylesheet anyway).
+    def _on_focus(self, event: events.Focus) -> None:
+        event.prevent_default()
+        self.has_focus = True
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantFocus(self))
+
+    def _on_blur(self, event: events.Blur) -> None:
+        event.prevent_default()
+        self.has_focus = False
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantBlur(self))
+
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         self._report()
@@ -305,5 +319,7 @@ class ArticleView(ScrollView, can_focus=True):
             if line.indent:
                 segments.append(Segment(" " * line.indent, base))
             segments += self._text_segments(line, base + self._style(line.kind))
-        strip = Strip(segments)
-        return strip.extend_cell_length(width, base).crop(0, width)
+        strip = Strip(segments).extend_cell_length(width, base).crop(0, width)
+        # One SGR sequence per run of one style, not per segment: margin, text and padding
+        # usually share a style, and every segment costs ~40 bytes on a truecolor terminal.
+        return strip.simplify()
