@@ -188,6 +188,8 @@ async def test_clicking_an_article_in_the_sidebar_opens_it(library: Library) -> 
     async with app.run_test(size=(100, 30)) as pilot:
         sidebar = app.query_one(Sidebar)
         await pilot.pause()
+        sidebar.show_issue(app.places[3].issue.id)  # older issues open when asked for
+        await pilot.pause()
         row = next(
             y
             for y, line in enumerate(sidebar._tree_lines)
@@ -409,3 +411,37 @@ async def test_reopen_at_an_anchor(library: Library) -> None:
         await pilot.pause()
         assert view(app).top_anchor() == Anchor(1, 0)
         assert view(app).scroll_y > 0
+
+
+async def test_older_issues_are_filled_in_only_when_opened(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        sidebar = app.query_one(Sidebar)
+        newest, older = (sidebar._issue_nodes[i.id] for i in library.issues)
+        assert newest.is_expanded and newest.children
+        assert not older.is_expanded and not older.children
+        await pilot.press("tab")
+        sidebar.move_cursor(older)
+        await pilot.press("l")  # open it
+        await pilot.pause()
+        assert older.is_expanded
+        assert [c.label.plain.split(" (")[0] for c in older.children] == [
+            "第1版 要闻",
+            "第2版 体育",
+        ]
+        await pilot.press("right_curly_bracket", "right_curly_bracket")  # across to the older issue
+        assert title(app) == "九日一版甲"
+
+
+async def test_d_jumps_to_the_issue_of_a_date(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press(*"12-09")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert title(app) == "九日一版甲"
+        assert app.query_one(Sidebar)._issue_nodes[library.issues[1].id].is_expanded

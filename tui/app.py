@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.filter import Monochrome, NoColor
@@ -105,6 +105,45 @@ class ArticleCommands(Provider):
                 )
 
 
+class IssueCommands(Provider):
+    """The issues, newest first, found by date or title: how to jump to a day."""
+
+    @property
+    def reader(self) -> DubaoApp:
+        app = self.app
+        assert isinstance(app, DubaoApp)
+        return app
+
+    def _issues(self) -> list[tuple[str, int]]:
+        first_of: dict[str, int] = {}
+        for index, place in enumerate(self.reader.places):
+            first_of.setdefault(place.issue.id, index)
+        return [
+            (_issue_label(place.issue), index)
+            for index in first_of.values()
+            for place in (self.reader.places[index],)
+        ]
+
+    async def discover(self) -> Hits:
+        for label, index in self._issues()[:100]:
+            yield DiscoveryHit(Content(label), partial(self.reader.open_issue, index), text=label)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, index in self._issues():
+            score, offsets = matcher.fuzzy_search.match(query, label)
+            if score > 0:
+                display = Content(label)
+                for offset in offsets:
+                    display = display.stylize(matcher.match_style, offset, offset + 1)
+                yield Hit(score, display, partial(self.reader.open_issue, index), text=label)
+
+
+def _issue_label(issue: Issue) -> str:
+    date = issue.date.isoformat() if issue.date else ""
+    return issue.title if issue.title == date or not date else f"{date} {issue.title}"
+
+
 class QuietFooter(Footer):
     """A Footer rebuilt only when the keys it shows change.
 
@@ -182,6 +221,7 @@ class DubaoApp(App[None]):
         Binding("n", "next_match(1)", "Next match", id="key.next_match", show=False),
         Binding("N", "next_match(-1)", "Previous match", id="key.prev_match", show=False),
         Binding("t", "next_theme", "Theme", id="key.theme", show=False),
+        Binding("d", "jump_to_date", "Go to date", id="key.date", show=False),
         Binding("plus,equals_sign", "measure(1)", "Wider", id="key.wider", show=False),
         Binding("minus", "measure(-1)", "Narrower", id="key.narrower", show=False),
     ]
@@ -471,6 +511,17 @@ class DubaoApp(App[None]):
         widest = max(MIN_MEASURE, view.scrollable_content_region.width - 2)
         view.measure = max(MIN_MEASURE, min(widest, view.column_width + direction * MEASURE_STEP))
         self.notify(self.strings("msg.measure", n=view.measure), timeout=2)
+
+    def action_jump_to_date(self) -> None:
+        if not CommandPalette.is_open(self):
+            palette = CommandPalette(
+                providers=[IssueCommands], placeholder=self.strings("palette.date")
+            )
+            self.push_screen(palette)
+
+    def open_issue(self, index: int) -> None:
+        self.open_index(index)
+        self.sidebar.show_issue(self.places[index].issue.id)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen  # Markdown loads when help is first asked for

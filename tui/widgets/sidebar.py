@@ -72,28 +72,61 @@ class Sidebar(Tree[Entry]):
         self.library = library
         self.photo_label = photo_label
         self._article_nodes: dict[str, TreeNode[Entry]] = {}
+        self._section_nodes: dict[str, TreeNode[Entry]] = {}
+        self._issue_nodes: dict[str, TreeNode[Entry]] = {}
+        self._issues = {issue.id: issue for issue in library.issues}
         self._articles: dict[str, Article] = {}
         self._section_of: dict[str, Section] = {}
-        self._section_nodes: dict[str, TreeNode[Entry]] = {}
+        self._sections: dict[str, Section] = {}
+        self._issue_of: dict[str, str] = {}
         self._progress: dict[str, Progress] = {}
         self._populate()
 
     def _populate(self) -> None:
+        """Issues only: an issue's pages and articles are added when it is first opened, so
+        years of daily issues never build tens of thousands of nodes up front."""
         for issue in self.library.issues:
             label = issue.title
             if issue.date and issue.title != issue.date.isoformat():
                 label = f"{issue.title} {issue.date.isoformat()}"
-            issue_node = self.root.add(Text(label), Entry("issue", issue.id), expand=True)
+            node = self.root.add(Text(label), Entry("issue", issue.id), allow_expand=True)
+            self._issue_nodes[issue.id] = node
             for section in issue.sections:
-                section_node = issue_node.add(
-                    self._section_label(section), Entry("section", section.id), expand=True
-                )
-                self._section_nodes[section.id] = section_node
+                self._sections[section.id] = section
                 for article in section.articles:
-                    node = section_node.add_leaf(self._label(article), Entry("article", article.id))
-                    self._article_nodes[article.id] = node
                     self._articles[article.id] = article
                     self._section_of[article.id] = section
+                    self._issue_of[article.id] = issue.id
+        if self.library.issues:
+            self._fill(self.library.issues[0].id)
+            self._issue_nodes[self.library.issues[0].id].expand()
+
+    def _fill(self, issue_id: str) -> None:
+        issue_node = self._issue_nodes[issue_id]
+        if issue_node.children:
+            return
+        for section in self._issues[issue_id].sections:
+            section_node = issue_node.add(
+                self._section_label(section), Entry("section", section.id), expand=True
+            )
+            self._section_nodes[section.id] = section_node
+            for article in section.articles:
+                node = section_node.add_leaf(self._label(article), Entry("article", article.id))
+                self._article_nodes[article.id] = node
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
+        data = event.node.data
+        if data is not None and data.kind == "issue":
+            self._fill(data.id)
+
+    def show_issue(self, issue_id: str) -> None:
+        """Open an issue's pages in the tree and put the cursor on it."""
+        if issue_id not in self._issue_nodes:
+            return
+        self._fill(issue_id)
+        node = self._issue_nodes[issue_id]
+        node.expand()
+        self.call_after_refresh(self._move_cursor_to, node)
 
     # -- labels and read marks ------------------------------------------------------------
 
@@ -118,15 +151,17 @@ class Sidebar(Tree[Entry]):
         self._progress.update(progress)
         for article_id, node in self._article_nodes.items():
             node.set_label(self._label(self._articles[article_id]))
-        for issue in self.library.issues:
-            for section in issue.sections:
-                self._section_nodes[section.id].set_label(self._section_label(section))
+        for section_id, node in self._section_nodes.items():
+            node.set_label(self._section_label(self._sections[section_id]))
 
     def update_progress(self, article_id: str, progress: Progress) -> None:
         if self._progress.get(article_id) == progress or article_id not in self._articles:
             return
         self._progress[article_id] = progress
-        self._article_nodes[article_id].set_label(self._label(self._articles[article_id]))
+        node = self._article_nodes.get(article_id)
+        if node is None:
+            return  # its issue has not been opened in the tree: labelled when it is
+        node.set_label(self._label(self._articles[article_id]))
         section = self._section_of[article_id]
         self._section_nodes[section.id].set_label(self._section_label(section))
 
@@ -141,9 +176,11 @@ class Sidebar(Tree[Entry]):
 
     def select_article(self, article_id: str) -> None:
         """Put the cursor on an article (opening its issue and section) without choosing it."""
-        node = self._article_nodes.get(article_id)
-        if node is None:
+        issue_id = self._issue_of.get(article_id)
+        if issue_id is None:
             return
+        self._fill(issue_id)
+        node = self._article_nodes[article_id]
         parent = node.parent
         while parent is not None:
             parent.expand()
