@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Markdown
+from textual.widgets import Markdown, ProgressBar
 
 from tui.app import DubaoApp
 from tui.layout import Anchor
+from tui.library import Progress as LoadProgress
 from tui.library import load_library
 from tui.model import Library
 from tui.screens.help import HelpScreen
@@ -445,3 +446,41 @@ async def test_d_jumps_to_the_issue_of_a_date(library: Library) -> None:
         await pilot.pause()
         assert title(app) == "九日一版甲"
         assert app.query_one(Sidebar)._issue_nodes[library.issues[1].id].is_expanded
+
+
+async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidden(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import tui.app
+
+    release = threading.Event()
+    total = 40
+
+    def slow_load(paths, on_progress=None):  # type: ignore[no-untyped-def]
+        for done in range(1, total):
+            on_progress(LoadProgress(done, total, f"page{done}.md"))
+        release.wait(20)  # the last page takes its time
+        on_progress(LoadProgress(total, total, "last.md"))
+        return library
+
+    monkeypatch.setattr(tui.app, "load_library", slow_load)
+    app = DubaoApp(paths=["anything"], settings=Settings(theme="dubao-dark"), language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        bar = app.query_one("#progress", ProgressBar)
+        assert bar.display and bar.total == total and bar.progress == total - 1
+        assert "Reading pages: 39 of 40" in str(app.query_one("#where").render())
+        await pilot.press("t")  # the UI answers while the pages are read
+        assert app.theme == "dubao-light"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await pilot.press("escape", "right_square_bracket", "space")  # nothing to move: no error
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert bar.progress == total and not bar.display
+        assert title(app) == "十日一版甲"
+        assert "Article 1 of 2" in str(app.query_one("#where").render())

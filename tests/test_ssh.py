@@ -145,7 +145,7 @@ def test_reading_over_ssh_and_a_dropped_link_saves_the_position(server: Server, 
     command = server.ssh(remote_dubao(home))
     started = time.monotonic()
     with Tmux(command, 80, 24, env={"PATH": os.environ["PATH"]}, socket_dir=home) as term:
-        term.wait_for(showing("建设平安山西", "Article 1 of 10"), timeout=20)
+        term.wait_for(showing("建设平安山西", "Article 1 of 10", "本报讯"), timeout=20)
         first_screen = time.monotonic() - started
         print(f"first screen over ssh after {first_screen:.2f} s")
         assert first_screen < 3.0  # about a second here; generous for a loaded machine
@@ -153,6 +153,7 @@ def test_reading_over_ssh_and_a_dropped_link_saves_the_position(server: Server, 
         assert len(remote) == 1, remote
         (dubao_pid,) = remote
         term.send("space", "space", "j")
+        term.wait_until_gone("省政府新闻办发布会")  # the keys have been read
         term.wait_stable()
         os.kill(term.pane_pid(), 9)  # the ssh client dies: the link is dropped
         term.wait_for_exit(10)

@@ -26,12 +26,13 @@ from textual.markup import escape
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Label
+from textual.widgets import Footer, Label, ProgressBar
 from textual.worker import get_current_worker
 
 from tui.i18n import Strings
 from tui.layout import MIN_MEASURE, Anchor
-from tui.library import load_library, seeds_path
+from tui.library import LibraryError, load_library, seeds_path
+from tui.library import Progress as LoadProgress
 from tui.model import Article, Issue, Library, Section
 from tui.screens.search import Choice, SearchScreen
 from tui.settings import Settings, load_settings
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from tui.search import SearchIndex
 
 MEASURE_STEP = 4
+INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index build
 # How tui.search names the header fields it matched in.
 SEARCH_FIELDS = {-1: "title", -2: "kicker", -3: "subtitle", -4: "byline"}
 
@@ -228,22 +230,29 @@ class DubaoApp(App[None]):
 
     def __init__(
         self,
-        library: Library,
+        library: Library | None = None,
         *,
+        paths: Sequence[str] | None = None,
         settings: Settings | None = None,
         language: str | None = None,
         library_paths: Sequence[Path] | None = None,
         store: StateStore | None = None,
     ) -> None:
+        """Read `library`; or, when it is None, load the pages at `paths` (None: the seeds)
+        in a worker, with a progress bar, the window being up meanwhile."""
         super().__init__()
-        self.library = library
-        self.library_key = StateStore.library_key(library_paths or [seeds_path()])
+        self._loading = library is None
+        self._paths = paths
+        self.library = library or Library(issues=())
+        given = library_paths or ([Path(p) for p in paths] if paths else [seeds_path()])
+        self.library_key = StateStore.library_key(given)
+        self.load_error: str | None = None
+        self._latest_progress: LoadProgress | None = None
         self.store = store
         self._restore_signals: Callable[[], None] | None = None
         self.settings = settings or load_settings()
         self.strings = Strings(language)
-        self.places = reading_order(library)
-        self._index_of = {p.article.id: i for i, p in enumerate(self.places)}
+        self._set_places()
         self.current = 0
         self.index: SearchIndex | None = None
         self._last_query = ""
@@ -261,6 +270,10 @@ class DubaoApp(App[None]):
         )
         self.title = self.strings("app.title")
         self._localise_bindings()
+
+    def _set_places(self) -> None:
+        self.places = reading_order(self.library)
+        self._index_of = {p.article.id: i for i, p in enumerate(self.places)}
 
     def _localise_bindings(self) -> None:
         """Footer and help descriptions in the reader's language."""
@@ -287,6 +300,9 @@ class DubaoApp(App[None]):
             yield ArticleView(self.strings("status.photo"), id="article")
         with Horizontal(id="status"):
             yield Label(id="where")
+            yield ProgressBar(
+                id="progress", show_eta=True, classes="" if self._loading else "-done"
+            )
             yield Label(id="percent")
         yield QuietFooter()
 
@@ -302,11 +318,65 @@ class DubaoApp(App[None]):
         view = self.article_view
         view.measure = self.settings.measure
         view.animate_scroll = self.settings.animation
+        view.focus()
         self._open_store()
+        if self.settings.note:
+            self.notify(self.settings.note, severity="warning", markup=False)
+        if self._loading:
+            self.query_one("#where", Label).update(Content(self.strings("load.start")))
+            self._progress_timer = self.set_interval(0.1, self._show_progress)
+            self._load_library()
+        else:
+            self._library_ready()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="library", exit_on_error=False)
+    def _load_library(self) -> None:
+        """Read and parse the pages off the UI thread: keys work while it runs."""
+
+        def progress(p: LoadProgress) -> None:
+            self._latest_progress = p  # read by a timer: never a flood of UI messages
+
+        try:
+            library = load_library(self._paths, on_progress=progress)
+        except LibraryError as e:
+            self.call_from_thread(self._load_failed, str(e))
+            return
+        self.call_from_thread(self._library_loaded, library)
+
+    def _show_progress(self) -> None:
+        p = self._latest_progress
+        if p is None:
+            return
+        self.query_one("#progress", ProgressBar).update(total=p.total, progress=p.done)
+        where = self.strings("load.progress", done=p.done, total=p.total)
+        self.query_one("#where", Label).update(Content(where))
+
+    def _load_failed(self, message: str) -> None:
+        self.load_error = message
+        self.exit(return_code=1)
+
+    def _library_loaded(self, library: Library) -> None:
+        self._progress_timer.stop()
+        self._show_progress()
+        self.library = library
+        self._set_places()
+        self.query_one("#progress", ProgressBar).add_class("-done")
+        self.sidebar.set_library(library)
+        self._library_ready()
+
+    def _library_ready(self) -> None:
+        """The library is here: marks in the sidebar, the last article open, the index."""
+        self._loading = False
+        if self.store is not None:
+            states = self.store.states(p.article.id for p in self.places)
+            self.sidebar.set_progress({i: _progress(s) for i, s in states.items()})
         last = self.store.last_article(self.library_key) if self.store else None
         self.open_index(self._index_of.get(last or "", 0))
-        view.focus()
-        self._build_index()
+        # The index build holds the GIL for a second or more: let the first screen paint and
+        # settle before it starts, so that it never holds back the first keys.
+        self.set_timer(INDEX_DELAY, self._build_index)
         if self.library.problems:
             first = self.library.problems[0]
             self.notify(
@@ -314,8 +384,6 @@ class DubaoApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-        if self.settings.note:
-            self.notify(self.settings.note, severity="warning", markup=False)
 
     # -- reading state --------------------------------------------------------------------
 
@@ -325,8 +393,6 @@ class DubaoApp(App[None]):
         self._restore_signals = install_signal_handlers(self.store, self._exit_on_signal)
         self.set_interval(1.0, self._tick)
         self._tell_store_notice()
-        states = self.store.states(p.article.id for p in self.places)
-        self.sidebar.set_progress({i: _progress(s) for i, s in states.items()})
 
     def _tick(self) -> None:
         if self.store is not None:
@@ -365,6 +431,8 @@ class DubaoApp(App[None]):
         self.notify(self.strings("msg.read" if read else "msg.unread"), timeout=2)
 
     def action_next_unread(self) -> None:
+        if not self.places:
+            return
         if self.store is None:
             return
         ids = [p.article.id for p in self.places]
@@ -440,12 +508,16 @@ class DubaoApp(App[None]):
         view.page(direction)
 
     def action_next_article(self) -> None:
+        if not self.places:
+            return
         if self.current + 1 >= len(self.places):
             self.notify(self.strings("msg.last_article"), timeout=2)
             return
         self.open_index(self.current + 1)
 
     def action_prev_article(self) -> None:
+        if not self.places:
+            return
         if self.current == 0:
             self.notify(self.strings("msg.first_article"), timeout=2)
             return
@@ -458,6 +530,8 @@ class DubaoApp(App[None]):
         return index
 
     def action_next_section(self) -> None:
+        if not self.places:
+            return
         section = self.places[self.current].section
         index = self.current
         while index < len(self.places) and self.places[index].section is section:
@@ -468,6 +542,8 @@ class DubaoApp(App[None]):
         self.open_index(index)
 
     def action_prev_section(self) -> None:
+        if not self.places:
+            return
         start = self._section_start(self.current)
         if start == 0:
             self.notify(self.strings("msg.first_article"), timeout=2)
@@ -583,7 +659,9 @@ def _progress(state: ArticleState) -> Progress:
 
 
 def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
-    library = load_library(paths)
-    given = [Path(p) for p in paths] if paths else None
-    DubaoApp(library, library_paths=given).run(mouse=mouse)
+    """The reader on `paths`; the window is up before the pages are read."""
+    app = DubaoApp(paths=paths)
+    app.run(mouse=mouse)
+    if app.load_error:
+        raise LibraryError(app.load_error)
     return 0

@@ -77,6 +77,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "key.date": ("Go to date", "跳到日期"),
     "palette.date": ("Go to the issue of a date: 2025-12-10", "跳到某日的报纸:2025-12-10"),
+    "load.start": ("Loading the library…", "正在读取报纸…"),
+    "load.progress": ("Reading pages: {done:,} of {total:,}", "正在读取版面:{done:,}/{total:,}"),
     "palette.help": ("Open an article by its title", "按标题打开文章"),
     "help.title": ("dubao — keys", "读报 — 按键"),
     "help.close": ("Esc or q closes this help", "按 Esc 或 q 关闭帮助"),

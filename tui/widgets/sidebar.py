@@ -101,6 +101,23 @@ class Sidebar(Tree[Entry]):
             self._fill(self.library.issues[0].id)
             self._issue_nodes[self.library.issues[0].id].expand()
 
+    def set_library(self, library: Library) -> None:
+        """Show another library (the one loaded while the window was already up)."""
+        self.clear()
+        self.library = library
+        for table in (
+            self._article_nodes,
+            self._section_nodes,
+            self._issue_nodes,
+            self._articles,
+            self._section_of,
+            self._sections,
+            self._issue_of,
+        ):
+            table.clear()
+        self._issues = {issue.id: issue for issue in library.issues}
+        self._populate()
+
     def _fill(self, issue_id: str) -> None:
         issue_node = self._issue_nodes[issue_id]
         if issue_node.children:
