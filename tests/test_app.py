@@ -458,7 +458,7 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
     release = threading.Event()
     total = 40
 
-    def slow_load(paths, on_progress=None):  # type: ignore[no-untyped-def]
+    def slow_load(paths, on_progress=None, on_note=None):  # type: ignore[no-untyped-def]
         for done in range(1, total):
             on_progress(LoadProgress(done, total, f"page{done}.md"))
         release.wait(20)  # the last page takes its time

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import tui
 
-CORE = ["model", "text", "parse", "library", "cli"]
+CORE = ["model", "text", "parse", "library", "cli", "layout", "i18n", "settings", "cache"]
 PACKAGE = Path(tui.__file__).parent
 
 

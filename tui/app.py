@@ -338,8 +338,11 @@ class DubaoApp(App[None]):
         def progress(p: LoadProgress) -> None:
             self._latest_progress = p  # read by a timer: never a flood of UI messages
 
+        def note(message: str) -> None:
+            self.call_from_thread(self.notify, message, severity="warning", markup=False)
+
         try:
-            library = load_library(self._paths, on_progress=progress)
+            library = load_library(self._paths, on_progress=progress, on_note=note)
         except LibraryError as e:
             self.call_from_thread(self._load_failed, str(e))
             return

@@ -3,18 +3,24 @@
 `load_library(paths)` is the entry point: files and folders in, a `Library` out.
 A file that cannot be read is reported in `Library.problems` and skipped; only a
 path that does not exist, or a library with no readable page at all, is an error.
+Pages parsed before come from the page cache (`tui.cache`) while their files are unchanged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
+from tui.cache import NoteCallback, PageCache, Stamp, stamp
 from tui.model import Article, Issue, Library, Problem, Section
 from tui.parse import parse_page
 from tui.text import clean
@@ -53,11 +59,14 @@ class _Found:
     path: Path
     # The path's parts from the folder the user named (inclusive) down to the file.
     parts: tuple[str, ...]
+    # The resolved path, which names the file in the page cache.
+    key: str
 
 
 def _find(paths: Sequence[Path]) -> list[_Found]:
     found: list[_Found] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
+    folders: dict[str, str] = {}
     for given in paths:
         if not given.exists():
             raise LibraryError(f"no such file or folder: {given}")
@@ -67,14 +76,25 @@ def _find(paths: Sequence[Path]) -> list[_Found]:
         else:
             candidates = sorted(_walk(given))
             top = given
+        top_name = top.resolve().name
         for path in candidates:
-            resolved = path.resolve()
+            resolved = _resolve(path, folders)
             if resolved in seen:
                 continue
             seen.add(resolved)
             rel = path.relative_to(top).parts
-            found.append(_Found(path, (top.resolve().name, *rel)))
+            found.append(_Found(path, (top_name, *rel), resolved))
     return found
+
+
+def _resolve(path: Path, folders: dict[str, str]) -> str:
+    """`path.resolve()`, resolving each folder once: a library has thousands of files."""
+    if path.is_symlink():
+        return os.path.realpath(path)
+    folder, name = os.path.split(path)
+    if folder not in folders:
+        folders[folder] = os.path.realpath(folder)
+    return os.path.join(folders[folder], name)
 
 
 def _walk(folder: Path) -> Iterable[Path]:
@@ -255,10 +275,21 @@ def _unique_ids(issues: list[Issue]) -> list[Issue]:
     for issue in issues:
         sections = []
         for section in issue.sections:
-            articles = tuple(replace(a, id=unique(a.id)) for a in section.articles)
-            sections.append(replace(section, id=unique(section.id), articles=articles))
+            articles = tuple(_with_id(a, unique(a.id)) for a in section.articles)
+            section_id = unique(section.id)
+            if articles != section.articles:  # compares by identity first: cheap
+                section = replace(section, articles=articles)
+            sections.append(_with_id(section, section_id))
         out.append(replace(issue, id=unique(issue.id), sections=tuple(sections)))
     return out
+
+
+_Item = TypeVar("_Item", Article, Section)
+
+
+def _with_id(item: _Item, id_: str) -> _Item:
+    # Most ids are unique already, and `replace` is slow: a large library has 10⁴ articles.
+    return item if item.id == id_ else replace(item, id=id_)
 
 
 def read_page(path: Path) -> list[Article]:
@@ -273,29 +304,99 @@ def read_page(path: Path) -> list[Article]:
 def load_library(
     paths: Sequence[str | os.PathLike[str]] | None = None,
     on_progress: ProgressCallback | None = None,
+    *,
+    cache: bool = True,
+    on_note: NoteCallback | None = None,
 ) -> Library:
-    """Read, parse and group pages. With no paths, the bundled seeds."""
+    """Read, parse and group pages. With no paths, the bundled seeds.
+
+    With `cache`, pages whose files are unchanged come from the page cache (see
+    `tui.cache`), and pages read are added to it; the seeds are always parsed. A cache
+    that cannot be trusted (damaged, from another version) is rebuilt, and `on_note`
+    hears why, in one line; a cache that cannot be written is none. Neither is an error.
+    """
     given = [Path(p) for p in paths] if paths else [seeds_path()]
     found = _find(given)
+    # The seeds are one small page, parsed faster than the cache opens.
+    page_cache = PageCache.open(on_note) if cache and paths else None
+    with _gc_paused():
+        try:
+            groups, problems = _read_pages(found, page_cache, on_progress)
+            if page_cache is not None:
+                page_cache.save(str(p.resolve()) for p in given if p.is_dir())
+        finally:
+            if page_cache is not None:
+                page_cache.close()
+        if not groups:
+            names = ", ".join(str(p) for p in given)
+            raise LibraryError(f"no readable pages in {names}")
+        issues = [_build_issue(key, date, pages) for key, (date, pages) in groups.items()]
+        dated = sorted((i for i in issues if i.date), key=lambda i: i.date, reverse=True)  # type: ignore[arg-type,return-value]
+        undated = sorted((i for i in issues if not i.date), key=lambda i: _natural_key(i.title))
+        return Library(issues=tuple(_unique_ids(dated + undated)), problems=tuple(problems))
+
+
+_Groups = dict[str, tuple[dt.date | None, list[_Page]]]
+
+
+def _read_pages(
+    found: list[_Found], page_cache: PageCache | None, on_progress: ProgressCallback | None
+) -> tuple[_Groups, list[Problem]]:
+    """Every found page's articles, grouped by issue, and the files that could not be read."""
     problems: list[Problem] = []
-    groups: dict[str, tuple[dt.date | None, list[_Page]]] = {}
+    groups: _Groups = {}
+    stamps = _stamps(found) if page_cache is not None else {}
+    cached = page_cache.load(stamps) if page_cache is not None else {}
     for done, f in enumerate(found, start=1):
         try:
-            articles = read_page(f.path)
+            articles = cached.get(f.key) or read_page(f.path)
         except (DecodeError, OSError) as e:
             message = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
             problems.append(Problem(str(f.path), message))
         else:
+            if page_cache is not None and f.key not in cached and f.key in stamps:
+                page_cache.add(f.key, stamps[f.key], articles)
             date = path_date(f.parts)
             key = date.isoformat() if date else str(f.path.resolve().parent)
             groups.setdefault(key, (date, []))[1].append(_Page(f, articles))
         if on_progress is not None:
             on_progress(Progress(done, len(found), str(f.path)))
-    if not groups:
-        names = ", ".join(str(p) for p in given)
-        raise LibraryError(f"no readable pages in {names}")
-    issues = [_build_issue(key, date, pages) for key, (date, pages) in groups.items()]
-    dated = sorted((i for i in issues if i.date), key=lambda i: i.date, reverse=True)  # type: ignore[arg-type,return-value]
-    undated = sorted((i for i in issues if not i.date), key=lambda i: _natural_key(i.title))
-    issues = dated + undated
-    return Library(issues=tuple(_unique_ids(issues)), problems=tuple(problems))
+    return groups, problems
+
+
+def _stamps(found: list[_Found]) -> dict[str, Stamp]:
+    """The stamps of the files that can be stat'ed, taken before they are read: a file
+    that changes while it is read is read again next time."""
+    stamps = {}
+    for f in found:
+        with contextlib.suppress(OSError):
+            stamps[f.key] = stamp(f.key)
+    return stamps
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection (in the whole process) while a library is built.
+
+    Loading makes 10⁵ long-lived objects, and the collector would scan them again and
+    again as they pile up: a large library loads about twice as fast without it.
+    Counted, so that loads in several threads leave the collector as they found it.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()

@@ -1,0 +1,247 @@
+"""Loading a library with and without the page cache: time, peak memory, cache size.
+
+    .venv/bin/python tests/benchmarks/library.py [CORPUS] [--runs N] [--query TEXT]
+
+For the bundled seeds and for CORPUS (a folder of pages, e.g. the unpacked
+xwlb-2017-2022 benchmark corpus), each scenario runs in a fresh Python process, in
+this order:
+
+    cold  the cache folder empty: parsing every page, then writing the page cache
+    warm  the cache as the runs before left it (median of --runs)
+    off   load_library(paths, cache=False): parsing every page; the other caches in the
+          folder (jieba's dictionary, an index cache) as warm as for `warm`
+
+and reports the time `load_library` took (wall and CPU), the time from the process's
+first import of `tui` until a first search answered (loading or building the index on
+the way), the peak RSS after loading and at the end, and the size of the page cache
+(pages.sqlite3 and its WAL files) and of the whole cache folder. The runs have a cache
+folder of their own: the user's is never touched. The seeds never use the page cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DESCRIPTION = "Loading a library with and without the page cache: time, peak memory, size."
+MODES = ("cold", "warm", "off")
+
+
+# ---------------------------------------------------------------------------
+# The child: one scenario in a fresh process
+# ---------------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set so far (VmHWM on Linux, else ru_maxrss)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def first_search(library: Any, query: str) -> tuple[float | None, str]:
+    """(seconds until `query` answered, how the index came to be) — or (None, why not)."""
+    try:
+        from tui.search import SearchIndex
+    except ImportError:
+        return None, "search not available"
+    start = time.perf_counter()
+    index, how = None, "built (index cache not available)"
+    for name in ("cached", "load"):  # an index cache, where tui.search offers one
+        loader = getattr(SearchIndex, name, None)
+        if loader is None:
+            continue
+        try:
+            index, how = loader(library), f"SearchIndex.{name}"
+        except Exception as e:  # an API not shaped as guessed: build instead
+            how = f"built (SearchIndex.{name} failed: {type(e).__name__})"
+        break
+    if index is None:
+        index = SearchIndex.build(library)
+    index.search(query)
+    return time.perf_counter() - start, how
+
+
+def child(mode: str, paths: Sequence[str], query: str | None) -> dict[str, Any]:
+    started = time.perf_counter()
+    from tui.library import load_library
+
+    notes: list[str] = []
+    wall, cpu = time.perf_counter(), time.process_time()
+    library = load_library(paths or None, cache=mode != "off", on_note=notes.append)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    rss_loaded = peak_rss_mb()
+    search, how = first_search(library, query) if query else (None, "no search (--no-search)")
+    return {
+        "articles": len(library.articles()),
+        "load": wall,
+        "load_cpu": cpu,
+        "to_search": None if search is None else time.perf_counter() - started,
+        "index": how,
+        "rss_loaded": rss_loaded,
+        "rss": peak_rss_mb(),
+        "notes": notes,
+    }
+
+
+# ---------------------------------------------------------------------------
+# The parent: scenarios, a table
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    library: str
+    mode: str
+    runs: list[dict[str, Any]]
+    page_cache_mb: float
+    cache_mb: float
+
+
+def size_mb(folder: Path, pattern: str = "*") -> float:
+    return sum(p.stat().st_size for p in folder.rglob(pattern) if p.is_file()) / 1e6
+
+
+def run_child(
+    mode: str, paths: Sequence[str], query: str | None, cache_home: Path
+) -> dict[str, Any]:
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache_home), PYTHONPATH=str(ROOT))
+    search = ["--query", query] if query else ["--no-search"]
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, *search, *paths],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{mode} run failed:\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
+def scenarios(
+    name: str, paths: Sequence[str], runs: int, query: str | None, home: Path
+) -> list[Row]:
+    cache_home = home / name
+    cache = cache_home / "dubao"
+    rows = []
+    for mode in MODES:
+        if mode == "cold":
+            shutil.rmtree(cache, ignore_errors=True)
+        count = runs if mode == "warm" else 1
+        results = [run_child(mode, paths, query, cache_home) for _ in range(count)]
+        rows.append(Row(name, mode, results, size_mb(cache, "pages.sqlite3*"), size_mb(cache)))
+        print(f"  {name} {mode}: done", file=sys.stderr, flush=True)
+    return rows
+
+
+def median(runs: list[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in runs if r[key] is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(value: float | None, unit: str = "s", digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f} {unit}"
+
+
+def print_table(rows: list[Row]) -> None:
+    header = (
+        "library",
+        "mode",
+        "articles",
+        "load_library",
+        "(CPU)",
+        "to 1st search",
+        "RSS loaded",
+        "peak RSS",
+        "page cache",
+        "cache folder",
+    )
+    table = [header]
+    for row in rows:
+        table.append(
+            (
+                row.library,
+                row.mode if len(row.runs) == 1 else f"{row.mode} ×{len(row.runs)}",
+                str(row.runs[0]["articles"]),
+                fmt(median(row.runs, "load")),
+                fmt(median(row.runs, "load_cpu")),
+                fmt(median(row.runs, "to_search")),
+                fmt(max(r["rss_loaded"] for r in row.runs), "MB", 0),
+                fmt(max(r["rss"] for r in row.runs), "MB", 0),
+                fmt(row.page_cache_mb, "MB", 1),
+                fmt(row.cache_mb, "MB", 1),
+            )
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for n, line in enumerate(table):
+        # The two label columns to the left, the figures to the right.
+        cells = [line[i].ljust(w) if i < 2 else line[i].rjust(w) for i, w in enumerate(widths)]
+        print("  ".join(cells))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    indexes = sorted({r["index"] for row in rows for r in row.runs})
+    notes = sorted({note for row in rows for r in row.runs for note in r["notes"]})
+    print(f"\nindex: {'; '.join(indexes)}")
+    if notes:
+        print("notes: " + "; ".join(notes))
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
+    parser.add_argument("corpus", nargs="?", help="a folder of pages (default: only the seeds)")
+    parser.add_argument("--runs", type=int, default=3, help="warm runs per library (median)")
+    parser.add_argument("--query", default="北京", help="the first search (default: 北京)")
+    parser.add_argument("--no-search", action="store_true", help="load only: no index, no search")
+    parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        paths = [args.corpus, *args.paths] if args.corpus else []
+        print(json.dumps(child(args.child, paths, None if args.no_search else args.query)))
+        return 0
+    libraries = [("seeds", [])]
+    if args.corpus:
+        libraries.append((Path(args.corpus).name, [args.corpus]))
+    machine = f"python {platform.python_version()}, {os.cpu_count()} CPUs"
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    query = None if args.no_search else args.query
+    with tempfile.TemporaryDirectory(prefix="dubao-bench-") as home:
+        rows = [
+            row
+            for name, paths in libraries
+            for row in scenarios(name, paths, args.runs, query, Path(home))
+        ]
+    command = " ".join(["tests/benchmarks/library.py", *(argv or sys.argv[1:])])
+    print(f"$ .venv/bin/python {command}")
+    load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{machine}; load average {load_before} before, {load_after} after\n")
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
