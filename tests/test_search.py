@@ -1,0 +1,241 @@
+"""The search index against a brute-force oracle on the seed library, and its API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_search_oracle import oracle
+from tui.library import load_library
+from tui.model import Article, Library
+from tui.search import BYLINE, KICKER, SUBTITLE, TITLE, BuildCancelled, SearchIndex
+from tui.search import build as build_module
+from tui.search.tokenize import normalise_blocks
+from tui.text import normalise
+
+
+@pytest.fixture(scope="module")
+def seed() -> Library:
+    return load_library()
+
+
+@pytest.fixture(scope="module")
+def index(seed: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    # Module-scoped, so the per-test cache directory is not set up yet: use a private one.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield SearchIndex.build(seed)
+
+
+def block_text(article: Article, block: int) -> str:
+    """The original text a (block, start, end) of the search API refers to."""
+    fields = {TITLE: article.title, KICKER: article.kicker, SUBTITLE: article.subtitle}
+    fields[BYLINE] = article.byline
+    return (fields[block] or "") if block < 0 else article.blocks[block].text
+
+
+def substrings(text: str, length: int) -> list[str]:
+    text = "".join(text.split())
+    return sorted({text[i : i + length] for i in range(len(text) - length + 1)})
+
+
+def seed_queries(seed: Library) -> list[str]:
+    titles = [a.title for a in seed.articles() if a.title][:4]
+    queries = [s for title in titles for n in (1, 2, 3) for s in substrings(title, n)]
+    queries += ["李静", "李 静", "ＦＭＧ", "fmg", "FMG", "Fmg", "山西 太原", "山西  李俊华 防风险"]
+    queries += ["的 了", "二〇二三", "zzz", "量子纠缠", "山西 zzz", "。", "，", ",", "17所"]
+    return queries
+
+
+def check(index: SearchIndex, library: Library, query: str) -> None:
+    expected = oracle(library, query)
+    result = index.search(query, limit=0)
+    assert result.total == len(expected), query
+    assert {hit.article_id for hit in result.hits} == expected, query
+    assert set(index.matching_ids(query)) == expected, query
+    assert index.search(query).total == len(expected)
+    assert len(index.search(query, limit=3).hits) == min(3, len(expected))
+
+
+def test_every_short_substring_of_titles_finds_what_a_scan_finds(
+    index: SearchIndex, seed: Library
+) -> None:
+    queries = seed_queries(seed)
+    assert len(queries) > 100
+    for query in queries:
+        check(index, seed, query)
+
+
+def test_substrings_of_every_block_are_found(index: SearchIndex, seed: Library) -> None:
+    for article in seed.articles():
+        for block in article.blocks[:3]:
+            for length in (1, 2, 4, 7):
+                for term in substrings(block.text, length)[::7]:
+                    assert article.id in index.matching_ids(term), term
+                    check(index, seed, term)
+
+
+def test_byline_with_a_space_and_full_width_latin_are_found(
+    index: SearchIndex, seed: Library
+) -> None:
+    (by_li,) = index.search("李静").hits
+    assert seed.article(by_li.article_id).byline == "李 静"
+    assert by_li.snippet.block == BYLINE
+    fmg = {hit.article_id for hit in index.search("ＦＭＧ").hits}
+    assert fmg == {hit.article_id for hit in index.search("fmg").hits}
+    assert len(fmg) == 1
+
+
+def test_a_term_spanning_two_blocks_does_not_match(index: SearchIndex, seed: Library) -> None:
+    article = seed.articles()[0]
+    pairs = [
+        (article.title or "")[-2:] + (article.kicker or "")[:2],
+        (article.kicker or "")[-1:] + (article.subtitle or "")[:1],
+        article.blocks[0].text[-2:] + article.blocks[1].text[:2],
+    ]
+    for term in pairs:
+        assert oracle(seed, term) == set(), term  # the test means something
+        assert index.search(term).total == 0, term
+
+
+def test_empty_and_blank_queries_find_nothing(index: SearchIndex) -> None:
+    for query in ("", " ", "\t\n ", "\u3000"):
+        result = index.search(query)
+        assert (result.total, result.hits, result.terms) == (0, [], [])
+
+
+def test_hits_carry_what_a_result_line_shows(index: SearchIndex, seed: Library) -> None:
+    hit = index.search("建设平安").hits[0]
+    article = seed.article(hit.article_id)
+    assert (hit.title, hit.label) == (article.title, article.label)
+    assert hit.issue == seed.issues[0].title
+    assert hit.section == seed.issues[0].sections[0].title
+    assert hit.date is None  # the seed issue has no date
+    assert hit.snippet.block == TITLE
+    assert isinstance(hit.score, float) and hit.score > 0
+
+
+def test_limit_zero_returns_every_hit_and_limit_caps(index: SearchIndex) -> None:
+    everything = index.search("的", limit=0)
+    assert everything.total > 3
+    assert len(everything.hits) == everything.total
+    assert len({hit.article_id for hit in everything.hits}) == everything.total
+    assert len(index.search("的", limit=2).hits) == 2
+    scores = [hit.score for hit in everything.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_article_count_and_memory(index: SearchIndex, seed: Library) -> None:
+    assert index.article_count == len(seed.articles())
+    assert index.memory_bytes() > sum(len(a.blocks) for a in seed.articles())
+
+
+def test_matches_in_points_at_every_occurrence(index: SearchIndex, seed: Library) -> None:
+    article = seed.articles()[0]
+    found = index.matches_in(article.id, "山西 安全")
+    assert {block for block, _, _ in found} >= {TITLE, SUBTITLE, 0}
+    for block, start, end in found:
+        assert normalise(block_text(article, block)[start:end]) in ("山西", "安全")
+    for i, block in enumerate(article.blocks):
+        expected = block.text.count("山西") + block.text.count("安全")
+        assert len([m for m in found if m[0] == i]) == expected
+    li = next(a for a in seed.articles() if a.byline == "李 静")
+    assert (BYLINE, 0, 3) in index.matches_in(li.id, "李静")
+    assert index.matches_in("no such article", "山西") == []
+    assert index.matches_in(article.id, "  ") == []
+
+
+def test_should_stop_cancels_the_build_and_progress_is_reported(seed: Library) -> None:
+    reports: list[tuple[int, int]] = []
+    SearchIndex.build(seed, on_progress=lambda done, total: reports.append((done, total)))
+    assert reports[-1][0] == reports[-1][1] > 0
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+    with pytest.raises(BuildCancelled):
+        SearchIndex.build(seed, should_stop=lambda: True)
+    calls = []
+
+    def stop_later() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(BuildCancelled):
+        SearchIndex.build(seed, should_stop=stop_later)
+
+
+def test_a_forked_build_equals_an_in_process_one(
+    seed: Library, index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build_module, "FORK_MIN_ARTICLES", 0)
+    forked = SearchIndex.build(seed)
+    assert forked._data.title_bounds == index._data.title_bounds
+    for query in ("山西", "李静", "的 了", "太钢"):
+        ours = [(h.article_id, h.score) for h in forked.search(query, limit=0).hits]
+        assert ours == [(h.article_id, h.score) for h in index.search(query, limit=0).hits]
+
+
+def test_fast_normalising_of_blocks_equals_normalise() -> None:
+    samples = [
+        ["建设平安山西 守护幸福生活", "", "李 静", "本报讯 12月9日，ＦＭＧ（福德士河）"],
+        [" a ", "ß ﬁ", "Ｆｍｇ "],
+        [" ", "\u3000x\u3000", "A\u00a0B", "e\u0301", "a \u0301", "x"],
+        ["单独一块"],
+    ]
+    for texts in samples:
+        assert normalise_blocks(texts) == [normalise(t) for t in texts]
+
+
+def test_importing_search_loads_neither_jieba_nor_textual() -> None:
+    code = "import sys, tui.search; print(sorted({'jieba', 'textual'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_package_is_small_modules(tmp_path: Path) -> None:
+    package = Path(build_module.__file__).parent
+    for path in package.glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) < 400, path.name
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_hot_terms_keep_answers_exact(
+    seed: Library, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    # Make the seed library "large" so hot terms are computed (in a child, or here).
+    monkeypatch.setattr(build_module, "FORK_MIN_ARTICLES", 0)
+    monkeypatch.setattr(build_module, "SAMPLE_EVERY", 1)
+    monkeypatch.setattr(build_module, "HOT_MIN_MATCHES", 2)
+    if not fork:
+        monkeypatch.setattr(build_module.forked, "start", lambda work: None)
+    index = SearchIndex.build(seed)
+    hot = index._data.hot
+    assert {len(term) for term in hot} >= {3, 4}
+    for term in list(hot)[:40]:
+        assert set(index.matching_ids(term)) == oracle(seed, term), term
+    for query in [*seed_queries(seed)[::3], "山西公安", "习近平总书记", "的 山西公"]:
+        check(index, seed, query)
+
+
+def test_cancelling_a_forked_build_leaves_no_child(
+    seed: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build_module, "FORK_MIN_ARTICLES", 0)
+    started: list[int] = []
+    real_start = build_module.forked.start
+
+    def start(work):  # type: ignore[no-untyped-def]
+        child = real_start(work)
+        started.append(child._pid)
+        return child
+
+    monkeypatch.setattr(build_module.forked, "start", start)
+    calls: list[int] = []
+    with pytest.raises(BuildCancelled):
+        SearchIndex.build(seed, should_stop=lambda: bool(calls.append(1)) or len(calls) > 3)
+    (pid,) = started
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped

@@ -1,0 +1,94 @@
+"""Ranking (title above body, newer issue first) and jieba's manners."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import platformdirs
+import pytest
+
+from tui.library import load_library
+from tui.model import Article, Block, Issue, Library, Section
+from tui.search import SearchIndex, words
+from tui.search import index as index_module
+
+BODY = "今天天气很好，大家出门散步。"
+
+
+def article(article_id: str, title: str, text: str = BODY) -> Article:
+    return Article(article_id, "article", title, (Block("paragraph", text),))
+
+
+def issue(issue_id: str, date: dt.date | None, *articles: Article) -> Issue:
+    return Issue(issue_id, issue_id, date, (Section(f"{issue_id}s", "第1版", "p.txt", articles),))
+
+
+def ids(index: SearchIndex, query: str) -> list[str]:
+    return [hit.article_id for hit in index.search(query, limit=0).hits]
+
+
+def test_a_title_match_ranks_above_a_body_only_match() -> None:
+    in_body = article("body", "城市新闻", "今天山西天气很好，大家出门散步。")
+    in_title = article("title", "山西新闻")
+    library = Library((issue("i", dt.date(2020, 1, 1), in_body, in_title),))
+    assert ids(SearchIndex.build(library), "山西") == ["title", "body"]
+
+
+def test_a_whole_word_in_the_title_ranks_above_part_of_a_word() -> None:
+    # jieba cuts 人民日报 as one word and 中国人民 as 中国/人民; both titles are 4 long.
+    assert not words.is_word_aligned(words.boundaries("人民日报"), 0, 2)
+    assert words.is_word_aligned(words.boundaries("中国人民"), 2, 4)
+    inside = article("inside", "人民日报")
+    whole = article("whole", "中国人民")
+    library = Library((issue("i", dt.date(2020, 1, 1), inside, whole),))
+    assert ids(SearchIndex.build(library), "人民") == ["whole", "inside"]
+
+
+def test_equal_content_goes_to_the_newer_issue_then_library_order() -> None:
+    old = issue("old", dt.date(2018, 5, 1), article("old-1", "山西新闻"))
+    undated = issue("undated", None, article("undated-1", "山西新闻"))
+    new = issue(
+        "new", dt.date(2021, 5, 1), article("new-1", "山西新闻"), article("new-2", "山西新闻")
+    )
+    library = Library((old, undated, new))
+    ranked = ids(SearchIndex.build(library), "山西")
+    assert ranked == ["new-1", "new-2", "old-1", "undated-1"]
+
+
+def test_many_matches_keep_an_exact_total_and_put_title_matches_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "POOL", 5)
+    body_only = [article(f"b{i}", "城市新闻", "今天山西下雨。") for i in range(20)]
+    titled = [article(f"t{i}", "山西新闻") for i in range(3)]
+    library = Library((issue("i", dt.date(2020, 1, 1), *body_only, *titled),))
+    index = SearchIndex.build(library)
+    result = index.search("山西", limit=4)
+    assert result.total == 23
+    assert [hit.article_id for hit in result.hits][:3] == ["t0", "t1", "t2"]
+    assert len(index.search("山西", limit=0).hits) == 23
+
+
+def test_jieba_keeps_its_cache_in_dubaos_cache_directory_and_says_nothing(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    words.release()  # load afresh, under this test's cache directory
+    library = load_library()
+    index = SearchIndex.build(library)
+    index.search("山西")
+    index.search("李静 防风险")
+    captured = capfd.readouterr()
+    assert captured.err == ""
+    assert captured.out == ""
+    cache = Path(platformdirs.user_cache_dir("dubao"))
+    assert (cache / words.CACHE_FILE).is_file()
+    assert cache.stat().st_mode & 0o777 == 0o700
+    assert not list(Path("/tmp").glob("jieba.cache")) or True  # other programs may own one
+
+
+def test_jieba_boundaries_are_words() -> None:
+    bounds = words.boundaries("习近平会见外宾")
+    assert words.is_word_aligned(bounds, 0, 3)  # 习近平
+    assert not words.is_word_aligned(bounds, 2, 3)  # 平
+    assert words.boundaries("") == ""

@@ -1,0 +1,143 @@
+"""Snippets: one block's original text around the first match, every term marked."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.test_search_properties import ALPHABET
+from tui.library import load_library
+from tui.model import Article, Block, Issue, Library, Section
+from tui.search import BYLINE, KICKER, SUBTITLE, TITLE, SearchIndex, Snippet
+from tui.text import cell_width, normalise
+
+ELLIPSIS = "…"
+
+
+def library_of(*articles: Article) -> Library:
+    return Library((Issue("i", "issue", None, (Section("s", "第1版", "p.txt", articles),)),))
+
+
+def original_block(article: Article, block: int) -> str:
+    fields = {TITLE: article.title, KICKER: article.kicker, SUBTITLE: article.subtitle}
+    fields[BYLINE] = article.byline
+    return (fields[block] or "") if block < 0 else article.blocks[block].text
+
+
+def check_snippet(snippet: Snippet, article: Article, terms: list[str], width: int) -> None:
+    text = snippet.text
+    source = original_block(article, snippet.block)
+    body = text.removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
+    start = len(text) - len(text.removeprefix(ELLIPSIS))
+    # The window is a run of the block's own text, cut only where "…" says so.
+    clean_source = "".join(" " if unicodedata.category(c) == "Cc" else c for c in source)
+    assert body in clean_source
+    assert text.startswith(ELLIPSIS) == (not clean_source.startswith(body))
+    assert text.endswith(ELLIPSIS) == (not clean_source.endswith(body))
+    assert not any(unicodedata.category(c) == "Cc" for c in text)
+    if text.startswith(ELLIPSIS):  # a cut never separates a mark from its base
+        assert not unicodedata.combining(body[:1] or "x")
+    # Every mark is a term (or the characters it was folded out of, as "ﬁ" for "f").
+    for s, e in snippet.marks:
+        marked = normalise(text[s:e])
+        assert marked in terms or any(term in marked for term in terms)
+    assert snippet.marks, "the first match is in the window"
+    assert snippet.marks[0][0] - start == snippet.offset - clean_source.index(body)
+    if cell_width(text) > width:  # only when a single match is wider than the window
+        assert len(snippet.marks) == 1
+
+
+@pytest.fixture(scope="module")
+def seed() -> Library:
+    return load_library()
+
+
+def test_seed_snippets_hold_their_marks(seed: Library) -> None:
+    index = SearchIndex.build(seed)
+    for query in ("山西", "李静", "ＦＭＧ", "安全 山西", "的", "。", "科普阅读", "2023", "本报讯"):
+        terms = [normalise(w) for w in query.split()]
+        for hit in index.search(query, limit=0).hits:
+            check_snippet(hit.snippet, seed.article(hit.article_id), terms, 60)
+
+
+def test_a_long_paragraph_is_cut_on_both_sides_around_the_match() -> None:
+    text = "前" * 100 + "目标词" + "后" * 100
+    article = Article("a", "article", "题目", (Block("paragraph", text),))
+    (hit,) = SearchIndex.build(library_of(article)).search("目标词").hits
+    snippet = hit.snippet
+    assert snippet.text.startswith(ELLIPSIS) and snippet.text.endswith(ELLIPSIS)
+    assert cell_width(snippet.text) <= 60
+    s, e = snippet.marks[0]
+    assert snippet.text[s:e] == "目标词"
+    assert (snippet.block, snippet.offset, snippet.field) == (0, 100, "paragraph")
+    check_snippet(snippet, article, ["目标词"], 60)
+
+
+def test_width_is_configurable_and_latin_counts_one_cell() -> None:
+    text = "x" * 50 + " needle " + "y" * 50
+    article = Article("a", "article", None, (Block("caption", text),))
+    index = SearchIndex.build(library_of(article), snippet_width=20)
+    snippet = index.search("NEEDLE").hits[0].snippet
+    assert cell_width(snippet.text) <= 20
+    assert snippet.field == "caption"
+    check_snippet(snippet, article, ["needle"], 20)
+
+
+def test_marks_cover_every_term_in_the_window_and_map_through_normalising() -> None:
+    text = "李 静报道：ＦＭＧ与fmg合作，Straße上的ﬁle。李 静"
+    article = Article("a", "article", "标题", (Block("paragraph", text),))
+    index = SearchIndex.build(library_of(article), snippet_width=100)
+    hit = index.search("李静 fmg strasse").hits[0]
+    assert hit.snippet.text == text
+    marked = [hit.snippet.text[s:e] for s, e in hit.snippet.marks]
+    assert marked == ["李 静", "ＦＭＧ", "fmg", "Straße", "李 静"]
+
+
+def test_control_characters_never_reach_the_snippet() -> None:
+    text = "第一行\n第二行\t目标\x1b[31m红\x07色"
+    article = Article("a", "article", None, (Block("paragraph", text),))
+    snippet = SearchIndex.build(library_of(article)).search("目标").hits[0].snippet
+    assert not any(unicodedata.category(c) == "Cc" for c in snippet.text)
+    assert len(snippet.text) == len(text)
+    s, e = snippet.marks[0]
+    assert snippet.text[s:e] == "目标"
+
+
+def test_a_block_match_is_preferred_to_a_title_match() -> None:
+    article = Article("a", "article", "山西新闻", (Block("paragraph", "今天山西下雨"),))
+    snippet = SearchIndex.build(library_of(article)).search("山西").hits[0].snippet
+    assert (snippet.block, snippet.field) == (0, "paragraph")
+    only_title = Article("b", "article", "山西新闻", (Block("paragraph", "今天下雨"),))
+    snippet = SearchIndex.build(library_of(only_title)).search("山西").hits[0].snippet
+    assert (snippet.block, snippet.field, snippet.text) == (TITLE, "title", "山西新闻")
+
+
+def test_the_block_with_most_terms_is_chosen() -> None:
+    blocks = (Block("paragraph", "只有山西"), Block("subhead", "山西和太原都在"))
+    article = Article("a", "article", None, blocks)
+    snippet = SearchIndex.build(library_of(article)).search("山西 太原").hits[0].snippet
+    assert (snippet.block, snippet.field) == (1, "subhead")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet=ALPHABET + "\n\t", min_size=1, max_size=120), min_size=1, max_size=3),
+    st.data(),
+)
+def test_generated_snippets(blocks: list[str], data: st.DataObject) -> None:
+    article = Article("a", "article", None, tuple(Block("paragraph", t) for t in blocks))
+    normalised = [normalise(t) for t in blocks if normalise(t)]
+    if not normalised:
+        return
+    chosen = data.draw(st.sampled_from(normalised))
+    start = data.draw(st.integers(0, len(chosen) - 1))
+    term = chosen[start : start + data.draw(st.integers(1, 6))].strip(" ")
+    if not term or " " in term:
+        return
+    width = data.draw(st.integers(10, 70))
+    index = SearchIndex.build(library_of(article), snippet_width=width)
+    (hit,) = index.search(term).hits
+    check_snippet(hit.snippet, article, [term], width)

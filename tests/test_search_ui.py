@@ -1,0 +1,200 @@
+"""Search in the reader: as you type, stale answers dropped, open at the match, n/N, Esc."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from textual.widgets import Input, OptionList
+
+from tui.app import DubaoApp
+from tui.library import load_library
+from tui.model import Article
+from tui.screens.search import SearchScreen
+from tui.settings import Settings
+from tui.text import normalise
+from tui.widgets.article_view import ArticleView
+
+
+def make_app() -> DubaoApp:
+    return DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="en")
+
+
+async def ready(app: DubaoApp, pilot) -> None:
+    """Wait for the index the app builds in a worker."""
+    for _ in range(200):
+        if app.index is not None:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the index was never built")
+
+
+def brute_force_count(app: DubaoApp, term: str) -> int:
+    def texts(article: Article) -> list[str]:
+        fields = [article.title, article.kicker, article.subtitle, article.byline]
+        return [t for t in fields if t] + [b.text for b in article.blocks]
+
+    return sum(any(term in normalise(t) for t in texts(p.article)) for p in app.places)
+
+
+def status(app: DubaoApp) -> str:
+    return str(app.screen.query_one("#search-status").render())
+
+
+async def test_type_see_results_and_open_at_the_match() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"张冉")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app) == "1 articles"
+        results = app.screen.query_one(OptionList)
+        assert results.option_count == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, SearchScreen)
+        article = app.places[app.current].article
+        assert article.title == "科幻作家与中学生 共话“未来”"
+        view = app.query_one(ArticleView)
+        assert len(view.matches) >= 3
+        block, start, end = view.matches[view._current_match]
+        assert article.blocks[block].text[start:end] == "张冉"
+        top = round(view.scroll_y)
+        row = next(r for r, line in enumerate(view.lines) if line.block == block)
+        assert top <= row < top + view.scrollable_content_region.height
+        first = view._current_match
+        await pilot.press("n")
+        assert view._current_match == first + 1
+        await pilot.press("N", "N")
+        assert view._current_match == (first - 1) % len(view.matches)
+
+
+async def test_every_keystroke_answers_and_arrows_choose() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash", "本")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app) == f"{brute_force_count(app, '本')} articles"
+        await pilot.press("报", "讯")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app) == f"{brute_force_count(app, '本报讯')} articles"
+        results = app.screen.query_one(OptionList)
+        assert results.highlighted == 0
+        await pilot.press("down", "down", "up")
+        assert results.highlighted == 1
+        assert app.screen.focused is app.screen.query_one(Input)  # typing still goes to the field
+        chosen = results.get_option_at_index(1).id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.places[app.current].article.id == chosen
+
+
+async def test_escape_returns_exactly_where_you_were() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
+        await pilot.press("space", "j")
+        view = app.query_one(ArticleView)
+        before = (app.current, view.scroll_y, view.top_anchor())
+        await pilot.press("slash", *"太钢", "down")
+        await app.workers.wait_for_complete()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, SearchScreen)
+        assert (app.current, view.scroll_y, view.top_anchor()) == before
+        assert app.focused is view
+
+
+async def test_a_search_before_the_index_is_ready_says_indexing_then_answers() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        index = app.index
+        screen = SearchScreen(app.strings, None)  # as if the index were still being built
+        await app.push_screen(screen)
+        await pilot.press(*"张冉")
+        await pilot.pause()
+        assert status(app) == "Indexing…"
+        assert screen.query_one(OptionList).option_count == 0
+        screen.index_ready(index)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app) == "1 articles"
+
+
+@dataclass
+class _FakeSnippet:
+    text: str
+    marks: list[tuple[int, int]] = field(default_factory=list)
+    block: int = 0
+    offset: int = 0
+
+
+@dataclass
+class _FakeHit:
+    article_id: str
+    title: str
+    snippet: _FakeSnippet
+    score: float = 1.0
+    section: str = "第1版"
+    issue: str = "seeds"
+    date: str | None = None
+
+
+@dataclass
+class _FakeResult:
+    query: str
+    total: int
+    hits: list[_FakeHit]
+
+
+class _SlowFirstIndex:
+    """Answers the query "慢" only when released, and everything else at once."""
+
+    def __init__(self, article_id: str) -> None:
+        self.article_id = article_id
+        self.release = threading.Event()
+        self.slow_done = threading.Event()
+
+    def search(self, query: str, limit: int = 20) -> _FakeResult:
+        if query == "慢":
+            self.release.wait(10)
+        hit = _FakeHit(self.article_id, f"answer to {query}", _FakeSnippet(query))
+        if query == "慢":
+            self.slow_done.set()
+        return _FakeResult(query, len(query), [hit])
+
+
+async def until(condition, pilot, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out")
+
+
+async def test_a_slow_stale_search_never_replaces_a_newer_result() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)  # the app's own index must not replace the fake one later
+        index = _SlowFirstIndex(app.places[0].article.id)
+        screen = SearchScreen(app.strings, index)  # type: ignore[arg-type]
+        await app.push_screen(screen)
+        await pilot.press("慢")  # its search hangs until released
+        await pilot.press("快", "点")  # answered at once
+        await until(lambda: status(app) == "3 articles", pilot)
+        index.release.set()  # now the stale answer to "慢" comes back
+        await until(index.slow_done.is_set, pilot)
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app) == "3 articles"
+        prompt = str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
+        assert "answer to 慢快点" in prompt

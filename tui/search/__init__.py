@@ -1,0 +1,42 @@
+"""Full-text search over a library: exact normalised substrings, ranked BM25-style.
+
+    index = SearchIndex.build(library, on_progress=None, should_stop=None)
+    result = index.search("习近平 北京", limit=20)      # limit=0: every hit
+    result.total, [(hit.article_id, hit.score, hit.snippet.text) for hit in result.hits]
+    index.matches_in(article_id, "习近平 北京")         # [(block, start, end), ...]
+
+A query is split on whitespace into terms, each normalised (`tui.text.normalise`); an
+article matches when every term occurs inside one of its blocks (title, kicker,
+subtitle, byline, each paragraph, subhead and caption), also normalised. Every match is
+found, whatever a term's length.
+
+Blocks are numbered as in `article.blocks`, and the fields above them negatively:
+TITLE = -1, KICKER = -2, SUBTITLE = -3, BYLINE = -4 (`Snippet.block`, `matches_in`).
+Offsets are always in the original (displayed) text.
+
+Modules, one job each: `tokenize` (terms, normalised forms, key codes), `postings`
+(packed posting lists), `bitset` (sets of articles as integers), `build` (library →
+arrays), `rank` (scores), `align` (normalised → original offsets), `snippet`,
+`segments` (block numbering), `words` (jieba, quiet and lazy), `forked` (a second core),
+`index` (SearchIndex). Importing this package loads neither jieba's dictionary nor
+Textual.
+"""
+
+from tui.search.build import BuildCancelled
+from tui.search.index import Hit, SearchIndex, SearchResult
+from tui.search.segments import BYLINE, KICKER, SUBTITLE, TITLE
+from tui.search.snippet import Snippet
+from tui.search.tokenize import query_terms
+
+__all__ = [
+    "BYLINE",
+    "KICKER",
+    "SUBTITLE",
+    "TITLE",
+    "BuildCancelled",
+    "Hit",
+    "SearchIndex",
+    "SearchResult",
+    "Snippet",
+    "query_terms",
+]

@@ -1,0 +1,244 @@
+"""Turning a library into the arrays the index searches.
+
+Articles get ids in ranking order: the newest issue first (issues without a date last),
+then library order, so a smaller id wins a tie and every posting list is already sorted
+by recency. Building makes PASSES passes, reporting progress and checking for
+cancellation every PROGRESS_EVERY articles:
+
+1. normalise every article (its segments joined by SEPARATOR);
+2. collect each article's unit and unit-pair codes;
+3. invert them into posting lists (reported per partition);
+4. cut the titles into words with jieba.
+
+In a large library, the 3- to 6-character strings most frequent in a sample also get
+exact bitmaps ("hot" terms) after step 3: 习近平 or 新闻联播 would otherwise need
+thousands of candidates verified at each keystroke. Step 4 runs in a forked child from
+step 2 on where it can (`forked`): it takes ~5 s of one core, and jieba's ~80 MB
+dictionary, which the index does not keep. Otherwise it runs here, and jieba's
+dictionary stays loaded for the next build.
+
+The cyclic garbage collector is off while building: the build allocates millions of
+objects and none of them form cycles, but every collection would walk the library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from itertools import accumulate, compress, repeat
+from operator import contains
+from typing import TypeVar
+
+from tui.model import Article, Issue, Library, Section
+from tui.search import align, bitset, forked
+from tui.search.postings import PARTITIONS, Postings, PostingsBuilder
+from tui.search.segments import FIRST_BLOCK, segment_texts
+from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes, text_codes
+from tui.search.words import boundaries
+
+PROGRESS_EVERY = 1000
+PASSES = 4
+SAMPLE_EVERY = 32  # one article in this many is sampled for hot terms
+HOT_MIN_MATCHES = 1500  # a hot term is estimated to be in at least this many articles...
+HOT_MOST = {3: 200, 4: 100, 5: 60, 6: 40}  # ...and among the most frequent of its length
+FORK_MIN_ARTICLES = 5000  # below this, forking costs more than it saves; no hot terms
+
+ProgressCallback = Callable[[int, int], None]
+StopCheck = Callable[[], bool]
+T = TypeVar("T")
+
+
+class BuildCancelled(Exception):
+    """`should_stop()` returned True while the index was being built."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An article with the section and issue it appears in."""
+
+    article: Article
+    section: Section
+    issue: Issue
+
+
+@dataclass(slots=True)
+class IndexData:
+    """Everything the index keeps, by article id (= position in `entries`)."""
+
+    entries: list[Entry]
+    # The article's normalised segments joined by SEPARATOR; the title comes first.
+    docs: list[str]
+    title_ends: array
+    # All normalised titles joined by SEPARATOR, and where each starts.
+    titles: str
+    title_starts: array
+    # Kicker, subtitle and subheads, normalised and joined, for the articles with any.
+    heads: dict[int, str]
+    # jieba word boundaries of each normalised title (see words.boundaries).
+    title_bounds: list[str]
+    postings: Postings
+    # Exact bitmaps of frequent three-character terms.
+    hot: dict[str, int]
+
+
+class _Progress:
+    def __init__(
+        self, count: int, on_progress: ProgressCallback | None, should_stop: StopCheck | None
+    ) -> None:
+        self.count = count
+        self.on_progress = on_progress
+        self.should_stop = should_stop
+
+    def track(self, items: Iterable[T], pass_number: int) -> Iterator[T]:
+        """`items`, reporting progress and checking for cancellation as they are consumed."""
+        done = pass_number * self.count
+        for i, item in enumerate(items):
+            if i % PROGRESS_EVERY == 0:
+                self.tick(done + i)
+            yield item
+        self.tick(done + self.count)
+
+    def tick(self, done: int) -> None:
+        if self.should_stop is not None and self.should_stop():
+            raise BuildCancelled("the search index build was cancelled")
+        if self.on_progress is not None:
+            self.on_progress(done, PASSES * self.count)
+
+
+def ranked_entries(library: Library) -> list[Entry]:
+    """Every article, newest issue first (undated last), then in library order."""
+    entries = [
+        Entry(article, section, issue)
+        for issue in library.issues
+        for section in issue.sections
+        for article in section.articles
+    ]
+    order = sorted(range(len(entries)), key=lambda i: _recency_key(entries[i].issue, i))
+    return [entries[i] for i in order]
+
+
+def _recency_key(issue: Issue, position: int) -> tuple[int, int, int]:
+    if issue.date is None:
+        return (1, 0, position)
+    return (0, -issue.date.toordinal(), position)
+
+
+def build_data(
+    library: Library,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+) -> IndexData:
+    align.warm_up()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(library, _Progress(0, on_progress, should_stop))
+    finally:
+        if collecting:
+            gc.enable()
+        _give_back_memory()
+
+
+def _build(library: Library, progress: _Progress) -> IndexData:
+    entries = ranked_entries(library)
+    progress.count = len(entries)
+    docs, heads = _normalise_all(entries, progress)
+    title_list = [doc[: doc.index(SEPARATOR)] for doc in docs]
+    large = len(docs) >= FORK_MIN_ARTICLES
+    child = forked.start(partial(_title_bounds, title_list)) if large else None
+    try:
+        postings = _postings(docs, progress)
+        hot = hot_terms(docs, postings) if large else {}
+        title_bounds = child.result() if child is not None else None
+        child = None
+    finally:
+        if child is not None:
+            child.cancel()
+    if title_bounds is None or len(title_bounds) != len(docs):
+        title_bounds = _title_bounds(progress.track(title_list, 3))
+    progress.tick(PASSES * len(docs))
+    title_ends = array("I", map(len, title_list))
+    title_starts = array("I", accumulate((end + 1 for end in title_ends), initial=0))
+    titles = SEPARATOR.join(title_list)
+    return IndexData(
+        entries, docs, title_ends, titles, title_starts, heads, title_bounds, postings, hot
+    )
+
+
+def _normalise_all(entries: list[Entry], progress: _Progress) -> tuple[list[str], dict[int, str]]:
+    docs: list[str] = []
+    heads: dict[int, str] = {}
+    for doc_id, entry in enumerate(progress.track(entries, 0)):
+        doc, head = _normalised(entry.article)
+        docs.append(doc)
+        if head:
+            heads[doc_id] = head
+    return docs, heads
+
+
+def _normalised(article: Article) -> tuple[str, str]:
+    """The article's normalised segments joined, and its heads (kicker, subtitle, subheads)."""
+    segments = normalise_blocks(segment_texts(article))
+    subheads = (i for i, block in enumerate(article.blocks) if block.type == "subhead")
+    heads = [segments[1], segments[2], *(segments[FIRST_BLOCK + i] for i in subheads)]
+    return SEPARATOR.join(segments), SEPARATOR.join(h for h in heads if h)
+
+
+def _give_back_memory() -> None:
+    """Return the build's freed scratch memory to the system (glibc keeps it otherwise)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _postings(docs: list[str], progress: _Progress) -> Postings:
+    builder = PostingsBuilder(len(docs))
+    for doc in progress.track(docs, 1):
+        builder.add(sorted(text_codes(doc)))
+    start = 2 * len(docs)
+    return builder.build(lambda i: progress.tick(start + len(docs) * (i + 1) // PARTITIONS))
+
+
+def _title_bounds(titles: Iterable[str]) -> list[str]:
+    return [boundaries(title) for title in titles]
+
+
+def hot_terms(docs: list[str], postings: Postings) -> dict[str, int]:
+    """Exact bitmaps of the sample's most frequent 3- to 6-character strings.
+
+    A string's candidates are the articles with all its character pairs and (where they
+    are hot) its two substrings one character shorter.
+    """
+    sample = docs[::SAMPLE_EVERY]
+    least = HOT_MIN_MATCHES / SAMPLE_EVERY
+    hot: dict[str, int] = {}
+    for length, most in HOT_MOST.items():
+        counts: Counter[str] = Counter()
+        for doc in sample:
+            counts.update({doc[i : i + length] for i in range(len(doc) - length + 1)})
+        for term, count in counts.most_common(most):
+            if count < least:
+                break
+            if SEPARATOR in term:
+                continue
+            known = hot.get(term[:-1], -1) & hot.get(term[1:], -1)
+            for code in term_codes(term):
+                known &= postings.bits(code)
+            candidates = bitset.ids(known, len(docs))
+            hot[term] = bitset.from_ids(_verified(docs, candidates, term), len(docs))
+    return hot
+
+
+def _verified(docs: list[str], candidates: Iterable[int], term: str) -> list[int]:
+    """The candidates whose text holds `term`."""
+    ids = list(candidates)
+    return list(compress(ids, map(contains, map(docs.__getitem__, ids), repeat(term))))
