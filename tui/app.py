@@ -69,8 +69,8 @@ def reading_order(library: Library) -> list[Place]:
     ]
 
 
-class ArticleCommands(Provider):
-    """Command palette entries: every article, found by its title."""
+class _ReaderProvider(Provider):
+    """Palette entries that open something in the reader, matched on plain labels."""
 
     @property
     def reader(self) -> DubaoApp:
@@ -78,67 +78,58 @@ class ArticleCommands(Provider):
         assert isinstance(app, DubaoApp)
         return app
 
-    def _hit_text(self, place: Place) -> tuple[str, str]:
-        label = self.reader.article_label(place.article)
-        return label, escape(f"{place.issue.title} · {place.section.title}")
+    def entries(self) -> list[tuple[str, str | None, int]]:
+        """(label, help, index of the article to open), in the order they are offered."""
+        raise NotImplementedError
 
     async def discover(self) -> Hits:
-        for index, place in enumerate(self.reader.places[:200]):
-            label, help_text = self._hit_text(place)
-            yield DiscoveryHit(
-                Content(label), partial(self.reader.open_index, index), text=label, help=help_text
-            )
+        for label, help_text, index in self.entries()[:200]:
+            opener = partial(self.open, index)
+            yield DiscoveryHit(Content(label), opener, text=label, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for index, place in enumerate(self.reader.places):
-            label, help_text = self._hit_text(place)
+        for label, help_text, index in self.entries():
             score, offsets = matcher.fuzzy_search.match(query, label)
             if score > 0:
                 display = Content(label)  # plain text: a title is never markup
                 for offset in offsets:
                     display = display.stylize(matcher.match_style, offset, offset + 1)
-                yield Hit(
-                    score,
-                    display,
-                    partial(self.reader.open_index, index),
-                    text=label,
-                    help=help_text,
-                )
+                opener = partial(self.open, index)
+                yield Hit(score, display, opener, text=label, help=help_text)
+
+    def open(self, index: int) -> None:
+        self.reader.open_index(index)
 
 
-class IssueCommands(Provider):
+class ArticleCommands(_ReaderProvider):
+    """Every article, found by its title."""
+
+    def entries(self) -> list[tuple[str, str | None, int]]:
+        return [
+            (
+                self.reader.article_label(place.article),
+                escape(f"{place.issue.title} · {place.section.title}"),  # help is markup
+                index,
+            )
+            for index, place in enumerate(self.reader.places)
+        ]
+
+
+class IssueCommands(_ReaderProvider):
     """The issues, newest first, found by date or title: how to jump to a day."""
 
-    @property
-    def reader(self) -> DubaoApp:
-        app = self.app
-        assert isinstance(app, DubaoApp)
-        return app
-
-    def _issues(self) -> list[tuple[str, int]]:
+    def entries(self) -> list[tuple[str, str | None, int]]:
         first_of: dict[str, int] = {}
         for index, place in enumerate(self.reader.places):
             first_of.setdefault(place.issue.id, index)
         return [
-            (_issue_label(place.issue), index)
+            (_issue_label(self.reader.places[index].issue), None, index)
             for index in first_of.values()
-            for place in (self.reader.places[index],)
         ]
 
-    async def discover(self) -> Hits:
-        for label, index in self._issues()[:100]:
-            yield DiscoveryHit(Content(label), partial(self.reader.open_issue, index), text=label)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for label, index in self._issues():
-            score, offsets = matcher.fuzzy_search.match(query, label)
-            if score > 0:
-                display = Content(label)
-                for offset in offsets:
-                    display = display.stylize(matcher.match_style, offset, offset + 1)
-                yield Hit(score, display, partial(self.reader.open_issue, index), text=label)
+    def open(self, index: int) -> None:
+        self.reader.open_issue(index)
 
 
 def _issue_label(issue: Issue) -> str:
