@@ -194,6 +194,9 @@ def test_the_wheel_ships_the_seeds(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "建设平安山西 守护幸福生活" in out.stdout
     assert str(target) in out.stdout
+    found = run("search", "张冉", "--json", cwd=elsewhere, env=env)  # every module shipped
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["total"] == 1
 
 
 def test_hostile_text_never_reaches_the_output_raw(hostile_page: Path) -> None:
