@@ -34,7 +34,6 @@ from tui.layout import MIN_MEASURE, Anchor
 from tui.library import LibraryError, load_library, seeds_path
 from tui.library import Progress as LoadProgress
 from tui.model import Article, Issue, Library, Section
-from tui.screens.search import Choice, SearchScreen
 from tui.settings import Settings, load_settings
 from tui.state import ArticleState, StateStore, install_signal_handlers
 from tui.themes import THEMES, default_theme
@@ -42,6 +41,7 @@ from tui.widgets.article_view import ArticleView
 from tui.widgets.sidebar import UNREAD, Progress, Sidebar
 
 if TYPE_CHECKING:
+    from tui.screens.search import Choice
     from tui.search import SearchIndex
 
 MEASURE_STEP = 4
@@ -611,11 +611,15 @@ class DubaoApp(App[None]):
         self.call_from_thread(self._index_ready, index)
 
     def _index_ready(self, index: SearchIndex) -> None:
+        from tui.screens.search import SearchScreen
+
         self.index = index
         if isinstance(self.screen, SearchScreen):
             self.screen.index_ready(index)
 
     def action_search(self) -> None:
+        from tui.screens.search import SearchScreen  # its widgets load when first asked for
+
         if isinstance(self.screen, SearchScreen):
             return
         screen = SearchScreen(self.strings, self.index, self._last_query)
