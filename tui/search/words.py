@@ -14,10 +14,9 @@ import os
 import threading
 import warnings
 from itertools import accumulate
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
+from tui.cache import cache_dir
 
 if TYPE_CHECKING:
     import jieba
@@ -36,15 +35,6 @@ def _reset_lock_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_lock_in_child)
-
-
-def cache_dir() -> Path:
-    """dubao's cache directory, created private (0700) if missing."""
-    path = Path(platformdirs.user_cache_dir("dubao"))
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
-        path.chmod(0o700)
-    return path
 
 
 def tokenizer() -> jieba.Tokenizer:
