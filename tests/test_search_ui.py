@@ -72,6 +72,25 @@ async def test_type_see_results_and_open_at_the_match() -> None:
         assert view._current_match == (first - 1) % len(view.matches)
 
 
+async def test_a_match_in_a_title_is_highlighted_in_the_headline() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash", *"守护幸福")  # the headline under a kicker
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.query_one(ArticleView)
+        assert view.scroll_y == 0
+        title_line = next(line for line in view.lines if line.kind == "title")
+        highlighted = [
+            title_line.text[start - title_line.start : end - title_line.start]
+            for block, start, end in view.matches
+            if block == title_line.block and title_line.start <= start < title_line.end
+        ]
+        assert highlighted == ["守护幸福"]
+
+
 async def test_every_keystroke_answers_and_arrows_choose() -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -30,7 +30,7 @@ from textual.widgets import Footer, Label, ProgressBar
 from textual.worker import get_current_worker
 
 from tui.i18n import Strings
-from tui.layout import MIN_MEASURE, Anchor
+from tui.layout import HEADER, MIN_MEASURE, Anchor
 from tui.library import LibraryError, load_library, seeds_path
 from tui.library import Progress as LoadProgress
 from tui.model import Article, Issue, Library, Section
@@ -632,17 +632,20 @@ class DubaoApp(App[None]):
         index = self._index_of.get(choice.article_id)
         if index is None or self.index is None:
             return
-        self.open_index(index, Anchor(choice.block, choice.offset))
-        view = self.article_view
-        view.set_matches(self.index.matches_in(choice.article_id, choice.query))
-        first = next(
-            (
-                n
-                for n, m in enumerate(view.matches)
-                if (m[0], m[1]) >= (choice.block, choice.offset)
-            ),
-            0,
+        in_body = choice.block >= 0
+        self.open_index(
+            index, Anchor(choice.block, choice.offset) if in_body else Anchor(HEADER, 0)
         )
+        view = self.article_view
+        view.set_field_matches(
+            [
+                (block if block >= 0 else SEARCH_FIELDS[block], start, end)
+                for block, start, end in self.index.matches_in(choice.article_id, choice.query)
+            ]
+        )
+        # The first match at or after the one the reader chose; header matches come first.
+        target = (choice.block, choice.offset) if in_body else (HEADER, 0)
+        first = next((n for n, m in enumerate(view.matches) if (m[0], m[1]) >= target), 0)
         view.go_to_match(first)
         view.focus()
 
