@@ -36,10 +36,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "key.prev_section": ("Previous page", "上一版"),
     "key.page_down": ("Page down", "下翻"),
     "key.page_up": ("Page up", "上翻"),
-    "key.line_down": ("Line down", "下移一行"),
-    "key.line_up": ("Line up", "上移一行"),
-    "key.top": ("Top", "顶部"),
-    "key.bottom": ("Bottom", "底部"),
     "key.focus": ("Switch pane", "切换窗格"),
     "key.sidebar": ("Sidebar", "版面栏"),
     "key.theme": ("Theme", "主题"),
@@ -51,7 +47,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "status.photo": ("Photo", "图片"),
     "label.photo": ("[photo]", "[图]"),
     "label.untitled": ("(untitled)", "(无题)"),
-    "label.pages": ("{n} pages", "{n} 版"),
     "search.placeholder": (
         "Search: words, names, numbers (space between terms)",
         "搜索:字词、人名、数字(多个词用空格隔开)",
@@ -66,7 +61,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "msg.unread": ("Marked as unread.", "已标为未读。"),
     "msg.all_read": ("Everything is read.", "全部已读。"),
     "msg.no_matches": ("No search matches in this article.", "本文没有搜索结果。"),
-    "msg.match": ("Match {i} of {n}", "第 {i}/{n} 处"),
     "msg.last_article": ("This is the last article.", "已是最后一篇。"),
     "msg.first_article": ("This is the first article.", "已是第一篇。"),
     "msg.theme": ("Theme: {name}", "主题:{name}"),
@@ -79,8 +73,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "palette.date": ("Go to the issue of a date: 2025-12-10", "跳到某日的报纸:2025-12-10"),
     "load.start": ("Loading the library…", "正在读取报纸…"),
     "load.progress": ("Reading pages: {done:,} of {total:,}", "正在读取版面:{done:,}/{total:,}"),
-    "palette.help": ("Open an article by its title", "按标题打开文章"),
-    "help.title": ("dubao — keys", "读报 — 按键"),
     "help.close": ("Esc or q closes this help", "按 Esc 或 q 关闭帮助"),
 }
 
