@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tui.library import LibraryError, decode, load_library, path_date, seeds_path
+from tui.library import (
+    SMALL_BYTES,
+    SMALL_FILES,
+    LibraryError,
+    decode,
+    is_small,
+    load_library,
+    path_date,
+    seeds_path,
+)
 from tui.model import Library
 
 from .conftest import SEED
@@ -218,3 +227,14 @@ def test_seed_copy_in_a_dated_folder(tmp_path: Path) -> None:
     issue = library.issues[0]
     assert issue.date == dt.date(2025, 12, 10)
     assert issue.sections[0].title == "第3版"
+
+
+def test_small_libraries_are_told_apart_from_large_ones(tmp_path: Path) -> None:
+    assert is_small(None)  # the seeds are parsed before the first screen
+    few = [write(tmp_path / "few" / f"{i:03}.md") for i in range(SMALL_FILES)]
+    assert is_small([tmp_path / "few"])
+    assert is_small([str(few[0]), str(few[1])])
+    write(tmp_path / "few" / "sub" / "one_more.md")
+    assert not is_small([tmp_path / "few"])
+    big = write(tmp_path / "big.md", PAGE * (SMALL_BYTES // len(PAGE.encode()) + 1))
+    assert not is_small([big])

@@ -31,7 +31,7 @@ from textual.worker import get_current_worker
 
 from tui.i18n import Strings
 from tui.layout import HEADER, MIN_MEASURE, Anchor
-from tui.library import LibraryError, load_library, seeds_path
+from tui.library import LibraryError, is_small, load_library, seeds_path
 from tui.library import Progress as LoadProgress
 from tui.model import Article, Issue, Library, Section
 from tui.settings import Settings, load_settings
@@ -660,8 +660,10 @@ def _progress(state: ArticleState) -> Progress:
 
 
 def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
-    """The reader on `paths`; the window is up before the pages are read."""
-    app = DubaoApp(paths=paths)
+    """The reader on `paths`. A small library is read before the first screen, which then
+    shows an article at once; a larger one after, with a progress bar."""
+    library = load_library(paths, cache=False) if is_small(paths) else None
+    app = DubaoApp(library, paths=paths)
     app.run(mouse=mouse)
     if app.load_error:
         raise LibraryError(app.load_error)

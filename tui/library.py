@@ -26,6 +26,9 @@ from tui.parse import parse_page
 from tui.text import clean
 
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
+# Below both, a library is parsed before the first screen (see `is_small`).
+SMALL_FILES = 16
+SMALL_BYTES = 256 * 1024
 
 
 class LibraryError(Exception):
@@ -85,6 +88,29 @@ def _find(paths: Sequence[Path]) -> list[_Found]:
             rel = path.relative_to(top).parts
             found.append(_Found(path, (top_name, *rel), resolved))
     return found
+
+
+def is_small(
+    paths: Sequence[str | os.PathLike[str]] | None,
+    max_files: int = SMALL_FILES,
+    max_bytes: int = SMALL_BYTES,
+) -> bool:
+    """Whether the pages at `paths` (None: the seeds) are few and short enough to parse
+    before the first screen, faster than a progress bar could be shown. Stops looking at
+    the first file past either limit, so a large library costs a few directory reads."""
+    given = [Path(p) for p in paths] if paths else [seeds_path()]
+    files = 0
+    size = 0
+    try:
+        for path in given:
+            for page in [path] if path.is_file() else _walk(path):
+                files += 1
+                size += page.stat().st_size
+                if files > max_files or size > max_bytes:
+                    return False
+    except OSError:
+        return False
+    return True
 
 
 def _resolve(path: Path, folders: dict[str, str]) -> str:

@@ -87,6 +87,10 @@ class Postings:
         packed = sum(a.buffer_info()[1] * a.itemsize for a in arrays)
         return packed + sum(28 + (self._size + 7) // 8 for _ in self._dense) + 64 * len(self._dense)
 
+    def parts(self) -> tuple[int, array, array, array, dict[int, int]]:
+        """What the postings were made from, (size, codes, starts, ids, dense), to save them."""
+        return self._size, self._codes, self._starts, self._ids, self._dense
+
 
 class PostingsBuilder:
     """Collects each article's sorted codes, split by code range, then inverts them."""
