@@ -14,6 +14,7 @@ from tui.library import load_library
 from tui.model import Library
 from tui.screens.help import HelpScreen
 from tui.settings import Settings
+from tui.state import StateStore
 from tui.text import cell_width
 from tui.widgets.article_view import ArticleView
 from tui.widgets.sidebar import Sidebar
@@ -458,9 +459,10 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
     release = threading.Event()
     total = 40
 
-    def slow_load(paths, on_progress=None, on_note=None):  # type: ignore[no-untyped-def]
+    def slow_load(paths, on_progress=None, on_note=None, on_partial=None):  # type: ignore[no-untyped-def]
+        on_partial(Library(issues=library.issues[:1]))  # the newest issue is in
         for done in range(1, total):
-            on_progress(LoadProgress(done, total, f"page{done}.md"))
+            on_progress(LoadProgress(done, total, f"page{done}.md", articles=3 * done))
         release.wait(20)  # the last page takes its time
         on_progress(LoadProgress(total, total, "last.md"))
         return library
@@ -471,16 +473,56 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
         await pilot.pause(0.3)
         bar = app.query_one("#progress", ProgressBar)
         assert bar.display and bar.total == total and bar.progress == total - 1
-        assert "Reading pages: 39 of 40" in str(app.query_one("#where").render())
+        assert "Reading 39/40 pages, 117 articles" in str(app.query_one("#where").render())
+        assert title(app) == "十日一版甲"  # readable before loading ends
+        assert len(app.query_one(Sidebar)._issue_nodes) == 1
         await pilot.press("t")  # the UI answers while the pages are read
         assert app.theme == "dubao-light"
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "HelpScreen"
-        await pilot.press("escape", "right_square_bracket", "space")  # nothing to move: no error
+        await pilot.press("escape", "right_square_bracket")
+        assert title(app) == "十日一版乙"
         release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert bar.progress == total and not bar.display
-        assert title(app) == "十日一版甲"
-        assert "Article 1 of 2" in str(app.query_one("#where").render())
+        assert title(app) == "十日一版乙"  # the whole library came: the reader stays put
+        assert "Article 2 of 2" in str(app.query_one("#where").render())
+        assert len(app.query_one(Sidebar)._issue_nodes) == 2
+        await pilot.press("right_curly_bracket", "right_curly_bracket")
+        assert title(app) == "九日一版甲"  # into the issue that came last
+
+
+async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import tui.app
+
+    older = library.issues[1].sections[0].articles[0]  # 九日一版甲, in the issue read last
+    store = StateStore.open()
+    assert store is not None
+    key = StateStore.library_key([Path("anything")])
+    store.open_article(key, older.id)
+    release = threading.Event()
+
+    def slow_load(paths, on_progress=None, on_note=None, on_partial=None):  # type: ignore[no-untyped-def]
+        on_partial(Library(issues=library.issues[:1]))
+        release.wait(20)
+        return library
+
+    monkeypatch.setattr(tui.app, "load_library", slow_load)
+    app = DubaoApp(
+        paths=["anything"], settings=Settings(theme="dubao-dark"), language="en", store=store
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        assert len(app.query_one(Sidebar)._issue_nodes) == 1
+        assert view(app).article is None  # not the newest issue's first article, then a jump
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert title(app) == "九日一版甲"
+        assert view(app).article == older

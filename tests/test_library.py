@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from tui.library import (
     path_date,
     seeds_path,
 )
-from tui.model import Library
+from tui.model import Issue, Library
 
 from .conftest import SEED
 
@@ -219,6 +220,40 @@ def test_progress_is_reported(tmp_path: Path) -> None:
     seen = []
     load_library([tmp_path], on_progress=seen.append)
     assert [(p.done, p.total) for p in seen] == [(1, 3), (2, 3), (3, 3)]
+    assert [p.articles for p in seen] == [2, 4, 6]  # PAGE has two articles
+
+
+def test_partial_libraries_come_newest_first_and_start_the_final_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tui.library.PARTIAL_EVERY", 0.0)
+    for day in range(1, 6):
+        for page in ("01", "02"):
+            write(tmp_path / f"2025-12-{day:02}" / f"{page}.md", f"## {day}日{page}版\n\n正文。\n")
+    write(tmp_path / "2025-12-03" / "03.md", "## 3日01版\n\n正文。\n")  # a duplicate id
+    write(tmp_path / "misc" / "a.md", "## 无日期\n\n正文。\n")
+    partials: list[Library] = []
+    library = load_library([tmp_path], on_partial=partials.append)
+
+    def shape(issues: Sequence[Issue]) -> list[tuple[str, list[list[str]]]]:
+        return [(i.id, [[a.id for a in s.articles] for s in i.sections]) for i in issues]
+
+    assert [len(p.issues) for p in partials] == [1, 2, 3, 4, 5]
+    assert partials[0].issues[0].date == dt.date(2025, 12, 5)
+    for partial in partials:  # each is the start of the final library, ids included
+        assert shape(partial.issues) == shape(library.issues[: len(partial.issues)])
+    assert len(library.issues) == 6
+
+
+def test_partial_libraries_wait_for_their_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tui.library.PARTIAL_EVERY", 3600.0)
+    for day in range(1, 4):
+        write(tmp_path / f"2025-12-{day:02}" / "01.md")
+    partials: list[Library] = []
+    load_library([tmp_path], on_partial=partials.append)
+    assert [len(p.issues) for p in partials] == [1]  # the first at once, then an hour
 
 
 def test_seed_copy_in_a_dated_folder(tmp_path: Path) -> None:
@@ -238,3 +273,15 @@ def test_small_libraries_are_told_apart_from_large_ones(tmp_path: Path) -> None:
     assert not is_small([tmp_path / "few"])
     big = write(tmp_path / "big.md", PAGE * (SMALL_BYTES // len(PAGE.encode()) + 1))
     assert not is_small([big])
+
+
+def test_an_issue_given_in_pieces_is_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tui.library.PARTIAL_EVERY", 0.0)
+    a = write(tmp_path / "paper" / "a.md", "## 甲\n\n正文。\n")
+    x = write(tmp_path / "other" / "x.md", "## 乙\n\n正文。\n")
+    b = write(tmp_path / "paper" / "b.md", "## 丙\n\n正文。\n")
+    library = load_library([a, x, b], on_partial=lambda _: None)
+    assert {i.title: [a.title for s in i.sections for a in s.articles] for i in library.issues} == {
+        "paper": ["甲", "丙"],
+        "other": ["乙"],
+    }

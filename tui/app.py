@@ -13,7 +13,7 @@ import signal
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -50,9 +50,8 @@ INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
 SEARCH_FIELDS = {-1: "title", -2: "kicker", -3: "subtitle", -4: "byline"}
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Place:
-    """An article and where it sits in the library."""
+class Place(NamedTuple):
+    """An article and where it sits in the library (a tuple: a library has 10⁵)."""
 
     issue: Issue
     section: Section
@@ -60,13 +59,22 @@ class Place:
     position: int  # 1-based, within the section
 
 
-def reading_order(library: Library) -> list[Place]:
-    return [
-        Place(issue, section, article, n)
-        for issue in library.issues
-        for section in issue.sections
-        for n, article in enumerate(section.articles, start=1)
-    ]
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReadingOrder:
+    """Every article of a library in reading order, and each one's place in it."""
+
+    places: list[Place]
+    index_of: dict[str, int]  # article id → position in `places`
+
+    @classmethod
+    def of(cls, library: Library) -> ReadingOrder:
+        places = [
+            Place(issue, section, article, n)
+            for issue in library.issues
+            for section in issue.sections
+            for n, article in enumerate(section.articles, start=1)
+        ]
+        return cls(places, {p.article.id: i for i, p in enumerate(places)})
 
 
 class _ReaderProvider(Provider):
@@ -245,6 +253,7 @@ class DubaoApp(App[None]):
         self.strings = Strings(language)
         self._set_places()
         self.current = 0
+        self._article_open = False
         self.index: SearchIndex | None = None
         self._last_query = ""
         self.animation_level = "full" if self.settings.animation else "none"
@@ -262,9 +271,10 @@ class DubaoApp(App[None]):
         self.title = self.strings("app.title")
         self._localise_bindings()
 
-    def _set_places(self) -> None:
-        self.places = reading_order(self.library)
-        self._index_of = {p.article.id: i for i, p in enumerate(self.places)}
+    def _set_places(self, order: ReadingOrder | None = None) -> None:
+        order = order or ReadingOrder.of(self.library)
+        self.places = order.places
+        self._index_of = order.index_of
 
     def _localise_bindings(self) -> None:
         """Footer and help descriptions in the reader's language."""
@@ -332,42 +342,68 @@ class DubaoApp(App[None]):
         def note(message: str) -> None:
             self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
+        def partial(library: Library) -> None:
+            # Ordered here: on the UI thread, 10⁵ articles would hold up the keys.
+            self.call_from_thread(self._show_library, library, ReadingOrder.of(library))
+
         try:
-            library = load_library(self._paths, on_progress=progress, on_note=note)
+            library = load_library(
+                self._paths, on_progress=progress, on_note=note, on_partial=partial
+            )
         except LibraryError as e:
             self.call_from_thread(self._load_failed, str(e))
             return
-        self.call_from_thread(self._library_loaded, library)
+        self.call_from_thread(self._library_loaded, library, ReadingOrder.of(library))
 
     def _show_progress(self) -> None:
         p = self._latest_progress
         if p is None:
             return
         self.query_one("#progress", ProgressBar).update(total=p.total, progress=p.done)
-        where = self.strings("load.progress", done=p.done, total=p.total)
+        where = self.strings("load.progress", done=p.done, total=p.total, articles=p.articles)
         self.query_one("#where", Label).update(Content(where))
 
     def _load_failed(self, message: str) -> None:
         self.load_error = message
         self.exit(return_code=1)
 
-    def _library_loaded(self, library: Library) -> None:
+    def _library_loaded(self, library: Library, order: ReadingOrder) -> None:
         self._progress_timer.stop()
         self._show_progress()
-        self.library = library
-        self._set_places()
+        self._loading = False
         self.query_one("#progress", ProgressBar).add_class("-done")
-        self.sidebar.set_library(library)
+        self._show_library(library, order)
+        if self.places:  # the status line showed the loading; now where the reader is
+            self._show_place(self.places[self.current])
         self._library_ready()
+
+    def _show_library(self, library: Library, order: ReadingOrder | None = None) -> None:
+        """Show `library`, whole or the issues loaded so far: the article open stays open."""
+        shown = self.places[self.current].article.id if self._article_open else None
+        self.library = library
+        self._set_places(order)
+        self.current = self._index_of.get(shown or "", 0)
+        self.sidebar.set_library(library)
+        if self.store is not None:
+            states = self.store.states(p.article.id for p in self.places)
+            self.sidebar.set_progress({i: _progress(s) for i, s in states.items()})
+        if not self._article_open:
+            self._open_first()
+
+    def _open_first(self) -> None:
+        """The article read last, else the first of the newest issue. While loading, wait
+        for the one read last to arrive rather than open another and then jump."""
+        last = self.store.last_article(self.library_key) if self.store else None
+        if last in self._index_of:
+            self.open_index(self._index_of[last])
+        elif last is None or not self._loading:
+            self.open_index(0)
 
     def _library_ready(self) -> None:
         """The library is here: marks in the sidebar, the last article open, the index."""
         self._loading = False
-        if self.store is not None:
-            states = self.store.states(p.article.id for p in self.places)
-            self.sidebar.set_progress({i: _progress(s) for i, s in states.items()})
-        last = self.store.last_article(self.library_key) if self.store else None
-        self.open_index(self._index_of.get(last or "", 0))
+        if not self._article_open:  # a library given whole, not loaded here
+            self._show_library(self.library)
         # The index build holds the GIL for a second or more: let the first screen paint and
         # settle before it starts, so that it never holds back the first keys.
         self.set_timer(INDEX_DELAY, self._build_index)
@@ -450,6 +486,7 @@ class DubaoApp(App[None]):
     def open_index(self, index: int, anchor: Anchor | None = None) -> None:
         if not self.places:
             return
+        self._article_open = True
         self.current = max(0, min(index, len(self.places) - 1))
         place = self.places[self.current]
         if self.store is not None:

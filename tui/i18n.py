@@ -72,7 +72,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "key.date": ("Go to date", "跳到日期"),
     "palette.date": ("Go to the issue of a date: 2025-12-10", "跳到某日的报纸:2025-12-10"),
     "load.start": ("Loading the library…", "正在读取报纸…"),
-    "load.progress": ("Reading pages: {done:,} of {total:,}", "正在读取版面:{done:,}/{total:,}"),
+    "load.progress": (
+        "Reading {done:,}/{total:,} pages, {articles:,} articles",
+        "读取版面 {done:,}/{total:,},{articles:,} 篇文章",
+    ),
     "help.close": ("Esc or q closes this help", "按 Esc 或 q 关闭帮助"),
 }
 

@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,12 +38,16 @@ class LibraryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    done: int
+    done: int  # files
     total: int
     path: str
+    articles: int = 0  # articles in the files done
 
 
 ProgressCallback = Callable[[Progress], None]
+PartialCallback = Callable[[Library], None]
+PARTIAL_EVERY = 1.0  # seconds between two partial libraries (see `load_library`)
+FIRST_CACHE_PART, CACHE_PART = 50, 500  # pages read from the page cache at a time
 
 
 def seeds_path() -> Path:
@@ -333,6 +338,7 @@ def load_library(
     *,
     cache: bool = True,
     on_note: NoteCallback | None = None,
+    on_partial: PartialCallback | None = None,
 ) -> Library:
     """Read, parse and group pages. With no paths, the bundled seeds.
 
@@ -340,6 +346,11 @@ def load_library(
     `tui.cache`), and pages read are added to it; the seeds are always parsed. A cache
     that cannot be trusted (damaged, from another version) is rebuilt, and `on_note`
     hears why, in one line; a cache that cannot be written is none. Neither is an error.
+
+    Files are read newest issue first. `on_partial` gets the issues complete so far as a
+    library: as soon as there is one, then every PARTIAL_EVERY seconds. Each is the start
+    of the next and of the final library, with the same ids, so a reader can open an
+    article before loading ends and keep it open.
     """
     given = [Path(p) for p in paths] if paths else [seeds_path()]
     found = _find(given)
@@ -347,7 +358,7 @@ def load_library(
     page_cache = PageCache.open(on_note) if cache and paths else None
     with _gc_paused():
         try:
-            groups, problems = _read_pages(found, page_cache, on_progress)
+            groups, problems, built = _read_pages(found, page_cache, on_progress, on_partial)
             if page_cache is not None:
                 page_cache.save(str(p.resolve()) for p in given if p.is_dir())
         finally:
@@ -356,38 +367,110 @@ def load_library(
         if not groups:
             names = ", ".join(str(p) for p in given)
             raise LibraryError(f"no readable pages in {names}")
-        issues = [_build_issue(key, date, pages) for key, (date, pages) in groups.items()]
-        dated = sorted((i for i in issues if i.date), key=lambda i: i.date, reverse=True)  # type: ignore[arg-type,return-value]
-        undated = sorted((i for i in issues if not i.date), key=lambda i: _natural_key(i.title))
-        return Library(issues=tuple(_unique_ids(dated + undated)), problems=tuple(problems))
+        issues = [
+            built.get(key) or _build_issue(key, date, pages)
+            for key, (date, pages) in groups.items()
+        ]
+        return _library(issues, problems)
+
+
+def _library(issues: list[Issue], problems: Sequence[Problem]) -> Library:
+    dated = sorted((i for i in issues if i.date), key=lambda i: i.date, reverse=True)  # type: ignore[arg-type,return-value]
+    undated = sorted((i for i in issues if not i.date), key=lambda i: _natural_key(i.title))
+    return Library(issues=tuple(_unique_ids(dated + undated)), problems=tuple(problems))
 
 
 _Groups = dict[str, tuple[dt.date | None, list[_Page]]]
 
 
+def _issue_key(f: _Found, date: dt.date | None) -> str:
+    """What groups pages into an issue: their date, or else their folder."""
+    return date.isoformat() if date else str(f.path.resolve().parent)
+
+
+def _newest_first(found: list[_Found]) -> list[_Found]:
+    """Dated pages newest first, then the others by folder: the pages of an issue together,
+    and issues in the order the final library shows dated ones."""
+    dates = {f.key: path_date(f.parts) for f in found}
+    dated = sorted((f for f in found if dates[f.key]), key=lambda f: dates[f.key], reverse=True)  # type: ignore[arg-type,return-value]
+    undated = sorted((f for f in found if not dates[f.key]), key=lambda f: _issue_key(f, None))
+    return dated + undated
+
+
+class _Partials:
+    """Libraries of the issues complete so far, for `on_partial`. Pages come newest issue
+    first, so every issue but the one being read is complete, and issues are built once."""
+
+    def __init__(self, on_partial: PartialCallback | None) -> None:
+        self._on_partial = on_partial
+        self.built: dict[str, Issue] = {}  # by group key: complete issues do not change
+        self._next = 0.0  # monotonic time of the next one; the first comes at once
+        self._sent = 0
+
+    def offer(self, groups: _Groups, reading: str) -> None:
+        if self._on_partial is None or time.monotonic() < self._next:
+            return
+        for key, (date, pages) in groups.items():
+            if key != reading and key not in self.built:
+                self.built[key] = _build_issue(key, date, pages)
+        if len(self.built) == self._sent:
+            return
+        self._next = time.monotonic() + PARTIAL_EVERY
+        self._sent = len(self.built)
+        issues = list(self.built.values())
+        if issues[-1].date is None:
+            return  # undated issues sort by title: this one may not be the last in the end
+        self._on_partial(_library(issues, ()))
+
+
 def _read_pages(
-    found: list[_Found], page_cache: PageCache | None, on_progress: ProgressCallback | None
-) -> tuple[_Groups, list[Problem]]:
-    """Every found page's articles, grouped by issue, and the files that could not be read."""
+    found: list[_Found],
+    page_cache: PageCache | None,
+    on_progress: ProgressCallback | None,
+    on_partial: PartialCallback | None = None,
+) -> tuple[_Groups, list[Problem], dict[str, Issue]]:
+    """Every found page's articles, grouped by issue; the files that could not be read; and
+    the issues built for `on_partial`, by group."""
     problems: list[Problem] = []
     groups: _Groups = {}
+    partials = _Partials(on_partial)
+    articles_done = 0
     stamps = _stamps(found) if page_cache is not None else {}
-    cached = page_cache.load(stamps) if page_cache is not None else {}
-    for done, f in enumerate(found, start=1):
+    for done, (f, cached) in enumerate(_with_cached(found, page_cache, stamps), start=1):
         try:
-            articles = cached.get(f.key) or read_page(f.path)
+            articles = cached or read_page(f.path)
         except (DecodeError, OSError) as e:
             message = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
             problems.append(Problem(str(f.path), message))
         else:
-            if page_cache is not None and f.key not in cached and f.key in stamps:
+            if page_cache is not None and not cached and f.key in stamps:
                 page_cache.add(f.key, stamps[f.key], articles)
             date = path_date(f.parts)
-            key = date.isoformat() if date else str(f.path.resolve().parent)
+            key = _issue_key(f, date)
+            if key not in groups:
+                partials.offer(groups, key)
             groups.setdefault(key, (date, []))[1].append(_Page(f, articles))
+            articles_done += len(articles)
         if on_progress is not None:
-            on_progress(Progress(done, len(found), str(f.path)))
-    return groups, problems
+            on_progress(Progress(done, len(found), str(f.path), articles_done))
+    return groups, problems, partials.built
+
+
+def _with_cached(
+    found: list[_Found], page_cache: PageCache | None, stamps: dict[str, Stamp]
+) -> Iterator[tuple[_Found, list[Article] | None]]:
+    """Each page newest first, with its articles from the page cache where they are there.
+    The cache is read a part at a time, the first small, so that the newest issues are
+    ready (for `on_partial`) before the whole cache is decoded."""
+    ordered = _newest_first(found)
+    start, size = 0, FIRST_CACHE_PART
+    while start < len(ordered):
+        part = ordered[start : start + size]
+        wanted = {f.key: stamps[f.key] for f in part if f.key in stamps}
+        cached = page_cache.load(wanted) if page_cache is not None and wanted else {}
+        for f in part:
+            yield f, cached.get(f.key)
+        start, size = start + size, CACHE_PART
 
 
 def _stamps(found: list[_Found]) -> dict[str, Stamp]:

@@ -6,6 +6,7 @@ never in the middle of a character.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -17,7 +18,7 @@ from textual.strip import Strip
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tui.model import Article, Library, Section
+from tui.model import Article, Issue, Library, Section
 from tui.text import cell_width, truncate
 
 NodeKind = Literal["issue", "section", "article"]
@@ -83,9 +84,15 @@ class Sidebar(Tree[Entry]):
         self._populate()
 
     def _populate(self) -> None:
+        self._add_issues(self.library.issues)
+        if self.library.issues:
+            self._fill(self.library.issues[0].id)
+            self._issue_nodes[self.library.issues[0].id].expand()
+
+    def _add_issues(self, issues: Sequence[Issue]) -> None:
         """Issues only: an issue's pages and articles are added when it is first opened, so
         years of daily issues never build tens of thousands of nodes up front."""
-        for issue in self.library.issues:
+        for issue in issues:
             label = issue.title
             if issue.date and issue.title != issue.date.isoformat():
                 label = f"{issue.title} {issue.date.isoformat()}"
@@ -97,12 +104,20 @@ class Sidebar(Tree[Entry]):
                     self._articles[article.id] = article
                     self._section_of[article.id] = section
                     self._issue_of[article.id] = issue.id
-        if self.library.issues:
-            self._fill(self.library.issues[0].id)
-            self._issue_nodes[self.library.issues[0].id].expand()
 
     def set_library(self, library: Library) -> None:
-        """Show another library (the one loaded while the window was already up)."""
+        """Show another library. One that starts with the issues shown (a library still
+        loading) gets its new issues added below them, and what is open stays open."""
+        shown = self.library.issues
+        if (
+            shown
+            and len(library.issues) >= len(shown)
+            and all(map(_same_issue, shown, library.issues))
+        ):
+            self.library = library
+            self._issues.update((issue.id, issue) for issue in library.issues[len(shown) :])
+            self._add_issues(library.issues[len(shown) :])
+            return
         self.clear()
         self.library = library
         for table in (
@@ -265,3 +280,7 @@ class Sidebar(Tree[Entry]):
     def get_label_width(self, node: TreeNode[Entry]) -> int:
         # Labels are cut to the width, so the tree never scrolls sideways.
         return 0
+
+
+def _same_issue(a: Issue, b: Issue) -> bool:
+    return a.id == b.id and [s.id for s in a.sections] == [s.id for s in b.sections]
