@@ -301,9 +301,8 @@ class DubaoApp(App[None]):
             yield ArticleView(self.strings("status.photo"), id="article")
         with Horizontal(id="status"):
             yield Label(id="where")
-            yield ProgressBar(
-                id="progress", show_eta=True, classes="" if self._loading else "-done"
-            )
+            if self._loading:  # a library given whole needs no bar, nor its styles parsed
+                yield ProgressBar(id="progress", show_eta=True)
             yield Label(id="percent")
         yield QuietFooter()
 
