@@ -639,11 +639,16 @@ class DubaoApp(App[None]):
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _build_index(self) -> None:
-        """Build the search index off the UI thread, so the first screen never waits for it."""
-        from tui.search import SearchIndex
+        """Read the search index from its cache, or build it, off the UI thread, so the first
+        screen never waits for it."""
+        from tui.search import open_index
 
         worker = get_current_worker()
-        index = SearchIndex.build(self.library, should_stop=lambda: worker.is_cancelled)
+
+        def note(message: str) -> None:
+            self.call_from_thread(self.notify, message, severity="warning", markup=False)
+
+        index = open_index(self.library, should_stop=lambda: worker.is_cancelled, on_note=note)
         self.call_from_thread(self._index_ready, index)
 
     def _index_ready(self, index: SearchIndex) -> None:

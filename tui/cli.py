@@ -202,11 +202,11 @@ def _marked(text: str, marks: Sequence[tuple[int, int]], emphasis: bool) -> str:
 def cmd_search(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise UsageError("--limit must be 0 (every hit) or more")
-    from tui.search import SearchIndex  # the index and jieba load only for a search
+    from tui.search import open_index  # the index and jieba load only for a search
 
     library = load_library(args.paths or None, on_note=_note)
     report_problems(library, sys.stderr)
-    result = SearchIndex.build(library).search(args.query, limit=args.limit)
+    result = open_index(library, on_note=_note).search(args.query, limit=args.limit)
     if args.json:
         data = {
             "query": result.query,

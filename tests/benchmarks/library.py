@@ -69,27 +69,24 @@ def peak_rss_mb() -> float:
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
-def first_search(library: Any, query: str) -> tuple[float | None, str]:
-    """(seconds until `query` answered, how the index came to be) — or (None, why not)."""
-    try:
-        from tui.search import SearchIndex
-    except ImportError:
-        return None, "search not available"
+def first_search(library: Any, query: str, cache: bool) -> tuple[float, str]:
+    """(seconds until `query` answered, how the index came to be)."""
+    from tui.search import open_index, store
+
+    builds: list[int] = []
+    build_data = store.build_data
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        builds.append(1)
+        return build_data(*args, **kwargs)
+
+    store.build_data = counted  # type: ignore[assignment]
     start = time.perf_counter()
-    index, how = None, "built (index cache not available)"
-    for name in ("cached", "load"):  # an index cache, where tui.search offers one
-        loader = getattr(SearchIndex, name, None)
-        if loader is None:
-            continue
-        try:
-            index, how = loader(library), f"SearchIndex.{name}"
-        except Exception as e:  # an API not shaped as guessed: build instead
-            how = f"built (SearchIndex.{name} failed: {type(e).__name__})"
-        break
-    if index is None:
-        index = SearchIndex.build(library)
+    notes: list[str] = []
+    index = open_index(library, cache=cache, on_note=notes.append)
+    how = "built" if builds or not cache else "read from the index cache"
     index.search(query)
-    return time.perf_counter() - start, how
+    return time.perf_counter() - start, how + "".join(f" ({note})" for note in notes)
 
 
 def child(mode: str, paths: Sequence[str], query: str | None) -> dict[str, Any]:
@@ -101,7 +98,9 @@ def child(mode: str, paths: Sequence[str], query: str | None) -> dict[str, Any]:
     library = load_library(paths or None, cache=mode != "off", on_note=notes.append)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     rss_loaded = peak_rss_mb()
-    search, how = first_search(library, query) if query else (None, "no search (--no-search)")
+    search, how = (
+        first_search(library, query, mode != "off") if query else (None, "no search (--no-search)")
+    )
     return {
         "articles": len(library.articles()),
         "load": wall,

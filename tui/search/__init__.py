@@ -4,6 +4,7 @@
     result = index.search("习近平 北京", limit=20)      # limit=0: every hit
     result.total, [(hit.article_id, hit.score, hit.snippet.text) for hit in result.hits]
     index.matches_in(article_id, "习近平 北京")         # [(block, start, end), ...]
+    index = open_index(library, on_progress, should_stop, on_note=print)  # cached on disk
 
 A query is split on whitespace into terms, each normalised (`tui.text.normalise`); an
 article matches when every term occurs inside one of its blocks (title, kicker,
@@ -18,14 +19,16 @@ Modules, one job each: `tokenize` (terms, normalised forms, key codes), `posting
 (packed posting lists), `bitset` (sets of articles as integers), `build` (library →
 arrays), `rank` (scores), `align` (normalised → original offsets), `snippet`,
 `segments` (block numbering), `words` (jieba, quiet and lazy), `forked` (a second core),
-`index` (SearchIndex). Importing this package loads neither jieba's dictionary nor
-Textual.
+`index` (SearchIndex); `store` (keeping the index on disk: `open_index`), `indexfile`
+(its file) and `fingerprint` (what identifies it). Importing this package loads neither
+jieba's dictionary nor Textual.
 """
 
 from tui.search.build import BuildCancelled
 from tui.search.index import Hit, SearchIndex, SearchResult
 from tui.search.segments import BYLINE, KICKER, SUBTITLE, TITLE
 from tui.search.snippet import Snippet
+from tui.search.store import open_index
 from tui.search.tokenize import query_terms
 
 __all__ = [
@@ -38,5 +41,6 @@ __all__ = [
     "SearchIndex",
     "SearchResult",
     "Snippet",
+    "open_index",
     "query_terms",
 ]

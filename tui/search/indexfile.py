@@ -1,0 +1,316 @@
+"""The search index's file: `IndexData` written and read back, checked, fast.
+
+The layout holds numbers, machine integers and text, nothing that can run code:
+
+    header    HEADER: MAGIC, FORMAT, the writer's byte order and array item sizes, the
+              code version, the library's fingerprint (`fingerprint`), the CRC-32 of all
+              that follows, the number of sections and the length of all that follows.
+    table     per section: its name, offset (from the end of the table) and length.
+    sections  "meta", JSON: counts and text encodings. Arrays as their machine bytes.
+              Lists of strings as their encodings end to end (UTF-16, or UTF-32 where a
+              string holds a lone surrogate) and an array of their lengths in bytes.
+              Bitmaps as blocks of (articles + 7) // 8 little-endian bytes.
+
+The entries are not stored: the library gives them. Reading maps the file and decodes
+each section with C-level calls (`array.frombytes`, the codecs, `int.from_bytes`),
+mapped over the strings; no Python loop runs per character or per posting. A file that
+is not whole and this code's, for this library, is `Unusable`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import json
+import mmap
+import os
+import re
+import struct
+import tempfile
+import zlib
+from array import array
+from collections.abc import Sequence
+from itertools import accumulate, repeat
+from operator import itemgetter
+from pathlib import Path
+from typing import BinaryIO
+
+from tui.search.build import Entry, IndexData
+from tui.search.fingerprint import code_version
+from tui.search.postings import Postings, id_typecode
+
+FORMAT = 1
+MAGIC = b"DUBAOIX\x00"
+TEMP_SUFFIX = ".tmp"
+# magic, format, byte order, 'H' and 'I' item sizes, code version, fingerprint, CRC-32,
+# sections, length of the rest
+HEADER = struct.Struct("<8sI4sBB2x8s32sIIQ")
+TABLE_ENTRY = struct.Struct("<16sQQ")
+_BYTE_ORDER = struct.pack("=I", 0x01020304)
+_ITEM_SIZES = (array("H").itemsize, array("I").itemsize)
+_UTF16, _UTF32 = "utf-16-le", "utf-32-le"
+_ERRORS = {_UTF16: "strict", _UTF32: "surrogatepass"}
+# The codecs' own functions: `str(data, encoding)` goes through a Python wrapper.
+_DECODERS = {_UTF16: codecs.utf_16_le_decode, _UTF32: codecs.utf_32_le_decode}
+_INTEGERS = ("B", "H", "I", "L", "Q")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class Unusable(Exception):
+    """An index file that cannot be used; the message says why, for a note."""
+
+
+# ---------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------
+
+
+def save(path: Path, data: IndexData, fingerprint: bytes) -> None:
+    """Write `data` to `path` atomically: a temporary file in the same folder, renamed."""
+    sections = _sections(data)
+    names = list(sections)
+    table = bytearray()
+    offset = 0
+    for name in names:
+        table += TABLE_ENTRY.pack(name.encode("ascii"), offset, len(sections[name]))
+        offset += len(sections[name])
+    crc = zlib.crc32(table)
+    for name in names:
+        crc = zlib.crc32(sections[name], crc)
+    header = HEADER.pack(
+        MAGIC,
+        FORMAT,
+        _BYTE_ORDER,
+        *_ITEM_SIZES,
+        code_version(),
+        fingerprint,
+        crc,
+        len(names),
+        len(table) + offset,
+    )
+    handle, temp = tempfile.mkstemp(prefix=f"{path.stem}-", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(header)
+            out.write(table)
+            for name in names:
+                out.write(sections[name])
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _sections(data: IndexData) -> dict[str, bytes | memoryview]:
+    size, codes, starts, ids, dense = data.postings.parts()
+    width = _bitmap_bytes(size)
+    sections: dict[str, bytes | memoryview] = {}
+    encodings = {}
+    strings = {
+        "docs": data.docs,
+        "titles": [data.titles],
+        "heads": list(data.heads.values()),
+        "bounds": data.title_bounds,
+        "hot": list(data.hot),
+    }
+    for name, items in strings.items():
+        encodings[name], sections[name], sections[name + ".lens"] = _encode_strings(items)
+    arrays = {
+        "title_ends": data.title_ends,
+        "title_starts": data.title_starts,
+        "heads.ids": array("I", data.heads),
+        "codes": codes,
+        "starts": starts,
+        "ids": ids,
+        "dense.codes": array("I", dense),
+    }
+    for name, values in arrays.items():
+        sections[name] = memoryview(values).cast("B")
+    types = {name: [values.typecode, values.itemsize] for name, values in arrays.items()}
+    sections["dense.bits"] = b"".join(bits.to_bytes(width, "little") for bits in dense.values())
+    sections["hot.bits"] = b"".join(bits.to_bytes(width, "little") for bits in data.hot.values())
+    meta = {
+        "articles": size,
+        "arrays": types,
+        "heads": len(data.heads),
+        "dense": len(dense),
+        "hot": len(data.hot),
+        "encodings": encodings,
+    }
+    return {"meta": json.dumps(meta).encode(), **sections}
+
+
+def _encode_strings(items: Sequence[str]) -> tuple[str, bytes, memoryview]:
+    """(encoding, the strings encoded end to end, each one's length in bytes)."""
+    # UTF-16 would read a lone high surrogate followed by a lone low one as one character.
+    encoding = _UTF32 if any(map(_SURROGATE.search, items)) else _UTF16
+    parts = [item.encode(encoding, _ERRORS[encoding]) for item in items]
+    lengths = array("Q", map(len, parts))
+    return encoding, b"".join(parts), memoryview(lengths).cast("B")
+
+
+def _bitmap_bytes(size: int) -> int:
+    return (size + 7) // 8
+
+
+# ---------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------
+
+
+def load(path: Path, entries: list[Entry], fingerprint: bytes) -> IndexData:
+    """The index kept in `path` for a library with these entries; Unusable if it is not
+    one this code wrote for this library, whole."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(HEADER.size)
+            length = _check_header(head, fingerprint)
+            if os.fstat(file.fileno()).st_size != HEADER.size + length:
+                raise Unusable("is truncated")
+            body = _contents(file)[HEADER.size :]
+    except OSError as e:
+        raise Unusable(f"could not be read ({e.strerror or e})") from e
+    crc, count = HEADER.unpack(head)[7:9]
+    if len(body) != length or zlib.crc32(body) != crc:
+        raise Unusable("is damaged")
+    try:
+        return _decode(_Sections(body, count), entries)
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as e:
+        raise Unusable(f"is damaged ({e})") from e
+
+
+def _contents(file: BinaryIO) -> memoryview:
+    """The whole file, mapped: read(), a copy, costs several times as much.
+
+    The mapping goes when the last view of it does. dubao never changes a file in place
+    (it replaces it), so the mapping cannot shrink under the views.
+    """
+    try:
+        return memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
+    except (OSError, ValueError):  # a file system that cannot map files
+        file.seek(0)
+        return memoryview(file.read())
+
+
+def _check_header(head: bytes, fingerprint: bytes) -> int:
+    """The length of the rest of the file, if the header is this code's for this library."""
+    if len(head) < HEADER.size or not head.startswith(MAGIC):
+        raise Unusable("is not an index file")
+    _, version, order, h_size, i_size, code, found, _, _, length = HEADER.unpack(head)
+    if version != FORMAT or code != code_version():
+        raise Unusable("is from another version of dubao")
+    if order != _BYTE_ORDER or (h_size, i_size) != _ITEM_SIZES:
+        raise Unusable("is from another kind of machine")
+    if found != fingerprint:
+        raise Unusable("is of another library or an older one")
+    return int(length)
+
+
+class _Sections:
+    """The named sections of a file's body, and decoders for each kind."""
+
+    def __init__(self, body: memoryview, count: int) -> None:
+        table_size = count * TABLE_ENTRY.size
+        if table_size > len(body):
+            raise ValueError("section table past the end")
+        self._data = body[table_size:]
+        self._table: dict[str, tuple[int, int]] = {}
+        for name, offset, length in TABLE_ENTRY.iter_unpack(body[:table_size]):
+            if offset + length > len(self._data):
+                raise ValueError("section past the end")
+            self._table[name.rstrip(b"\x00").decode("ascii")] = (offset, length)
+
+    def raw(self, name: str) -> memoryview:
+        offset, length = self._table[name]
+        return self._data[offset : offset + length]
+
+    def array(self, name: str, typecode: str, count: int | None = None) -> array:
+        if typecode not in _INTEGERS:
+            raise ValueError(f"{name}: not an array of integers")
+        values = array(typecode)
+        values.frombytes(self.raw(name))  # ValueError unless whole items
+        if count is not None and len(values) != count:
+            raise ValueError(f"{name}: {len(values)} items, not {count}")
+        return values
+
+    def strings(self, name: str, count: int, encoding: str) -> list[str]:
+        """Each string decoded from its own bytes: no copy of them all as one string."""
+        if encoding not in _ERRORS:
+            raise ValueError(f"{name}: unknown encoding")
+        raw = self.raw(name)
+        ends = list(accumulate(self.array(name + ".lens", "Q", count)))
+        if (ends[-1] if ends else 0) != len(raw):
+            raise ValueError(f"{name}: lengths do not add up")
+        parts = map(raw.__getitem__, map(slice, [0, *ends], ends))
+        decoded = map(_DECODERS[encoding], parts, repeat(_ERRORS[encoding]), repeat(True))
+        return list(map(itemgetter(0), decoded))
+
+    def bitmaps(self, name: str, count: int, width: int) -> list[int]:
+        raw = self.raw(name)
+        if len(raw) != count * width:
+            raise ValueError(f"{name}: {len(raw)} bytes, not {count} × {width}")
+        steps = range(0, len(raw), width or 1)
+        return [int.from_bytes(raw[i : i + width], "little") for i in steps]
+
+
+def _decode(sections: _Sections, entries: list[Entry]) -> IndexData:
+    meta = json.loads(bytes(sections.raw("meta")))
+    size = meta["articles"]
+    counts = [meta[key] for key in ("heads", "dense", "hot")]
+    if size != len(entries):
+        raise ValueError("not this library's article count")
+    if any(type(n) is not int or n < 0 for n in counts):
+        raise ValueError("bad counts")
+    heads, dense, hot = counts
+    encodings = meta["encodings"]
+    width = _bitmap_bytes(size)
+    types = meta["arrays"]
+    for typecode, itemsize in types.values():
+        if typecode not in _INTEGERS or array(typecode).itemsize != itemsize:
+            raise ValueError("arrays of another kind of machine")
+
+    def numbers(name: str, count: int | None = None) -> array:
+        return sections.array(name, types[name][0], count)
+
+    docs = sections.strings("docs", size, encodings["docs"])
+    (titles,) = sections.strings("titles", 1, encodings["titles"])
+    title_ends = numbers("title_ends", size)
+    title_starts = numbers("title_starts", size + 1)
+    if title_starts[0] != 0 or title_starts[-1] != len(titles) + min(size, 1):
+        raise ValueError("titles and their starts disagree")
+    head_ids = numbers("heads.ids", heads)
+    if head_ids and max(head_ids) >= size:
+        raise ValueError("heads of unknown articles")
+    codes = numbers("codes")
+    starts = numbers("starts", len(codes) + 1)
+    ids = numbers("ids")
+    if ids.typecode != id_typecode(size) or starts[0] != 0 or starts[-1] != len(ids):
+        raise ValueError("posting starts and ids disagree")
+    dense_codes = numbers("dense.codes", dense)
+    postings = Postings(
+        size,
+        codes,
+        starts,
+        ids,
+        dict(zip(dense_codes, sections.bitmaps("dense.bits", dense, width), strict=True)),
+    )
+    return IndexData(
+        entries=entries,
+        docs=docs,
+        title_ends=title_ends,
+        titles=titles,
+        title_starts=title_starts,
+        heads=dict(
+            zip(head_ids, sections.strings("heads", heads, encodings["heads"]), strict=True)
+        ),
+        title_bounds=sections.strings("bounds", size, encodings["bounds"]),
+        postings=postings,
+        hot=dict(
+            zip(
+                sections.strings("hot", hot, encodings["hot"]),
+                sections.bitmaps("hot.bits", hot, width),
+                strict=True,
+            )
+        ),
+    )
