@@ -8,6 +8,7 @@ decides what is shown.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -372,6 +373,7 @@ class DubaoApp(App[None]):
         self._loading = False
         self.query_one("#progress", ProgressBar).add_class("-done")
         self._show_library(library, order)
+        _keep_out_of_collections()
         if self.places:  # the status line showed the loading; now where the reader is
             self._show_place(self.places[self.current])
         self._library_ready()
@@ -655,6 +657,7 @@ class DubaoApp(App[None]):
         from tui.screens.search import SearchScreen
 
         self.index = index
+        _keep_out_of_collections()
         if isinstance(self.screen, SearchScreen):
             self.screen.index_ready(index)
 
@@ -694,6 +697,12 @@ class DubaoApp(App[None]):
         view = self.article_view
         if not view.next_match(direction):
             self.notify(self.strings("msg.no_matches"), timeout=2)
+
+
+def _keep_out_of_collections() -> None:
+    """The library and the index live as long as the app: a large one is 10⁶ objects, and
+    each full collection would walk them all, holding up the keys for a tenth of a second."""
+    gc.freeze()
 
 
 def _progress(state: ArticleState) -> Progress:
