@@ -6,7 +6,6 @@ defaults; a broken one gives the defaults and a one-line note.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +29,16 @@ def settings_path() -> Path:
 def load_settings(path: Path | None = None) -> Settings:
     path = path or settings_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+    except (OSError, UnicodeDecodeError) as e:
+        return Settings(note=f"{path}: {e}; using the defaults")
+    import tomllib  # most readers have no settings file: no TOML parser at each start
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
         return Settings(note=f"{path}: {e}; using the defaults")
     animation = data.get("animation", False)
     theme = data.get("theme")
