@@ -76,8 +76,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files `load_library` reads from now on."""
     seen: list[str] = []
 
-    def counting(path: Path) -> list[object]:
-        seen.append(f"{path.parent.name}/{path.name}")
+    def counting(path: str) -> list[object]:
+        seen.append(f"{Path(path).parent.name}/{Path(path).name}")
         return read_page(path)  # type: ignore[return-value]
 
     monkeypatch.setattr(tui.library, "read_page", counting)

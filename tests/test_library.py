@@ -285,3 +285,20 @@ def test_an_issue_given_in_pieces_is_whole(tmp_path: Path, monkeypatch: pytest.M
         "paper": ["甲", "丙"],
         "other": ["乙"],
     }
+
+
+def test_links_hidden_files_and_folders(tmp_path: Path) -> None:
+    paper = tmp_path / "paper"
+    write(paper / "2025-12-10" / "01.md", "## 真的\n\n正文。\n")
+    write(tmp_path / "elsewhere" / "02.md", "## 别处\n\n正文。\n")
+    (paper / "2025-12-10" / "02.md").symlink_to(tmp_path / "elsewhere" / "02.md")
+    (paper / "2025-12-10" / "03.md").symlink_to(paper / "2025-12-10" / "01.md")  # a twin
+    (paper / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    write(paper / ".hidden" / "04.md", "## 隐藏\n\n正文。\n")
+    write(paper / "2025-12-10" / ".05.md", "## 隐藏\n\n正文。\n")
+    library = load_library([paper])
+    assert all_titles(library) == ["真的", "别处"]
+    assert [s.source for s in library.issues[0].sections] == [
+        str(paper / "2025-12-10" / "01.md"),
+        str(paper / "2025-12-10" / "02.md"),
+    ]

@@ -16,7 +16,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -64,7 +64,7 @@ def seeds_path() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    path: Path
+    path: str  # as found (a library has thousands: strings, not Paths)
     # The path's parts from the folder the user named (inclusive) down to the file.
     parts: tuple[str, ...]
     # The resolved path, which names the file in the page cache.
@@ -79,18 +79,19 @@ def _find(paths: Sequence[Path]) -> list[_Found]:
         if not given.exists():
             raise LibraryError(f"no such file or folder: {given}")
         if given.is_file():
-            candidates: Iterable[Path] = [given]
             top = given.parent
+            candidates = [(str(given), given.is_symlink(), (given.name,))]
         else:
-            candidates = sorted(_walk(given))
             top = given
+            skip = len(os.path.join(str(given), ""))
+            walked = sorted(_walk(str(given)), key=lambda page: page[0].split(os.sep))
+            candidates = [(path, link, tuple(path[skip:].split(os.sep))) for path, link in walked]
         top_name = top.resolve().name
-        for path in candidates:
-            resolved = _resolve(path, folders)
+        for path, link, rel in candidates:
+            resolved = os.path.realpath(path) if link else _resolve(path, folders)
             if resolved in seen:
                 continue
             seen.add(resolved)
-            rel = path.relative_to(top).parts
             found.append(_Found(path, (top_name, *rel), resolved))
     return found
 
@@ -108,9 +109,10 @@ def is_small(
     size = 0
     try:
         for path in given:
-            for page in [path] if path.is_file() else _walk(path):
+            pages = [str(path)] if path.is_file() else (page for page, _ in _walk(str(path)))
+            for page in pages:
                 files += 1
-                size += page.stat().st_size
+                size += os.stat(page).st_size
                 if files > max_files or size > max_bytes:
                     return False
     except OSError:
@@ -118,22 +120,36 @@ def is_small(
     return True
 
 
-def _resolve(path: Path, folders: dict[str, str]) -> str:
-    """`path.resolve()`, resolving each folder once: a library has thousands of files."""
-    if path.is_symlink():
-        return os.path.realpath(path)
+def _resolve(path: str, folders: dict[str, str]) -> str:
+    """The real path of a file that is not a symlink, resolving each folder once."""
     folder, name = os.path.split(path)
     if folder not in folders:
         folders[folder] = os.path.realpath(folder)
     return os.path.join(folders[folder], name)
 
 
-def _walk(folder: Path) -> Iterable[Path]:
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if not name.startswith(".") and name.lower().endswith(PAGE_SUFFIXES):
-                yield Path(root, name)
+def _walk(folder: str) -> Iterator[tuple[str, bool]]:
+    """The page files under `folder`, hidden ones and symlinked folders left out, each with
+    whether it is a symlink."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = list(scan)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+            is_link = entry.is_symlink()
+        except OSError:
+            continue
+        if is_dir:
+            if not is_link:
+                yield from _walk(entry.path)
+        elif name.lower().endswith(PAGE_SUFFIXES):
+            yield entry.path, is_link
 
 
 # ---------------------------------------------------------------------------
@@ -261,8 +277,12 @@ class _Page:
     articles: list[Article]
 
 
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
 def _section_titles(pages: list[_Page]) -> list[str]:
-    named = [_page_name(clean(p.found.path.stem)) for p in pages]
+    named = [_page_name(clean(_stem(p.found.path))) for p in pages]
     # Page files numbered from 000 count from zero; readers count from one.
     offset = 1 if any(n == 0 for n, _ in named) else 0
     titles = []
@@ -273,7 +293,7 @@ def _section_titles(pages: list[_Page]) -> list[str]:
 
 
 def _build_issue(key: str, date: dt.date | None, pages: list[_Page]) -> Issue:
-    pages.sort(key=lambda p: (_natural_key(p.found.path.name), str(p.found.path)))
+    pages.sort(key=lambda p: (_natural_key(os.path.basename(p.found.path)), p.found.path))
     sections = []
     for page, title in zip(pages, _section_titles(pages), strict=True):
         ids = [a.id for a in page.articles]
@@ -281,7 +301,7 @@ def _build_issue(key: str, date: dt.date | None, pages: list[_Page]) -> Issue:
             Section(
                 id=_short_hash("section", *ids),
                 title=title,
-                source=str(page.found.path),
+                source=page.found.path,
                 articles=tuple(page.articles),
             )
         )
@@ -323,9 +343,10 @@ def _with_id(item: _Item, id_: str) -> _Item:
     return item if item.id == id_ else replace(item, id=id_)
 
 
-def read_page(path: Path) -> list[Article]:
+def read_page(path: str | os.PathLike[str]) -> list[Article]:
     """The articles of one file; DecodeError or OSError when it cannot be read."""
-    text = decode(path.read_bytes())
+    with open(path, "rb") as file:
+        text = decode(file.read())
     articles = parse_page(text)
     if not articles:
         raise DecodeError("no text found in it")
@@ -385,7 +406,7 @@ _Groups = dict[str, tuple[dt.date | None, list[_Page]]]
 
 def _issue_key(f: _Found, date: dt.date | None) -> str:
     """What groups pages into an issue: their date, or else their folder."""
-    return date.isoformat() if date else str(f.path.resolve().parent)
+    return date.isoformat() if date else os.path.dirname(f.key)
 
 
 def _newest_first(found: list[_Found]) -> list[_Found]:
@@ -441,7 +462,7 @@ def _read_pages(
             articles = cached or read_page(f.path)
         except (DecodeError, OSError) as e:
             message = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-            problems.append(Problem(str(f.path), message))
+            problems.append(Problem(f.path, message))
         else:
             if page_cache is not None and not cached and f.key in stamps:
                 page_cache.add(f.key, stamps[f.key], articles)
@@ -452,7 +473,7 @@ def _read_pages(
             groups.setdefault(key, (date, []))[1].append(_Page(f, articles))
             articles_done += len(articles)
         if on_progress is not None:
-            on_progress(Progress(done, len(found), str(f.path), articles_done))
+            on_progress(Progress(done, len(found), f.path, articles_done))
     return groups, problems, partials.built
 
 
