@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_search_oracle import oracle
 from tui.model import Article, Block, Issue, Library, Section
-from tui.search import SearchIndex
+from tui.search import SearchIndex, termcache
+from tui.search import index as index_module
+from tui.search import rank as rank_module
 from tui.search.align import align
 from tui.search.tokenize import normalise_blocks
 from tui.text import normalise
@@ -122,3 +127,94 @@ def test_a_composed_accent_maps_to_base_and_mark() -> None:
     assert alignment.normalised == unicodedata.normalize("NFKC", original)
     start = alignment.normalised.index("é")
     assert alignment.to_original(start, start + 1) == (3, 5)
+
+
+# Enough articles, most written with a few characters of their own, that many pairs are
+# in few of them: the index then keeps their ids, and terms typed a character at a time
+# go through every way of narrowing down a term from the one before it (the knobs make
+# the thresholds kick in early).
+WIDE_ALPHABET = ALPHABET + "东南西北上下左右前后 \U00020000\U0001f600ⅡⅠ·…xyz"
+
+
+@st.composite
+def large_libraries(draw: st.DrawFn) -> Library:
+    count = draw(st.integers(48, 64))
+    # Three articles share a few characters; some write with the same few throughout.
+    alphabets = [
+        "".join(draw(st.lists(st.sampled_from(WIDE_ALPHABET), min_size=2, max_size=4)))
+        for _ in range(count // 3 + 1)
+    ]
+    alphabets[1::4] = ["中国人 "] * len(alphabets[1::4])
+
+    def text(k: int) -> str:
+        return draw(st.text(alphabet=alphabets[k // 3], min_size=1, max_size=40))
+
+    section_articles = tuple(
+        Article(f"a{k}", "article", text(k), (Block("paragraph", text(k)),)) for k in range(count)
+    )
+    section = Section("s", "第1版", "p.txt", section_articles)
+    return Library((Issue("i", "issue", dt.date(2020, 1, 1), (section,)),))
+
+
+KNOBS = (  # index: NARROW_LEAST, TAIL, POOL; termcache: LISTS_KEPT; rank: TITLE_CHECKS
+    (512, 8, 60, 8, 1000),
+    (1, 1, 3, 1, 0),
+    (2, 3, 3, 2, 1000),
+)
+
+
+@contextmanager
+def turned(knobs: tuple[int, int, int, int, int]) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in zip(("NARROW_LEAST", "TAIL", "POOL"), knobs[:3], strict=True):
+            patch.setattr(index_module, name, value)
+        patch.setattr(termcache, "LISTS_KEPT", knobs[3])
+        patch.setattr(rank_module, "TITLE_CHECKS", knobs[4])
+        yield
+
+
+def check_typing(library: Library, index: SearchIndex, query: str) -> None:
+    for end in range(1, len(query) + 1):
+        expected = oracle(library, query[:end])
+        result = index.search(query[:end], limit=0)
+        assert result.total == len(expected), query[:end]
+        assert {hit.article_id for hit in result.hits} == expected, query[:end]
+        assert len(index.search(query[:end], limit=2).hits) == min(2, len(expected))
+
+
+@settings(max_examples=40)
+@given(st.data(), st.sampled_from(KNOBS))
+def test_typing_a_query_finds_what_a_scan_finds_at_every_keystroke(
+    data: st.DataObject, knobs: tuple[int, int, int, int, int]
+) -> None:
+    library = data.draw(large_libraries())
+    blocks = [a.blocks[0].text for a in library.articles()]
+    words = []
+    for block in data.draw(st.lists(st.sampled_from(blocks), min_size=1, max_size=2)):
+        start = data.draw(st.integers(0, len(block) - 1))
+        words.append(block[start : start + data.draw(st.integers(1, 8))])
+    with turned(knobs):
+        check_typing(library, SearchIndex.build(library), " ".join(words))
+
+
+def test_typing_through_the_ways_a_term_is_narrowed_down() -> None:
+    # Pairs in a few articles (kept as ids) or in many (bitmaps); a prefix whose first
+    # occurrence is not where the term is; tails used up; titles holding the terms.
+    filler = "东南西北上下左右前后春夏秋冬"
+    texts = [filler[k % 14] + filler[(k * 5) % 14] * 3 for k in range(48)]
+    texts += ["甲乙丙甲乙丁戊己庚辛壬癸", "甲乙丁戊己庚辛壬", "乙丁甲乙丙丁", "甲乙丙丁"]
+    texts += ["中国人民" + filler[k] for k in range(14)] + ["中国 人民", "国人中"]
+    articles = tuple(
+        Article(f"a{k}", "article", text[:3], (Block("paragraph", text),))
+        for k, text in enumerate(texts)
+    )
+    library = Library(
+        (Issue("i", "issue", dt.date(2020, 1, 1), (Section("s", "1", "p", articles),)),)
+    )
+    queries = ("甲乙丁戊己庚辛壬", "甲乙丙丁", "中国人民东", "中国 人民", "国人中", "乙丁甲")
+    for knobs in KNOBS:
+        with turned(knobs):
+            index = SearchIndex.build(library)
+            for query in queries:
+                index.clear_cache()
+                check_typing(library, index, query)

@@ -1,6 +1,6 @@
 """Search as you type: dubao's index against SQLite FTS5 and a brute-force scan.
 
-    .venv/bin/python tests/benchmarks/search.py CORPUS [CORPUS ...] [--queries N]
+    .venv/bin/python tests/benchmarks/search.py CORPUS [CORPUS ...] [--queries N] [--no-fts]
 
 Loads the library, builds the index (time; RSS before and after, each measured after
 handing freed heap memory back to the system; memory against the corpus's UTF-8 size),
@@ -12,7 +12,7 @@ content) over the same normalised blocks: terms of 3+ characters via MATCH, shor
 ones via an `instr` scan of the content table, terms combined per article, the total
 counted and the top 20 fetched (bm25 order when a term went through MATCH). Every
 total is checked against a brute-force scan, and the full set of matching articles on
-every fifth keystroke.
+every fifth keystroke. `--no-fts` leaves FTS5 out (most of the run's time).
 """
 
 from __future__ import annotations
@@ -247,9 +247,12 @@ def run(args: argparse.Namespace) -> int:
     brute, seconds = timed(lambda: BruteForce(library))
     assert isinstance(brute, BruteForce)
     print(f"brute-force reference normalised in {seconds:.1f} s")
-    fts, seconds = timed(lambda: Fts5(brute))
-    assert isinstance(fts, Fts5)
-    print(f"FTS5 (trigram) table built in {seconds:.1f} s")
+    fts: Fts5 | None = None
+    if args.fts:
+        built, seconds = timed(lambda: Fts5(brute))
+        assert isinstance(built, Fts5)
+        fts = built
+        print(f"FTS5 (trigram) table built in {seconds:.1f} s")
 
     typed = queries(library, args.queries)
     ours, theirs = Timings(), Timings()
@@ -270,9 +273,10 @@ def run(args: argparse.Namespace) -> int:
                 if set(index.matching_ids(prefix)) != wanted:
                     set_mismatches += 1
                     print(f"  SET MISMATCH {prefix!r}")
-            total, seconds = timed(lambda t=terms: fts.search(t))
-            theirs.add(len(prefix), seconds)
-            fts_differences += total != len(expected)
+            if fts is not None:
+                total, seconds = timed(lambda t=terms, f=fts: f.search(t))
+                theirs.add(len(prefix), seconds)
+                fts_differences += total != len(expected)
     full = [q for q in typed if 0 < index.search(q, limit=1).total <= 300][:10]
     for query in full:
         everything = index.search(query, limit=0)
@@ -284,12 +288,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n{len(typed)} queries, {count} keystrokes (search(prefix, limit={LIMIT}), ms)")
     print(f"{'length':>6}  {'n':>4}  {'dubao':<40}  {'FTS5':<40}  ours/FTS5 p50, p95")
     for length in sorted(ours.by_length):
-        a, b = ours.by_length[length], theirs.by_length[length]
+        a, b = ours.by_length[length], theirs.by_length.get(length, [])
         label = f"{length}+" if length == MAX_LENGTH else str(length)
-        ratio = ratios(a, b)
+        ratio = ratios(a, b) if b else "-"
         print(f"{label:>6}  {len(a):>4}  {stats(a):<40}  {stats(b):<40}  {ratio}")
     a, b = ours.all(), theirs.all()
-    ratio = ratios(a, b)
+    ratio = ratios(a, b) if b else "-"
     print(f"{'all':>6}  {len(a):>4}  {stats(a):<40}  {stats(b):<40}  {ratio}")
     print(
         f"\nmismatches against brute force: {mismatches} totals, {set_mismatches} sets "
@@ -304,6 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="+", help="page files or folders")
     parser.add_argument("--queries", type=int, default=220, help="how many queries to type")
+    parser.add_argument(
+        "--no-fts", dest="fts", action="store_false", help="leave SQLite FTS5 out (saves minutes)"
+    )
     return run(parser.parse_args(argv))
 
 

@@ -17,7 +17,8 @@ Offsets are always in the original (displayed) text.
 
 Modules, one job each: `tokenize` (terms, normalised forms, key codes), `postings`
 (packed posting lists), `bitset` (sets of articles as integers), `build` (library →
-arrays), `rank` (scores), `align` (normalised → original offsets), `snippet`,
+arrays), `termcache` (recent terms' matches, kept for the next keystroke), `rank` (which
+matches to score, and their scores), `align` (normalised → original offsets), `snippet`,
 `segments` (block numbering), `words` (jieba, quiet and lazy), `forked` (a second core),
 `index` (SearchIndex); `store` (keeping the index on disk: `open_index`), `indexfile`
 (its file) and `fingerprint` (what identifies it). Importing this package loads neither

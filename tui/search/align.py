@@ -3,18 +3,19 @@
 Matching is defined on `normalise(text)`, but snippets and highlights are shown on the
 text as printed, and normalising can change lengths: "ß" → "ss", "ﬁ" → "fi", "李 静" →
 "李静". An `Alignment` maps a span of the normalised text back to the original span that
-produced it. It is computed on demand, for the few blocks a result shows; for most
-blocks it is the identity and costs one comparison.
+produced it. It is computed on demand, for the few blocks a result shows. Most blocks
+are made only of characters that fold in place, which one regular expression tells: then
+only their runs of spaces are walked, in Python. Others are folded in C (`str.translate`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from tui.text import is_cjk, normalise
 
@@ -29,38 +30,100 @@ class _Folds(dict[str, str]):
         return folded
 
 
+class _FoldCodes(dict[int, str]):
+    """The same by code point, for `str.translate`."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _FOLDS[chr(code)]
+        return folded
+
+
+class _FoldLengths(dict[int, str]):
+    """`chr(len(fold))` of one character, by code point, for `str.translate`."""
+
+    def __missing__(self, code: int) -> str:
+        length = self[code] = chr(len(_FOLDS[chr(code)]))
+        return length
+
+
 _FOLDS = _Folds()
+_FOLD_CODES = _FoldCodes()
+_FOLD_LENGTHS = _FoldLengths()
 
 
-@dataclass(frozen=True, slots=True)
 class Alignment:
-    """`normalised[j]` came from `original[starts[j]:ends[j]]` (None: the identity)."""
+    """`normalised` (= `normalise(original)`) mapped back onto `original`.
 
-    original: str
-    normalised: str
-    starts: Sequence[int] | None = None
-    ends: Sequence[int] | None = None
+    Folding (NFKC + casefold) works unit by unit: a unit is a character, or where
+    combining marks compose, a base character and its marks (`_bounds`). Spaces are then
+    dropped or runs merged into one: `normalised` is made of pieces of the folded text.
+    A span is mapped through the pieces, then through the folded length of each unit, by
+    bisection; or, where nothing fits that model, through explicit spans.
+    """
+
+    # Class-level defaults: an alignment that moves nothing sets none of them.
+    moves = False  # whether some span maps elsewhere than onto itself
+    # Explicit spans: normalised[j] came from original[starts[j]:ends[j]].
+    _starts: Sequence[int] | None = None
+    _ends: Sequence[int] | None = None
+    # normalised[pieces[k]:] is folded[sources[k]:], but a kept space is one character
+    # standing for the extra[k] + 1 of its run.
+    _pieces: list[int] | None = None
+    _sources: list[int]
+    _extra: list[int]
+    # Unit u folded into folded[cumulative[u - 1]:cumulative[u]] (None: one each).
+    _cumulative: list[int] | None = None
+    # Unit u is original[bounds[u]:bounds[u + 1]] (None: one character each).
+    _bounds: list[int] | None = None
+
+    def __init__(
+        self,
+        original: str,
+        normalised: str,
+        starts: Sequence[int] | None = None,
+        ends: Sequence[int] | None = None,
+    ) -> None:
+        self.original = original
+        self.normalised = normalised
+        if starts is not None and ends is not None:
+            self._starts, self._ends, self.moves = starts, ends, True
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """The original span of the normalised span [start, end) (end > start)."""
-        if self.starts is None or self.ends is None:
-            return start, end
-        return self.starts[start], self.ends[end - 1]
+        if self._starts is not None and self._ends is not None:
+            return self._starts[start], self._ends[end - 1]
+        first, last = start, end - 1
+        pieces = self._pieces
+        if pieces is not None:
+            k = bisect_right(pieces, first) - 1
+            first += self._sources[k] - pieces[k]
+            k = bisect_right(pieces, last) - 1
+            last += self._sources[k] - pieces[k] + self._extra[k]
+        cumulative = self._cumulative
+        if cumulative is not None:
+            first, last = bisect_right(cumulative, first), bisect_right(cumulative, last)
+        if self._bounds is not None:
+            return self._bounds[first], self._bounds[last + 1]
+        return first, last + 1
 
 
 @cache
 def _one_to_one() -> re.Pattern[str]:
-    """Text made only of characters that normalise to one character each, alone, and never
-    combine with a neighbour: ASCII, CJK punctuation and ideographs, full-width ASCII, and
-    the one-character general punctuation. Normalising such text can only drop or merge
-    spaces; if its length did not change, every character stayed where it was."""
+    """Text made only of characters that fold to one character each, alone, and never
+    combine with a neighbour: ASCII, Latin letters, general punctuation and symbols, CJK
+    punctuation, kana and ideographs, full-width forms. Folding such text moves no
+    character; only its spaces can be dropped or merged. (Hangul and the half-width
+    forms are left out: their jamo compose with one another.)"""
     ranges = (
         (0x20, 0x7E),
-        (0x2010, 0x205E),
-        (0x3001, 0x303F),
+        (0xA1, 0x24F),
+        (0x2010, 0x2BFF),
+        (0x3001, 0x30FF),
         (0x3400, 0x4DBF),
         (0x4E00, 0x9FFF),
-        (0xFF01, 0xFF5E),
+        (0xF900, 0xFAFF),
+        (0xFF01, 0xFF60),
+        (0xFFE0, 0xFFE6),
     )
     runs: list[tuple[int, int]] = []
     for low, high in ranges:
@@ -80,88 +143,89 @@ def warm_up() -> None:
 
 
 def _folds_alone(ch: str) -> bool:
-    folded = _FOLDS[ch]
-    return len(folded) == 1 and not folded.isspace() and not unicodedata.combining(ch)
+    folded = unicodedata.normalize("NFKC", ch).casefold()
+    return (
+        len(folded) == 1
+        and not folded.isspace()
+        and not unicodedata.combining(ch)
+        and not unicodedata.combining(folded)
+    )
 
 
 def align(original: str, normalised: str | None = None) -> Alignment:
     """The alignment of `original` with `normalised` (which must be `normalise(original)`)."""
     if normalised is None:
         normalised = normalise(original)
-    if normalised == original or (
-        len(normalised) == len(original) and _one_to_one().fullmatch(original)
-    ):
-        return Alignment(original, normalised)
-    folded = _fold(original)
-    if folded is not None:
-        text, starts, ends = folded
-        text, starts, ends = _collapse_spaces(text, starts, ends)
-        if text == normalised:
-            if isinstance(starts, range):  # nothing moved
-                return Alignment(original, normalised)
-            return Alignment(original, normalised, starts, ends)
-    # Something the character-by-character model does not cover: map everything to the
-    # whole text, which is coarse but never wrong.
+    alignment = Alignment(original, normalised)
+    if normalised == original:
+        return alignment
+    if _one_to_one().fullmatch(original):
+        if len(normalised) == len(original):  # no space was dropped: nothing moved
+            return alignment
+        if _collapse_spaces(alignment, original, folded=False) == len(normalised):
+            return alignment
+    else:
+        whole = unicodedata.normalize("NFKC", original).casefold()
+        if original.translate(_FOLD_CODES) == whole or _fold_clusters(alignment, whole):
+            if len(whole) != len(original) and alignment._bounds is None:
+                lengths = original.translate(_FOLD_LENGTHS).encode("latin-1")
+                alignment._cumulative = list(accumulate(lengths))
+                alignment.moves = True
+            if _collapse_spaces(alignment, whole) == len(normalised):
+                return alignment
+    # Something the unit-by-unit model does not cover: map everything to the whole text,
+    # which is coarse but never wrong.
     n = len(normalised)
     return Alignment(original, normalised, [0] * n, [len(original)] * n)
 
 
-def _fold(text: str) -> tuple[str, Sequence[int], Sequence[int]] | None:
-    """NFKC + casefold of `text` with each folded character's original span, if it folds
-    cluster by cluster (a base character and its combining marks)."""
-    whole = unicodedata.normalize("NFKC", text).casefold()
-    parts = list(map(_FOLDS.__getitem__, text))
-    if "".join(parts) == whole:
-        if len(whole) == len(text):
-            return whole, range(len(text)), range(1, len(text) + 1)
-        return whole, *_spans(parts, range(len(text)), range(1, len(text) + 1))
-    bounds = _cluster_bounds(text)
-    clusters = [text[a:b] for a, b in pairwise(bounds)]
-    parts = [unicodedata.normalize("NFKC", c).casefold() for c in clusters]
-    if "".join(parts) != whole:
-        return None
-    return whole, *_spans(parts, bounds, bounds[1:])
-
-
-def _spans(
-    parts: Sequence[str], part_starts: Sequence[int], part_ends: Sequence[int]
-) -> tuple[list[int], list[int]]:
-    starts: list[int] = []
-    ends: list[int] = []
-    for part, start, end in zip(parts, part_starts, part_ends, strict=False):
-        starts.extend([start] * len(part))
-        ends.extend([end] * len(part))
-    return starts, ends
-
-
-def _cluster_bounds(text: str) -> list[int]:
-    """Offsets where a new cluster starts (a character that is not a combining mark)."""
+def _fold_clusters(alignment: Alignment, whole: str) -> bool:
+    """Make each base character and its combining marks one unit, if the text then folds
+    unit by unit into `whole`."""
+    text = alignment.original
     bounds = [i for i, ch in enumerate(text) if i == 0 or not unicodedata.combining(ch)]
-    return [*bounds, len(text)]
+    bounds.append(len(text))
+    parts = [unicodedata.normalize("NFKC", text[a:b]).casefold() for a, b in pairwise(bounds)]
+    if "".join(parts) != whole:
+        return False
+    alignment._bounds = bounds
+    alignment._cumulative = list(accumulate(map(len, parts)))
+    alignment.moves = True
+    return True
 
 
-def _collapse_spaces(
-    text: str, starts: Sequence[int], ends: Sequence[int]
-) -> tuple[str, Sequence[int], Sequence[int]]:
-    """`normalise`'s whitespace rule applied to folded `text`, carrying the spans along."""
+def _collapse_spaces(alignment: Alignment, text: str, *, folded: bool = True) -> int:
+    """`normalise`'s whitespace rule applied to `text` (folded, or made of characters that
+    fold in place), noting the pieces kept; the length of the result."""
     matches = list(_SPACES.finditer(text))
     if not matches:
-        return text, starts, ends
-    pieces: list[str] = []
-    new_starts: list[int] = []
-    new_ends: list[int] = []
-    kept_from = 0
+        return len(text)
+    pieces: list[int] = []
+    sources: list[int] = []
+    extra: list[int] = []
+    length = kept_from = 0
     for m in matches:
         a, b = m.span()
-        pieces.append(text[kept_from:a])
-        new_starts.extend(starts[kept_from:a])
-        new_ends.extend(ends[kept_from:a])
-        if a > 0 and b < len(text) and not is_cjk(text[a - 1]) and not is_cjk(text[b]):
-            pieces.append(" ")
-            new_starts.append(starts[a])
-            new_ends.append(ends[b - 1])
+        if a > kept_from:
+            pieces.append(length)
+            sources.append(kept_from)
+            extra.append(0)
+            length += a - kept_from
+        if a > 0 and b < len(text):
+            before, after = (
+                (text[a - 1], text[b]) if folded else (_FOLDS[text[a - 1]], _FOLDS[text[b]])
+            )
+            if not is_cjk(before) and not is_cjk(after):
+                pieces.append(length)
+                sources.append(a)
+                extra.append(b - 1 - a)
+                length += 1
         kept_from = b
-    pieces.append(text[kept_from:])
-    new_starts.extend(starts[kept_from:])
-    new_ends.extend(ends[kept_from:])
-    return "".join(pieces), new_starts, new_ends
+    if kept_from < len(text):
+        pieces.append(length)
+        sources.append(kept_from)
+        extra.append(0)
+        length += len(text) - kept_from
+    alignment._pieces, alignment._sources, alignment._extra = pieces, sources, extra
+    alignment.moves = True
+    return length

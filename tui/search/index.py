@@ -7,27 +7,29 @@ A term's matches are a bitmap of article ids (`bitset`), found so:
 - three or more: an exact bitmap if it is a hot term (see `build`); otherwise the
   candidates are the articles holding all its character pairs, its hot substrings and
   (if cached) the term minus its last character, each then verified with a substring
-  test on its normalised text.
+  test on its normalised text. Testing notes where the term first occurs in each text
+  and the few characters after it, so that the next keystroke (the term one character
+  longer) mostly reads those characters instead of searching the texts again.
 
-Terms' bitmaps are cached (LRU), so the other terms of a query, and keystrokes that
+Terms' matches are cached (LRU), so the other terms of a query, and keystrokes that
 leave a term alone, cost nothing. Terms combine with `&`, so `total` is one popcount.
+Where a term's matches came as ids (a sparse posting list, or verified candidates), the
+ids are kept too: picking the articles to score then needs no pass over a bitmap.
 
 Ranking (`rank`) scores every match when there are at most POOL, so the order is exact.
 Past that (a very common term such as 的 or 中国), `total` stays exact but only POOL
 articles are scored: those with every term in the title, newest first (looking through
-at most TITLE_SCAN * POOL titles that hold the rarest term), then the newest of the rest.
+at most `rank.TITLE_SCAN` * POOL titles that hold the rarest term), then the newest of
+the rest.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
-from bisect import bisect_right
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress, filterfalse, islice, repeat
-from operator import contains
+from itertools import compress, repeat
+from operator import getitem, not_
 
 from tui.model import Library
 from tui.search import bitset
@@ -40,23 +42,22 @@ from tui.search.build import (
     StopCheck,
     build_data,
 )
-from tui.search.rank import idf, scores
-from tui.search.segments import (
-    FIRST_BLOCK,
-    block_number,
-    field_name,
-    segment_text,
-    segment_texts,
-)
-from tui.search.snippet import DEFAULT_WIDTH, Snippet, make_snippet
+from tui.search.rank import candidates, idf, scores
+from tui.search.segments import block_number, segment_texts
+from tui.search.snippet import DEFAULT_WIDTH, Snippet, article_snippet, occurrences
+from tui.search.termcache import Matches, TermCache
 from tui.search.tokenize import SEPARATOR, is_exact, query_terms, term_codes
 
 __all__ = ["POOL", "BuildCancelled", "Hit", "SearchIndex", "SearchResult"]
 
 POOL = 60
-TITLE_SCAN = 4
 CACHE_SIZE = 256
 HOT_SHORTEST, HOT_LONGEST = min(HOT_MOST), max(HOT_MOST)
+NOWHERE = -1  # str.find's answer when a term is not there
+# Testing a term where its prefix starts is cheap: its candidates are narrowed down by the
+# articles its pairs and hot substrings rule out only from this many on.
+NARROW_LEAST = 512
+TAIL = 8  # characters kept after a term's first occurrence in each text
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,33 +82,6 @@ class SearchResult:
     hits: list[Hit]
 
 
-class _Cache:
-    """A small thread-safe LRU map from a term to its matches."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[str, int] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, term: str) -> int | None:
-        with self._lock:
-            bits = self._items.get(term)
-            if bits is not None:
-                self._items.move_to_end(term)
-            return bits
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def put(self, term: str, bits: int) -> None:
-        with self._lock:
-            self._items[term] = bits
-            self._items.move_to_end(term)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
 class SearchIndex:
     """Every article of a library, searchable by exact normalised substrings."""
 
@@ -117,7 +91,8 @@ class SearchIndex:
         self._snippet_width = snippet_width
         self._positions = {entry.article.id: i for i, entry in enumerate(data.entries)}
         self._avg_len = max(sum(map(len, data.docs)) / max(self._size, 1), 1.0)
-        self._cache = _Cache(CACHE_SIZE)
+        self._cache = TermCache(CACHE_SIZE)
+        self._every_id = list(range(self._size))  # for picking ids out of a large bitmap
 
     @classmethod
     def build(
@@ -147,17 +122,20 @@ class SearchIndex:
         terms = query_terms(query)
         if not terms or not self._size:
             return SearchResult(query, terms, 0, [])
-        per_term = [self.term_bits(term) for term in terms]
+        per_term = [self._matches(term) for term in terms]
         matching = -1
-        for bits in per_term:
-            matching &= bits
+        for matches in per_term:
+            matching &= matches.bits
         total = matching.bit_count()
         wanted = total if limit <= 0 else min(limit, total)
         if not wanted:
             return SearchResult(query, terms, total, [])
-        idfs = [idf(bits.bit_count(), self._size) for bits in per_term]
+        idfs = [idf(matches.bits.bit_count(), self._size) for matches in per_term]
         rarest = max(zip(idfs, terms, strict=True))[1]
-        pool = self._pool(terms, rarest, matching, total, max(POOL, wanted))
+        ids = per_term[0].ids if len(terms) == 1 else None
+        lead = per_term[terms.index(rarest)]
+        size = max(POOL, wanted)
+        pool = candidates(self._data, terms, (rarest, lead.ids, lead.starts), (matching, ids), size)
         ranked = sorted(scores(self._data, pool, terms, idfs, self._avg_len))[:wanted]
         hits = [self._hit(i, -negative, terms) for negative, i in ranked]
         return SearchResult(query, terms, total, hits)
@@ -174,43 +152,98 @@ class SearchIndex:
 
     def term_bits(self, term: str) -> int:
         """The articles with the normalised `term` inside one block, as a bitmap."""
-        bits = self._cache.get(term)
-        if bits is None:
-            bits = self._find(term)
-            self._cache.put(term, bits)
-        return bits
+        return self._matches(term).bits
 
-    def _find(self, term: str) -> int:
+    def _matches(self, term: str) -> Matches:
+        matches = self._cache.get(term)
+        if matches is None:
+            matches = self._find(term)
+            self._cache.put(term, matches)
+        return matches
+
+    def _find(self, term: str) -> Matches:
         postings = self._data.postings
         codes = term_codes(term)
         if is_exact(term):
-            return postings.bits(codes[0])
+            if postings.is_dense(codes[0]):
+                return Matches(postings.bits(codes[0]))
+            run = postings.sparse(codes[0])
+            return Matches(self._bitmap(run), run)
         hot = self._data.hot.get(term)
         if hot is not None:
-            return hot
-        known = -1  # a superset of the matches, as a bitmap
+            return Matches(hot)
+        ids, bits, prefix = self._candidates(term, codes)
+        found, tails = self._first_occurrences(term, ids, prefix)
+        if NOWHERE not in found:
+            return Matches(bits if bits is not None else self._bitmap(ids), ids, found, tails)
+        kept = [at != NOWHERE for at in found]
+        matching = list(compress(ids, kept))
+        if bits is not None and (len(ids) - len(matching)) * 32 <= self._size:
+            missing = compress(ids, map(not_, kept))
+            bits ^= bitset.from_few_ids(missing, self._size)
+        else:
+            bits = self._bitmap(matching)
+        return Matches(bits, matching, list(compress(found, kept)), list(compress(tails, kept)))
+
+    def _first_occurrences(
+        self, term: str, ids: Sequence[int], prefix: tuple[list[int], list[str]] | None
+    ) -> tuple[list[int], list[str]]:
+        """Where `term` first occurs in the text of each of `ids` (NOWHERE if it does not),
+        and the tail after it; `prefix` is where the term minus its last character first
+        occurs in each, and the tail after that, if known."""
+        docs, length = self._data.docs, len(term)
+        if prefix is None:
+            texts = list(map(docs.__getitem__, ids))
+            found = list(map(str.find, texts, repeat(term)))
+            tails = [
+                text[at + length : at + length + TAIL] if at >= 0 else ""
+                for text, at in zip(texts, found, strict=True)
+            ]
+            return found, tails
+        starts, after = prefix
+        found = list(starts)
+        tails = list(map(getitem, after, repeat(slice(1, None))))
+        elsewhere = map(not_, map(str.startswith, after, repeat(term[-1])))
+        for i in compress(range(len(found)), elsewhere):
+            text, start = docs[ids[i]], found[i]
+            # An empty tail was used up, or the text ends there.
+            at = start if not after[i] and text.startswith(term, start) else NOWHERE
+            if at == NOWHERE:
+                at = text.find(term, start + 1)
+            found[i] = at
+            tails[i] = text[at + length : at + length + TAIL]
+        return found, tails
+
+    def _candidates(
+        self, term: str, codes: list[int]
+    ) -> tuple[Sequence[int], int | None, tuple[list[int], list[str]] | None]:
+        """Ascending ids of a superset of the matches of a term of 3+ units: those holding
+        all its pairs, its hot substrings and (if cached) the term minus its last unit;
+        with their bitmap, and the prefix's starts and tails, where they are at hand."""
+        postings = self._data.postings
+        known = -1  # as a bitmap
         for length in range(min(len(term) - 1, HOT_LONGEST), HOT_SHORTEST - 1, -1):
             for i in range(len(term) - length + 1):
                 known &= self._data.hot.get(term[i : i + length], -1)
-        prefix = self._cache.get(term[:-1])
-        if prefix is not None:
-            known &= prefix
-        runs = []
+        runs: list[Sequence[int]] = []
         for code in codes:
             if postings.is_dense(code):
                 known &= postings.bits(code)
             else:
                 runs.append(postings.sparse(code))
-        candidates = self._candidates(known, sorted(runs, key=len))
-        docs = self._data.docs
-        found = compress(candidates, map(contains, map(docs.__getitem__, candidates), repeat(term)))
-        return bitset.from_ids(found, self._size)
-
-    def _candidates(self, known: int, runs: list[Sequence[int]]) -> list[int]:
-        """The ids in `known` and in every run (runs shortest first)."""
+        runs.sort(key=len)
+        prefix = self._cache.get(term[:-1])
+        if prefix is not None and prefix.starts is not None:
+            return self._narrowed(prefix, runs, known)
+        if prefix is not None:
+            known &= prefix.bits
         if not runs:
-            return list(bitset.ids(known, self._size) if known != -1 else range(self._size))
-        candidates = runs[0]
+            if known == -1:
+                return range(self._size), None, None
+            if known.bit_count() <= self._size // 16:
+                return bitset.smallest(known, self._size), known, None
+            return list(compress(self._every_id, bitset.flags(known, self._size))), known, None
+        candidates: Sequence[int] = runs[0]
         if len(runs) > 1 and candidates:
             keep = set(candidates)
             for run in runs[1:]:
@@ -219,40 +252,40 @@ class SearchIndex:
         if known != -1 and candidates:
             flags = bitset.flags(known, self._size)
             candidates = list(compress(candidates, map(flags.__getitem__, candidates)))
-        return list(candidates)
+        # The prefix's ids and no starts: an exact pair, whose run, if it is the only one,
+        # is already in `known`, so the candidates are exactly `known`.
+        own = prefix is not None and prefix.ids is not None and len(runs) == 1
+        return candidates, known if own and term_codes(term[:-1]) == codes[:1] else None, None
 
-    # --- Ranking -------------------------------------------------------------------
-
-    def _pool(
-        self, terms: list[str], rarest: str, matching: int, total: int, size: int
-    ) -> list[int]:
-        """The articles worth scoring: all of them, or `size` picked as the module says."""
-        if total <= size:
-            return list(bitset.ids(matching, self._size))
-        chosen = self._title_ids(terms, rarest, size)
-        if len(chosen) < size:
-            taken = set(chosen)
-            rest = filterfalse(taken.__contains__, bitset.ids(matching, self._size))
-            chosen.extend(islice(rest, size - len(chosen)))
-        return chosen
-
-    def _title_ids(self, terms: list[str], lead: str, limit: int) -> list[int]:
-        """The first `limit` ids of articles whose title holds every term, looking at no
-        more than TITLE_SCAN * limit titles that hold `lead`."""
-        titles, starts = self._data.titles, self._data.title_starts
-        others = [term for term in terms if term is not lead]
-        found: list[int] = []
-        position = titles.find(lead)
-        for _ in range(TITLE_SCAN * limit):
-            if position < 0 or len(found) >= limit:
+    def _narrowed(
+        self, prefix: Matches, runs: list[Sequence[int]], known: int
+    ) -> tuple[Sequence[int], int | None, tuple[list[int], list[str]]]:
+        """The prefix's matches, with its starts and tails (testing the term there is
+        cheap), less those missing from the runs shorter than them, or from `known` if
+        enough are missing from it to pay for looking."""
+        ids: Sequence[int] = prefix.ids or ()
+        bits: int | None = prefix.bits
+        starts, tails = prefix.starts or [], prefix.tails or []
+        for run in runs:
+            if len(run) >= len(ids):
                 break
-            doc_id = bisect_right(starts, position) - 1
-            end = starts[doc_id + 1] - 1
-            title = titles[starts[doc_id] : end]
-            if all(term in title for term in others):
-                found.append(doc_id)
-            position = titles.find(lead, end)
-        return found
+            keep = set(run)
+            ids, starts, tails = _kept(list(map(keep.__contains__, ids)), ids, starts, tails)
+            bits = None
+        if bits is None:
+            worth = len(ids) >= NARROW_LEAST
+        else:
+            worth = known != -1 and (bits & ~known).bit_count() >= NARROW_LEAST // 8
+        if worth and known != -1:
+            flags = bitset.flags(known, self._size)
+            ids, starts, tails = _kept([flags[i] for i in ids], ids, starts, tails)
+            bits = None if bits is None else bits & known
+        return ids, bits, (starts, tails)
+
+    def _bitmap(self, ids: Sequence[int]) -> int:
+        if len(ids) * 32 <= self._size:
+            return bitset.from_few_ids(ids, self._size)
+        return bitset.from_ids(ids, self._size)
 
     # --- Presenting ----------------------------------------------------------------
 
@@ -263,33 +296,12 @@ class SearchIndex:
         return Hit(
             article_id=article.id,
             score=hit_score,
-            snippet=self._snippet(doc_id, terms),
+            snippet=article_snippet(article, self._data.docs[doc_id], terms, self._snippet_width),
             title=article.title,
             label=article.label,
             section=entry.section.title,
             issue=entry.issue.title,
             date=date.isoformat() if date else None,
-        )
-
-    def _snippet(self, doc_id: int, terms: list[str]) -> Snippet:
-        article = self._data.entries[doc_id].article
-        doc = self._data.docs[doc_id]
-        if len(terms) == 1:
-            best, text = _first_segment_with(doc, terms[0])
-        else:
-            segments = doc.split(SEPARATOR)
-            best = _best_segment(segments, terms)
-            text = segments[best]
-        spans = sorted(set(_occurrences(text, terms)))
-        anchor = min(spans, key=lambda span: (span[0], -span[1]))
-        alignment = align(segment_text(article, best), text)
-        return make_snippet(
-            alignment,
-            anchor,
-            spans,
-            block_number(best),
-            field_name(article, best),
-            self._snippet_width,
         )
 
     def matches_in(self, article_id: str, query: str) -> list[tuple[int, int, int]]:
@@ -304,7 +316,7 @@ class SearchIndex:
         originals = segment_texts(self._data.entries[doc_id].article)
         found: list[tuple[int, int, int]] = []
         for segment, text in enumerate(self._data.docs[doc_id].split(SEPARATOR)):
-            spans = sorted(set(_occurrences(text, terms)))
+            spans = sorted(set(occurrences(text, terms)))
             if spans:
                 alignment = align(originals[segment], text)
                 block = block_number(segment)
@@ -324,47 +336,12 @@ class SearchIndex:
         arrays = sum(a.buffer_info()[1] * a.itemsize for a in (data.title_ends, data.title_starts))
         bitmaps = sum(map(sys.getsizeof, data.hot.values())) + sys.getsizeof(data.hot)
         index = data.postings.nbytes() + sys.getsizeof(self._positions)
+        index += sys.getsizeof(self._every_id) + sum(map(sys.getsizeof, self._every_id))
         return strings + lists + entries + arrays + bitmaps + index
 
 
-def _first_segment_with(doc: str, term: str) -> tuple[int, str]:
-    """`_best_segment` for one term, without splitting the article: the first block that
-    holds it, else the first field above the blocks that does; and that segment's text."""
-    blocks_start = 0
-    for _ in range(FIRST_BLOCK):
-        blocks_start = doc.find(SEPARATOR, blocks_start) + 1
-        if not blocks_start:  # an article without blocks
-            blocks_start = len(doc)
-            break
-    position = doc.find(term, blocks_start)
-    if position < 0:
-        position = doc.find(term)
-    segment = doc.count(SEPARATOR, 0, position)
-    start = doc.rfind(SEPARATOR, 0, position) + 1
-    end = doc.find(SEPARATOR, position)
-    return segment, doc[start : end if end >= 0 else len(doc)]
-
-
-def _best_segment(segments: list[str], terms: list[str]) -> int:
-    """The segment holding the most distinct terms; blocks before the title and fields
-    above it (a result line shows the title anyway), earlier before later."""
-    order = [*range(FIRST_BLOCK, len(segments)), *range(FIRST_BLOCK)]
-    best, best_found = order[0], 0
-    for segment in order:
-        text = segments[segment]
-        found = sum(term in text for term in terms) if text else 0
-        if found > best_found:
-            best, best_found = segment, found
-            if found == len(terms):
-                break
-    return best
-
-
-def _occurrences(text: str, terms: Iterable[str]) -> Iterator[tuple[int, int]]:
-    """Each term's non-overlapping occurrences in `text`, as (start, end)."""
-    for term in terms:
-        start = text.find(term)
-        while start >= 0:
-            end = start + len(term)
-            yield start, end
-            start = text.find(term, end)
+def _kept(
+    flags: Sequence[object], ids: Sequence[int], starts: list[int], tails: list[str]
+) -> tuple[list[int], list[int], list[str]]:
+    """The ids, starts and tails whose flag is true."""
+    return list(compress(ids, flags)), list(compress(starts, flags)), list(compress(tails, flags))

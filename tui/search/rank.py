@@ -1,4 +1,8 @@
-"""BM25 over field-weighted term counts (a BM25F-like score).
+"""Which matches to score, and their BM25 over field-weighted term counts (BM25F-like).
+
+`candidates` picks the articles worth scoring: every match when there are at most
+`size`; else those with every term in the title, newest first (looking through at most
+TITLE_SCAN * size titles that hold the rarest term), then the newest of the rest.
 
 A term's count in an article weighs each occurrence by where it is: the title counts
 TITLE_WEIGHT times, the kicker, subtitle and subheads HEAD_WEIGHT times, everything else
@@ -12,8 +16,11 @@ of articles it matches.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, filterfalse, islice
 
+from tui.search import bitset
 from tui.search.build import IndexData
 from tui.search.words import is_word_aligned
 
@@ -23,6 +30,15 @@ TITLE_WEIGHT = 5.0
 HEAD_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
 WORD_BONUS = 2.0
+TITLE_SCAN = 4
+# Up to this many matches of the rarest term, their titles are tested one by one: cheaper
+# than searching all the titles when few of them hold it.
+TITLE_CHECKS = 1000
+
+# Some terms' matches, as a bitmap and, if known, their ids ascending.
+Matches = tuple[int, Sequence[int] | None]
+# The rarest term, with its own matches' ids and where it first occurs in each, if known.
+Lead = tuple[str, Sequence[int] | None, Sequence[int] | None]
 
 
 def idf(matching: int, total: int) -> float:
@@ -69,3 +85,79 @@ def _word_in_title(doc: str, title_end: int, bounds: str, term: str) -> bool:
             return True
         start = doc.find(term, start + 1, title_end)
     return False
+
+
+def candidates(
+    data: IndexData,
+    terms: list[str],
+    lead: Lead,
+    matches: Matches,
+    size: int,
+) -> list[int]:
+    """The ids worth scoring among the articles `matches` of all the `terms`, as the module
+    says; `lead` is the rarest term."""
+    bits, ids = matches
+    total = bits.bit_count()
+    if total <= size:
+        return list(ids) if ids is not None else bitset.smallest(bits, total)
+    chosen = _title_ids(data, terms, lead, bits, size)
+    if len(chosen) < size:
+        taken = set(chosen)
+        first = ids[:size] if ids is not None else bitset.smallest(bits, size)
+        chosen.extend(islice(filterfalse(taken.__contains__, first), size - len(chosen)))
+    return chosen
+
+
+def _title_ids(
+    data: IndexData,
+    terms: list[str],
+    lead: Lead,
+    matching: int,
+    limit: int,
+) -> list[int]:
+    """The first `limit` ids of articles whose title holds every term, looking at no more
+    than TITLE_SCAN * limit titles that hold the lead term."""
+    term, ids, firsts = lead
+    with_lead: Iterator[int]
+    if ids is not None and firsts is not None:
+        # A term in the title first occurs there: the title comes first in an article.
+        ends = map(data.title_ends.__getitem__, ids)
+        with_lead = compress(ids, map(int.__lt__, firsts, ends))
+    elif ids is not None and len(ids) <= TITLE_CHECKS:
+        with_lead = _titles_among(data, term, ids)
+    else:  # no title past the last match's can hold every term
+        with_lead = _titles_with(data, term, matching.bit_length())
+    scanned = islice(with_lead, TITLE_SCAN * limit)
+    others = [other for other in terms if other is not term]
+    if not others:
+        return list(islice(scanned, limit))
+    titles, starts = data.titles, data.title_starts
+    found: list[int] = []
+    for doc_id in scanned:
+        start, end = starts[doc_id], starts[doc_id + 1] - 1
+        for other in others:
+            if titles.find(other, start, end) < 0:
+                break
+        else:
+            found.append(doc_id)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def _titles_with(data: IndexData, lead: str, end: int) -> Iterator[int]:
+    """The ids below `end` of the articles whose title holds `lead`, in the joined titles."""
+    titles, starts = data.titles, data.title_starts
+    position = titles.find(lead, 0, starts[end])
+    while position >= 0:
+        doc_id = bisect_right(starts, position) - 1
+        yield doc_id
+        position = titles.find(lead, starts[doc_id + 1] - 1, starts[end])
+
+
+def _titles_among(data: IndexData, lead: str, ids: Sequence[int]) -> Iterator[int]:
+    """The ids among `ids` (ascending) of the articles whose title holds `lead`."""
+    docs, ends = data.docs, data.title_ends
+    for doc_id in ids:
+        if docs[doc_id].find(lead, 0, ends[doc_id]) >= 0:
+            yield doc_id

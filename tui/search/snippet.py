@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tui.search.align import Alignment
+from tui.model import Article
+from tui.search.align import Alignment, align
+from tui.search.segments import FIRST_BLOCK, block_number, field_name, segment_text
+from tui.search.tokenize import SEPARATOR
 from tui.text import cell_width
 
 ELLIPSIS = "…"
@@ -27,6 +31,7 @@ _CONTROLS = {
         0xFEFF,
     )
 }
+_HAS_CONTROLS = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_CONTROLS)) + "]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,68 @@ class Snippet:
     field: str
 
 
+def article_snippet(article: Article, doc: str, terms: list[str], width: int) -> Snippet:
+    """The snippet of the article whose normalised segments, joined, are `doc`: from the
+    segment holding the most terms (see `_best_segment`), around its first match."""
+    if len(terms) == 1:
+        best, text = _first_segment_with(doc, terms[0])
+        spans = list(occurrences(text, terms))  # in order, none twice
+        anchor = spans[0]
+    else:
+        segments = doc.split(SEPARATOR)
+        best = _best_segment(segments, terms)
+        text = segments[best]
+        spans = sorted(set(occurrences(text, terms)))
+        anchor = min(spans, key=lambda span: (span[0], -span[1]))
+    alignment = align(segment_text(article, best), text)
+    return make_snippet(
+        alignment, anchor, spans, block_number(best), field_name(article, best), width
+    )
+
+
+def _first_segment_with(doc: str, term: str) -> tuple[int, str]:
+    """`_best_segment` for one term, without splitting the article: the first block that
+    holds it, else the first field above the blocks that does; and that segment's text."""
+    blocks_start = 0
+    for _ in range(FIRST_BLOCK):
+        blocks_start = doc.find(SEPARATOR, blocks_start) + 1
+        if not blocks_start:  # an article without blocks
+            blocks_start = len(doc)
+            break
+    position = doc.find(term, blocks_start)
+    if position < 0:
+        position = doc.find(term)
+    segment = doc.count(SEPARATOR, 0, position)
+    start = doc.rfind(SEPARATOR, 0, position) + 1
+    end = doc.find(SEPARATOR, position)
+    return segment, doc[start : end if end >= 0 else len(doc)]
+
+
+def _best_segment(segments: list[str], terms: list[str]) -> int:
+    """The segment holding the most distinct terms; blocks before the title and fields
+    above it (a result line shows the title anyway), earlier before later."""
+    order = [*range(FIRST_BLOCK, len(segments)), *range(FIRST_BLOCK)]
+    best, best_found = order[0], 0
+    for segment in order:
+        text = segments[segment]
+        found = sum(term in text for term in terms) if text else 0
+        if found > best_found:
+            best, best_found = segment, found
+            if found == len(terms):
+                break
+    return best
+
+
+def occurrences(text: str, terms: Iterable[str]) -> Iterator[tuple[int, int]]:
+    """Each term's non-overlapping occurrences in `text`, as (start, end)."""
+    for term in terms:
+        start = text.find(term)
+        while start >= 0:
+            end = start + len(term)
+            yield start, end
+            start = text.find(term, end)
+
+
 def make_snippet(
     alignment: Alignment,
     anchor: tuple[int, int],
@@ -63,21 +130,21 @@ def make_snippet(
     prefix = ELLIPSIS if window_start > 0 else ""
     suffix = ELLIPSIS if window_end < len(original) else ""
     shift = len(prefix) - window_start
+    if alignment.moves:
+        occurrences = [alignment.to_original(*span) for span in occurrences]
     marks = sorted(
-        {
-            (s + shift, e + shift)
-            for s, e in (alignment.to_original(*span) for span in occurrences)
-            if window_start <= s and e <= window_end
-        }
+        {(s + shift, e + shift) for s, e in occurrences if window_start <= s and e <= window_end}
     )
-    body = original[window_start:window_end].translate(_CONTROLS)
+    body = original[window_start:window_end]
+    if _HAS_CONTROLS.search(body):
+        body = body.translate(_CONTROLS)
     return Snippet(prefix + body + suffix, marks, block, start, field)
 
 
 def _window(text: str, start: int, end: int, width: int) -> tuple[int, int]:
     """[start, end) widened to about `width` cells (two kept for the "…" marks), a third
     of the room before the match and the rest after it, more before if the text ends."""
-    room = max(width - 2 * cell_width(ELLIPSIS) - cell_width(text[start:end]), 0)
+    room = max(width - 2 * _ELLIPSIS_CELLS - cell_width(text[start:end]), 0)
     left = room // 3
     right = room - left
     window_start, left = _extend_left(text, start, left)
@@ -100,19 +167,44 @@ class _Cells(dict[str, int]):
 
 
 _CELLS = _Cells()
+_ELLIPSIS_CELLS = cell_width(ELLIPSIS)
+
+
+# Runs of characters that take two cells (ideographs, kana, CJK and full-width punctuation)
+# and of ones that take one (ASCII, Latin letters, general punctuation such as “”—…), so
+# that a window grows over a run in one step. A test checks every member's width.
+WIDE_RUN = re.compile(
+    "[\u2e80-\u3029\u3030-\u303e\u3040-\u3098\u309b-\u3247\u3250-\u4dbf\u4e00-\u9fff\uff01-\uff60]*"
+)
+NARROW_RUN = re.compile("[ -~\u00a0-\u00ac\u00ae-\u024f\u2010-\u2029\u202f-\u205e]*")
+
+
+def _take(text: str, position: int, budget: int) -> tuple[int, int]:
+    """Characters of `text` from `position` on, taken while they fit in `budget` cells:
+    where they stop, and the cells left."""
+    while position < len(text):
+        cells = _CELLS[text[position]]
+        if cells > budget:
+            break
+        run = WIDE_RUN if cells == 2 else NARROW_RUN if cells == 1 else None
+        match = run.match(text, position, position + budget // cells) if run else None
+        taken = match.end() - position if match else 0
+        taken = taken or 1
+        position += taken
+        budget -= cells * taken
+    return position, budget
 
 
 def _extend_left(text: str, start: int, budget: int) -> tuple[int, int]:
-    cells = _CELLS
-    while start > 0 and cells[text[start - 1]] <= budget:
-        budget -= cells[text[start - 1]]
-        start -= 1
+    # budget + 1 characters hold the first that does not fit, unless some take no cells.
+    while start > 0 and _CELLS[text[start - 1]] <= budget:
+        low = start - budget - 1 if start > budget else 0
+        taken, budget = _take(text[low:start][::-1], 0, budget)
+        start -= taken
+        if start > low:
+            break
     return start, budget
 
 
 def _extend_right(text: str, end: int, budget: int) -> tuple[int, int]:
-    cells = _CELLS
-    while end < len(text) and cells[text[end]] <= budget:
-        budget -= cells[text[end]]
-        end += 1
-    return end, budget
+    return _take(text, end, budget)
