@@ -456,7 +456,7 @@ def _read_pages(
     groups: _Groups = {}
     partials = _Partials(on_partial)
     articles_done = 0
-    stamps = _stamps(found) if page_cache is not None else {}
+    stamps: dict[str, Stamp] = {}
     for done, (f, cached) in enumerate(_with_cached(found, page_cache, stamps), start=1):
         try:
             articles = cached or read_page(f.path)
@@ -480,14 +480,16 @@ def _read_pages(
 def _with_cached(
     found: list[_Found], page_cache: PageCache | None, stamps: dict[str, Stamp]
 ) -> Iterator[tuple[_Found, list[Article] | None]]:
-    """Each page newest first, with its articles from the page cache where they are there.
-    The cache is read a part at a time, the first small, so that the newest issues are
-    ready (for `on_partial`) before the whole cache is decoded."""
+    """Each page newest first, with its articles from the page cache where they are there,
+    adding the stamps of the pages to `stamps`. The files are stat'ed and the cache read a
+    part at a time, the first small, so that the newest issues are ready (for
+    `on_partial`) before the whole library has been looked at."""
     ordered = _newest_first(found)
     start, size = 0, FIRST_CACHE_PART
     while start < len(ordered):
         part = ordered[start : start + size]
-        wanted = {f.key: stamps[f.key] for f in part if f.key in stamps}
+        wanted = _stamps(part) if page_cache is not None else {}
+        stamps.update(wanted)
         cached = page_cache.load(wanted) if page_cache is not None and wanted else {}
         for f in part:
             yield f, cached.get(f.key)
