@@ -220,6 +220,21 @@ def test_hot_terms_keep_answers_exact(
         check(index, seed, query)
 
 
+def test_postings_shared_with_a_child_equal_those_built_here(
+    seed: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = SearchIndex.build(seed)._data.postings.parts()
+    monkeypatch.setattr(build_module, "FORK_MIN_ARTICLES", 0)
+    for split in (1, build_module.SPLIT, build_module.PARTITIONS - 1):
+        monkeypatch.setattr(build_module, "SPLIT", split)
+        shared = SearchIndex.build(seed)._data.postings.parts()
+        assert shared[0] == alone[0] and shared[4] == alone[4]
+        for ours, theirs in zip(shared[1:4], alone[1:4], strict=True):
+            assert ours.typecode == theirs.typecode and ours == theirs
+    monkeypatch.setattr(build_module.forked, "start", lambda work: None)  # no fork: all here
+    assert SearchIndex.build(seed)._data.postings.parts()[1:4] == alone[1:4]
+
+
 def test_cancelling_a_forked_build_leaves_no_child(
     seed: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -236,6 +251,7 @@ def test_cancelling_a_forked_build_leaves_no_child(
     calls: list[int] = []
     with pytest.raises(BuildCancelled):
         SearchIndex.build(seed, should_stop=lambda: bool(calls.append(1)) or len(calls) > 3)
-    (pid,) = started
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # already reaped
+    assert len(started) == 2  # jieba's, and the postings' second half
+    for pid in started:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # already reaped

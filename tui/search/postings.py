@@ -92,19 +92,41 @@ class Postings:
         return self._size, self._codes, self._starts, self._ids, self._dense
 
 
-class PostingsBuilder:
-    """Collects each article's sorted codes, split by code range, then inverts them."""
+Run = tuple[array, array, array, dict[int, int]]  # codes, starts, ids, dense
 
-    def __init__(self, size: int) -> None:
+
+def join(size: int, runs: list[Run]) -> Postings:
+    """The postings of runs built for consecutive ranges of partitions, in order."""
+    codes, starts, ids, dense = array("I"), array("I", [0]), array(id_typecode(size)), {}
+    for run_codes, run_starts, run_ids, run_dense in runs:
+        offset = len(ids)
+        codes.extend(run_codes)
+        starts.extend(start + offset for start in run_starts[1:])
+        ids.extend(run_ids)
+        dense.update(run_dense)
+    if len(ids) >= 1 << 32:
+        raise OverflowError("too many postings for 32-bit offsets")
+    return Postings(size, codes, starts, ids, dense)
+
+
+class PostingsBuilder:
+    """Collects each article's sorted codes, split by code range, then inverts them.
+
+    `partitions` may be a part of range(PARTITIONS): two builders can then share the work
+    (see `join`)."""
+
+    def __init__(self, size: int, partitions: range = range(PARTITIONS)) -> None:
         self._size = size
         self._typecode = id_typecode(size)
-        self._bounds = PARTITION_BOUNDS
-        self._parts = [array("I") for _ in range(PARTITIONS)]
-        self._ends = [array("I") for _ in range(PARTITIONS)]
+        self._partitions = partitions
+        self._low = PARTITION_BOUNDS[partitions.start - 1] if partitions.start else 0
+        self._bounds = PARTITION_BOUNDS[partitions.start : partitions.stop]
+        self._parts = [array("I") for _ in partitions]
+        self._ends = [array("I") for _ in partitions]
 
     def add(self, codes: list[int]) -> None:
         """The sorted codes of the next article."""
-        start = 0
+        start = bisect_left(codes, self._low) if self._low else 0
         for part, ends, bound in zip(self._parts, self._ends, self._bounds, strict=True):
             end = bisect_left(codes, bound, start)
             part.extend(codes[start:end])
@@ -113,12 +135,16 @@ class PostingsBuilder:
 
     def build(self, tick: Callable[[int], None] | None = None) -> Postings:
         """The postings; `tick(i)` is called after partition i of PARTITIONS."""
+        return join(self._size, [self.build_run(tick)])
+
+    def build_run(self, tick: Callable[[int], None] | None = None) -> Run:
+        """The postings of this builder's partitions, to `join` with others."""
         codes = array("I")
         starts = array("I", [0])
         ids = array(self._typecode)
         dense: dict[int, int] = {}
-        for i in range(PARTITIONS):
-            lists = self._invert(i)
+        for n, i in enumerate(self._partitions):
+            lists = self._invert(n)
             for code in sorted(lists):
                 run = lists.pop(code)
                 if len(run) * DENSE_SHARE > self._size:
@@ -129,9 +155,7 @@ class PostingsBuilder:
                     starts.append(len(ids))
             if tick is not None:
                 tick(i)
-        if len(ids) >= 1 << 32:
-            raise OverflowError("too many postings for 32-bit offsets")
-        return Postings(self._size, codes, starts, ids, dense)
+        return codes, starts, ids, dense
 
     def _invert(self, i: int) -> dict[int, array]:
         part, ends = self._parts[i], self._ends[i]
