@@ -15,9 +15,9 @@ on while this process builds the others (steps 2 and 3 on both sides).
 
 In a large library, the 3- to 6-character strings most frequent in a sample also get
 exact bitmaps ("hot" terms) after step 3: 习近平 or 新闻联播 would otherwise need
-thousands of candidates verified at each keystroke. Step 4 runs in a forked child from
-step 2 on where it can (`forked`): it takes ~5 s of one core, and jieba's ~80 MB
-dictionary, which the index does not keep. Otherwise it runs here, and jieba's
+thousands of candidates verified at each keystroke. Step 4, and counting those strings,
+run in a forked child from step 2 on where it can (`forked`): they take ~7 s of one core,
+and jieba's ~80 MB dictionary, which the index does not keep. Otherwise it runs here, and jieba's
 dictionary stays loaded for the next build.
 
 The cyclic garbage collector is off while building: the build allocates millions of
@@ -155,15 +155,18 @@ def _build(library: Library, progress: _Progress) -> IndexData:
     docs, heads = _normalise_all(entries, progress)
     title_list = [doc[: doc.index(SEPARATOR)] for doc in docs]
     large = len(docs) >= FORK_MIN_ARTICLES
-    child = forked.start(partial(_title_bounds, title_list)) if large else None
+    child = forked.start(partial(_words_and_frequent, title_list, docs)) if large else None
     try:
         postings = _postings(docs, progress, share=large)
-        hot = hot_terms(docs, postings) if large else {}
-        title_bounds = child.result() if child is not None else None
+        from_child = child.result() if child is not None else None
         child = None
     finally:
         if child is not None:
             child.cancel()
+    title_bounds, frequent = from_child or (None, None)
+    if large and frequent is None:  # no child, or it failed: counted here
+        frequent = frequent_terms(docs)
+    hot = hot_terms(docs, postings, frequent) if frequent else {}
     if title_bounds is None or len(title_bounds) != len(docs):
         title_bounds = _title_bounds(progress.track(title_list, 3))
     progress.tick(PASSES * len(docs))
@@ -236,15 +239,16 @@ def _title_bounds(titles: Iterable[str]) -> list[str]:
     return [boundaries(title) for title in titles]
 
 
-def hot_terms(docs: list[str], postings: Postings) -> dict[str, int]:
-    """Exact bitmaps of the sample's most frequent 3- to 6-character strings.
+def _words_and_frequent(titles: list[str], docs: list[str]) -> tuple[list[str], list[str]]:
+    """What the child computes: the titles' word boundaries, and `frequent_terms`."""
+    return _title_bounds(titles), frequent_terms(docs)
 
-    A string's candidates are the articles with all its character pairs and (where they
-    are hot) its two substrings one character shorter.
-    """
+
+def frequent_terms(docs: list[str]) -> list[str]:
+    """The sample's most frequent 3- to 6-character strings, shorter ones first."""
     sample = docs[::SAMPLE_EVERY]
     least = HOT_MIN_MATCHES / SAMPLE_EVERY
-    hot: dict[str, int] = {}
+    terms: list[str] = []
     for length, most in HOT_MOST.items():
         counts: Counter[str] = Counter()
         for doc in sample:
@@ -252,13 +256,24 @@ def hot_terms(docs: list[str], postings: Postings) -> dict[str, int]:
         for term, count in counts.most_common(most):
             if count < least:
                 break
-            if SEPARATOR in term:
-                continue
-            known = hot.get(term[:-1], -1) & hot.get(term[1:], -1)
-            for code in term_codes(term):
-                known &= postings.bits(code)
-            candidates = bitset.ids(known, len(docs))
-            hot[term] = bitset.from_ids(_verified(docs, candidates, term), len(docs))
+            if SEPARATOR not in term:
+                terms.append(term)
+    return terms
+
+
+def hot_terms(docs: list[str], postings: Postings, terms: list[str]) -> dict[str, int]:
+    """Exact bitmaps of `terms` (`frequent_terms`, shorter ones first).
+
+    A string's candidates are the articles with all its character pairs and (where they
+    are hot) its two substrings one character shorter.
+    """
+    hot: dict[str, int] = {}
+    for term in terms:
+        known = hot.get(term[:-1], -1) & hot.get(term[1:], -1)
+        for code in term_codes(term):
+            known &= postings.bits(code)
+        candidates = bitset.ids(known, len(docs))
+        hot[term] = bitset.from_ids(_verified(docs, candidates, term), len(docs))
     return hot
 
 
