@@ -9,7 +9,18 @@ from pathlib import Path
 
 import tui
 
-CORE = ["model", "text", "parse", "library", "cli", "layout", "i18n", "settings", "cache"]
+CORE = [
+    "model",
+    "text",
+    "parse",
+    "library",
+    "cli",
+    "layout",
+    "i18n",
+    "settings",
+    "cache",
+    "collector",
+]
 PACKAGE = Path(tui.__file__).parent
 
 

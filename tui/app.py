@@ -11,7 +11,7 @@ import dataclasses
 import gc
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
@@ -339,21 +339,25 @@ class DubaoApp(App[None]):
         def progress(p: LoadProgress) -> None:
             self._latest_progress = p  # read by a timer: never a flood of UI messages
 
-        def note(message: str) -> None:
-            self.call_from_thread(self.notify, message, severity="warning", markup=False)
-
         def partial(library: Library) -> None:
             # Ordered here: on the UI thread, 10⁵ articles would hold up the keys.
             self.call_from_thread(self._show_library, library, ReadingOrder.of(library))
 
         try:
             library = load_library(
-                self._paths, on_progress=progress, on_note=note, on_partial=partial
+                self._paths,
+                on_progress=progress,
+                on_note=self._note_from_thread,
+                on_partial=partial,
             )
         except LibraryError as e:
             self.call_from_thread(self._load_failed, str(e))
             return
         self.call_from_thread(self._library_loaded, library, ReadingOrder.of(library))
+
+    def _note_from_thread(self, message: str) -> None:
+        """A one-line note from a worker (a cache that could not be used, say)."""
+        self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def _show_progress(self) -> None:
         p = self._latest_progress
@@ -381,15 +385,20 @@ class DubaoApp(App[None]):
     def _show_library(self, library: Library, order: ReadingOrder | None = None) -> None:
         """Show `library`, whole or the issues loaded so far: the article open stays open."""
         shown = self.places[self.current].article.id if self._article_open else None
+        marked = self._index_of
         self.library = library
         self._set_places(order)
         self.current = self._index_of.get(shown or "", 0)
         self.sidebar.set_library(library)
-        if self.store is not None:
-            states = self.store.states(p.article.id for p in self.places)
-            self.sidebar.set_progress({i: _progress(s) for i, s in states.items()})
+        self._mark(i for i in self._index_of if i not in marked)  # the ones just arrived
         if not self._article_open:
             self._open_first()
+
+    def _mark(self, article_ids: Iterable[str]) -> None:
+        """Read marks in the sidebar for these articles, from the store."""
+        if self.store is not None:
+            states = self.store.states(article_ids)
+            self.sidebar.set_progress({i: _progress(s) for i, s in states.items()})
 
     def _open_first(self) -> None:
         """The article read last, else the first of the newest issue. While loading, wait
@@ -404,7 +413,8 @@ class DubaoApp(App[None]):
         """The library is here: marks in the sidebar, the last article open, the index."""
         self._loading = False
         if not self._article_open:  # a library given whole, not loaded here
-            self._show_library(self.library)
+            self._mark(self._index_of)
+            self._open_first()
         # The index build holds the GIL for a second or more: let the first screen paint and
         # settle before it starts, so that it never holds back the first keys.
         self.set_timer(INDEX_DELAY, self._build_index)
@@ -646,11 +656,11 @@ class DubaoApp(App[None]):
         from tui.search import open_index
 
         worker = get_current_worker()
-
-        def note(message: str) -> None:
-            self.call_from_thread(self.notify, message, severity="warning", markup=False)
-
-        index = open_index(self.library, should_stop=lambda: worker.is_cancelled, on_note=note)
+        index = open_index(
+            self.library,
+            should_stop=lambda: worker.is_cancelled,
+            on_note=self._note_from_thread,
+        )
         self.call_from_thread(self._index_ready, index)
 
     def _index_ready(self, index: SearchIndex) -> None:

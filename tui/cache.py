@@ -121,14 +121,18 @@ def parser_version() -> str:
 
     So that a development tree whose parser changes never reads what the old one wrote.
     """
-    digest = hashlib.blake2b(digest_size=8)
     here = Path(__file__).parent
-    for name in _PARSER_FILES:
-        try:
-            digest.update((here / name).read_bytes())
-        except OSError:
-            digest.update(name.encode())
-    return f"{__version__}+{digest.hexdigest()}"
+    return f"{__version__}+{source_digest(here / name for name in _PARSER_FILES).hex()}"
+
+
+def source_digest(paths: Iterable[Path]) -> bytes:
+    """A digest of source files, by name and content (the name alone if unreadable)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in paths:
+        digest.update(path.name.encode())
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.digest()
 
 
 # ---------------------------------------------------------------------------

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
+from tui import collector
 from tui.cache import NoteCallback, PageCache, Stamp, stamp
 from tui.model import Article, Issue, Library, Problem, Section
 from tui.parse import parse_page
@@ -377,7 +376,7 @@ def load_library(
     found = _find(given)
     # The seeds are one small page, parsed faster than the cache opens.
     page_cache = PageCache.open(on_note) if cache and paths else None
-    with _gc_paused():
+    with collector.paused():
         try:
             groups, problems, built = _read_pages(found, page_cache, on_progress, on_partial)
             if page_cache is not None:
@@ -504,31 +503,3 @@ def _stamps(found: list[_Found]) -> dict[str, Stamp]:
         with contextlib.suppress(OSError):
             stamps[f.key] = stamp(f.key)
     return stamps
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection (in the whole process) while a library is built.
-
-    Loading makes 10⁵ long-lived objects, and the collector would scan them again and
-    again as they pile up: a large library loads about twice as fast without it.
-    Counted, so that loads in several threads leave the collector as they found it.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()

@@ -27,7 +27,6 @@ objects and none of them form cycles, but every collection would walk the librar
 from __future__ import annotations
 
 import contextlib
-import gc
 import sys
 from array import array
 from collections import Counter
@@ -38,6 +37,7 @@ from itertools import accumulate, compress, repeat
 from operator import contains
 from typing import TypeVar
 
+from tui import collector
 from tui.model import Article, Issue, Library, Section
 from tui.search import align, bitset, forked
 from tui.search.postings import PARTITIONS, Postings, PostingsBuilder, Run, join
@@ -139,13 +139,10 @@ def build_data(
     should_stop: StopCheck | None = None,
 ) -> IndexData:
     align.warm_up()
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        return _build(library, _Progress(0, on_progress, should_stop))
+        with collector.paused():
+            return _build(library, _Progress(0, on_progress, should_stop))
     finally:
-        if collecting:
-            gc.enable()
         _give_back_memory()
 
 

@@ -9,7 +9,6 @@ keeps it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import sys
@@ -23,6 +22,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from tui import __version__
+from tui.cache import source_digest
 from tui.search.build import Entry
 
 SEP = "\x1f"
@@ -33,12 +33,9 @@ _empty_for_none = {None: ""}.get
 @functools.cache
 def code_version() -> bytes:
     """A digest of everything besides the library that decides what the index holds."""
-    digest = hashlib.blake2b(digest_size=8)
     package = Path(__file__).parent
-    for path in [*sorted(package.glob("*.py")), package.parent / "text.py"]:
-        digest.update(path.name.encode())
-        with contextlib.suppress(OSError):
-            digest.update(path.read_bytes())
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(source_digest([*sorted(package.glob("*.py")), package.parent / "text.py"]))
     versions = (__version__, sys.version, unicodedata.unidata_version, _jieba_version())
     digest.update(repr(versions).encode())
     return digest.digest()

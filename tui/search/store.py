@@ -16,13 +16,13 @@ A file is used only when its header says this code wrote it for this library (it
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
+from tui import collector
 from tui.cache import cache_dir
 from tui.model import Library
 from tui.search import align
@@ -60,7 +60,7 @@ def open_index(
     built and not saved."""
     if not cache:
         return SearchIndex(build_data(library, on_progress, should_stop), snippet_width)
-    with _gc_paused():
+    with collector.paused():
         entries = ranked_entries(library)
         fingerprint = library_fingerprint(entries)
         data = _cached(library, entries, fingerprint, on_note)
@@ -129,18 +129,6 @@ def prune(folder: Path, keep: int = KEEP) -> None:
     for path in stale:
         with contextlib.suppress(OSError):
             path.unlink()
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    # A collection here would walk the whole library for nothing: no cycles are made.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _note(on_note: NoteCallback | None, message: str) -> None:

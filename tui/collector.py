@@ -1,0 +1,37 @@
+"""Pausing Python's cyclic garbage collector while large, acyclic data is built.
+
+Loading a library or building its index makes 10⁵–10⁶ long-lived objects, and the
+collector would scan them again and again as they pile up: a large library loads about
+twice as fast without it. The pause is process-wide and counted, so that builds in
+several threads (a library loading while an index is read) leave the collector as they
+found it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import threading
+from collections.abc import Iterator
+
+_lock = threading.Lock()
+_pauses = 0
+_was_enabled = False
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """No cyclic garbage collection, in the whole process, inside this block."""
+    global _pauses, _was_enabled
+    with _lock:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _pauses -= 1
+            if _pauses == 0 and _was_enabled:
+                gc.enable()
