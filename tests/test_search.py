@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -189,8 +190,8 @@ def test_fast_normalising_of_blocks_equals_normalise() -> None:
         assert normalise_blocks(texts) == [normalise(t) for t in texts]
 
 
-def test_importing_search_loads_neither_jieba_nor_textual() -> None:
-    code = "import sys, tui.search; print(sorted({'jieba', 'textual'} & set(sys.modules)))"
+def test_importing_search_loads_neither_jieba_nor_numpy_nor_textual() -> None:
+    code = "import sys, tui.search; print(sorted({'jieba', 'numpy', 'textual'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -220,19 +221,16 @@ def test_hot_terms_keep_answers_exact(
         check(index, seed, query)
 
 
-def test_postings_shared_with_a_child_equal_those_built_here(
-    seed: Library, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    alone = SearchIndex.build(seed)._data.postings.parts()
-    monkeypatch.setattr(build_module, "FORK_MIN_ARTICLES", 0)
-    for split in (1, build_module.SPLIT, build_module.PARTITIONS - 1):
-        monkeypatch.setattr(build_module, "SPLIT", split)
-        shared = SearchIndex.build(seed)._data.postings.parts()
-        assert shared[0] == alone[0] and shared[4] == alone[4]
-        for ours, theirs in zip(shared[1:4], alone[1:4], strict=True):
-            assert ours.typecode == theirs.typecode and ours == theirs
-    monkeypatch.setattr(build_module.forked, "start", lambda work: None)  # no fork: all here
-    assert SearchIndex.build(seed)._data.postings.parts()[1:4] == alone[1:4]
+def test_the_child_normalises_titles_as_the_build_does(seed: Library) -> None:
+    # Else each build would cut every title into words again, here (~5 s on the corpus).
+    tricky = ["ＦＭＧ（福德士河）", " a\u3000b ", "ß\u0301ﬁ", "e\u0301", "", "李 静\t"]
+    entries = build_module.ranked_entries(seed)
+    articles = [replace(entries[0].article, title=title or None) for title in tricky]
+    entries += [replace(entries[0], article=article) for article in articles]
+    titles, bounds = build_module._title_words(entries)
+    docs, _ = build_module._normalise_all(entries, build_module._Progress(len(entries), None, None))
+    assert titles == [doc[: doc.index("\n")] for doc in docs]
+    assert bounds == [build_module._title_bounds([title])[0] for title in titles]
 
 
 def test_cancelling_a_forked_build_leaves_no_child(
@@ -251,7 +249,19 @@ def test_cancelling_a_forked_build_leaves_no_child(
     calls: list[int] = []
     with pytest.raises(BuildCancelled):
         SearchIndex.build(seed, should_stop=lambda: bool(calls.append(1)) or len(calls) > 3)
-    assert len(started) == 2  # jieba's, and the postings' second half
+    assert len(started) == 2  # jieba's, and the one counting frequent strings
     for pid in started:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # already reaped
+
+
+def test_a_reaped_child_is_never_signalled(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its pid may belong to another process by then.
+    from tui.search import forked
+
+    child = forked.start(lambda: 6 * 7)
+    assert child is not None and child.result() == 42
+    killed: list[int] = []
+    monkeypatch.setattr(forked.os, "kill", lambda pid, sig: killed.append(pid))
+    child.cancel()
+    assert killed == []

@@ -1,4 +1,5 @@
-"""Pausing Python's cyclic garbage collector while large, acyclic data is built.
+"""Pausing Python's cyclic garbage collector while large, acyclic data is built, and
+giving the memory freed by a build back to the system.
 
 Loading a library or building its index makes 10⁵–10⁶ long-lived objects, and the
 collector would scan them again and again as they pile up: a large library loads about
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -35,3 +37,13 @@ def paused() -> Iterator[None]:
             _pauses -= 1
             if _pauses == 0 and _was_enabled:
                 gc.enable()
+
+
+def give_back_memory() -> None:
+    """Return freed scratch memory to the system (glibc keeps it otherwise)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)

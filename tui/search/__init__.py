@@ -16,13 +16,13 @@ TITLE = -1, KICKER = -2, SUBTITLE = -3, BYLINE = -4 (`Snippet.block`, `matches_i
 Offsets are always in the original (displayed) text.
 
 Modules, one job each: `tokenize` (terms, normalised forms, key codes), `postings`
-(packed posting lists), `bitset` (sets of articles as integers), `build` (library →
-arrays), `termcache` (recent terms' matches, kept for the next keystroke), `rank` (which
-matches to score, and their scores), `align` (normalised → original offsets), `snippet`,
-`segments` (block numbering), `words` (jieba, quiet and lazy), `forked` (a second core),
-`index` (SearchIndex); `store` (keeping the index on disk: `open_index`), `indexfile`
-(its file) and `fingerprint` (what identifies it). Importing this package loads neither
-jieba's dictionary nor Textual.
+(packed posting lists, built with NumPy), `bitset` (sets of articles as integers),
+`build` (library → arrays), `termcache` (recent terms' matches, kept for the next
+keystroke), `rank` (which matches to score, and their scores), `align` (normalised →
+original offsets), `snippet`, `segments` (block numbering), `words` (jieba, quiet and
+lazy), `forked` (a second core), `index` (SearchIndex); `store` (keeping the index on
+disk: `open_index`), `indexfile` (its file) and `fingerprint` (what identifies it).
+Importing this package loads none of jieba's dictionary, NumPy and Textual.
 """
 
 from tui.search.build import BuildCancelled

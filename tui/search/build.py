@@ -6,19 +6,17 @@ by recency. Building makes PASSES passes, reporting progress and checking for
 cancellation every PROGRESS_EVERY articles:
 
 1. normalise every article (its segments joined by SEPARATOR);
-2. collect each article's unit and unit-pair codes;
-3. invert them into posting lists (reported per partition);
+2. and 3. file every unit and unit pair under its code (`build_postings`, reported per
+   chunk of text and per partition);
 4. cut the titles into words with jieba.
-
-In a large library, a forked child builds the posting lists of the partitions from SPLIT
-on while this process builds the others (steps 2 and 3 on both sides).
 
 In a large library, the 3- to 6-character strings most frequent in a sample also get
 exact bitmaps ("hot" terms) after step 3: 习近平 or 新闻联播 would otherwise need
 thousands of candidates verified at each keystroke. Step 4, and counting those strings,
-run in a forked child from step 2 on where it can (`forked`): they take ~7 s of one core,
-and jieba's ~80 MB dictionary, which the index does not keep. Otherwise it runs here, and jieba's
-dictionary stays loaded for the next build.
+run in a forked child from the start where it can (`forked`): they take ~7 s of one
+core, and jieba's ~80 MB dictionary, which the index does not keep. The child normalises
+the titles and the sample itself, so that it runs beside steps 1 to 3. Otherwise it runs
+here, and jieba's dictionary stays loaded for the next build.
 
 The cyclic garbage collector is off while building: the build allocates millions of
 objects and none of them form cycles, but every collection would walk the library.
@@ -26,8 +24,6 @@ objects and none of them form cycles, but every collection would walk the librar
 
 from __future__ import annotations
 
-import contextlib
-import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -40,10 +36,11 @@ from typing import TypeVar
 from tui import collector
 from tui.model import Article, Issue, Library, Section
 from tui.search import align, bitset, forked
-from tui.search.postings import PARTITIONS, Postings, PostingsBuilder, Run, join
+from tui.search.postings import Postings, build_postings
 from tui.search.segments import FIRST_BLOCK, segment_texts
-from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes, text_codes
+from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes
 from tui.search.words import boundaries
+from tui.text import normalise
 
 PROGRESS_EVERY = 1000
 PASSES = 4
@@ -51,7 +48,6 @@ SAMPLE_EVERY = 32  # one article in this many is sampled for hot terms
 HOT_MIN_MATCHES = 1500  # a hot term is estimated to be in at least this many articles...
 HOT_MOST = {3: 200, 4: 100, 5: 60, 6: 40}  # ...and among the most frequent of its length
 FORK_MIN_ARTICLES = 5000  # below this, forking costs more than it saves; no hot terms
-SPLIT = 3  # postings partitions built here when a child builds the rest (measured: fastest)
 
 ProgressCallback = Callable[[int, int], None]
 StopCheck = Callable[[], bool]
@@ -143,28 +139,32 @@ def build_data(
         with collector.paused():
             return _build(library, _Progress(0, on_progress, should_stop))
     finally:
-        _give_back_memory()
+        collector.give_back_memory()
 
 
 def _build(library: Library, progress: _Progress) -> IndexData:
     entries = ranked_entries(library)
-    progress.count = len(entries)
-    docs, heads = _normalise_all(entries, progress)
-    title_list = [doc[: doc.index(SEPARATOR)] for doc in docs]
-    large = len(docs) >= FORK_MIN_ARTICLES
-    child = forked.start(partial(_words_and_frequent, title_list, docs)) if large else None
+    size = progress.count = len(entries)
+    large = size >= FORK_MIN_ARTICLES
+    words_child, frequent_child = (
+        (forked.start(partial(_title_words, entries)), forked.start(partial(_frequent, entries)))
+        if large
+        else (None, None)
+    )
     try:
-        postings = _postings(docs, progress, share=large)
-        from_child = child.result() if child is not None else None
-        child = None
+        docs, heads = _normalise_all(entries, progress)
+        postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
+        frequent = _result(frequent_child)
+        if large and frequent is None:  # no child, or it failed: counted here
+            frequent = frequent_terms(docs[::SAMPLE_EVERY])
+        hot = hot_terms(docs, postings, frequent) if frequent else {}
+        titles_seen, title_bounds = _result(words_child) or (None, [])
     finally:
-        if child is not None:
-            child.cancel()
-    title_bounds, frequent = from_child or (None, None)
-    if large and frequent is None:  # no child, or it failed: counted here
-        frequent = frequent_terms(docs)
-    hot = hot_terms(docs, postings, frequent) if frequent else {}
-    if title_bounds is None or len(title_bounds) != len(docs):
+        for child in (words_child, frequent_child):
+            if child is not None:
+                child.cancel()  # nothing if it was reaped
+    title_list = [doc[: doc.index(SEPARATOR)] for doc in docs]
+    if titles_seen != title_list:  # no child, or it failed (or, never yet, normalised apart)
         title_bounds = _title_bounds(progress.track(title_list, 3))
     progress.tick(PASSES * len(docs))
     title_ends = array("I", map(len, title_list))
@@ -194,56 +194,29 @@ def _normalised(article: Article) -> tuple[str, str]:
     return SEPARATOR.join(segments), SEPARATOR.join(h for h in heads if h)
 
 
-def _give_back_memory() -> None:
-    """Return the build's freed scratch memory to the system (glibc keeps it otherwise)."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
-
-
-def _postings(docs: list[str], progress: _Progress, share: bool) -> Postings:
-    """The postings; with `share`, the partitions from SPLIT on are built by a forked
-    child at the same time (each side reads every text, and files only its own codes)."""
-    size = len(docs)
-    theirs = range(SPLIT, PARTITIONS)
-    child = forked.start(partial(_run, docs, theirs)) if share else None
-    builder = PostingsBuilder(size, range(SPLIT) if child is not None else range(PARTITIONS))
-    try:
-        for doc in progress.track(docs, 1):
-            builder.add(sorted(text_codes(doc)))
-        runs = [builder.build_run(lambda i: progress.tick(2 * size + size * (i + 1) // PARTITIONS))]
-        if child is not None:
-            run = child.result()
-            child = None
-            runs.append(run if run is not None else _run(docs, theirs))
-    finally:
-        if child is not None:
-            child.cancel()
-    return join(size, runs)
-
-
-def _run(docs: list[str], partitions: range) -> Run:
-    builder = PostingsBuilder(len(docs), partitions)
-    for doc in docs:
-        builder.add(sorted(text_codes(doc)))
-    return builder.build_run()
-
-
 def _title_bounds(titles: Iterable[str]) -> list[str]:
     return [boundaries(title) for title in titles]
 
 
-def _words_and_frequent(titles: list[str], docs: list[str]) -> tuple[list[str], list[str]]:
-    """What the child computes: the titles' word boundaries, and `frequent_terms`."""
-    return _title_bounds(titles), frequent_terms(docs)
+def _title_words(entries: list[Entry]) -> tuple[list[str], list[str]]:
+    """A child's work: the normalised titles and their word boundaries."""
+    titles = [normalise(entry.article.title or "") for entry in entries]
+    return titles, _title_bounds(titles)
 
 
-def frequent_terms(docs: list[str]) -> list[str]:
-    """The sample's most frequent 3- to 6-character strings, shorter ones first."""
-    sample = docs[::SAMPLE_EVERY]
+def _frequent(entries: list[Entry]) -> list[str]:
+    """A child's work: `frequent_terms` of the sample, normalised as `_normalise_all` does."""
+    return frequent_terms([_normalised(entry.article)[0] for entry in entries[::SAMPLE_EVERY]])
+
+
+def _result(child: forked.Child[T] | None) -> T | None:
+    """A child's value; None without a child, or if it failed."""
+    return child.result() if child is not None else None
+
+
+def frequent_terms(sample: list[str]) -> list[str]:
+    """The most frequent 3- to 6-character strings in `sample`, one in SAMPLE_EVERY of
+    the docs, shorter ones first."""
     least = HOT_MIN_MATCHES / SAMPLE_EVERY
     terms: list[str] = []
     for length, most in HOT_MOST.items():

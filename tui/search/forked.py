@@ -32,6 +32,7 @@ class Child(Generic[T]):
     def __init__(self, pid: int, pipe: int) -> None:
         self._pid = pid
         self._pipe = pipe
+        self._reaped = False  # then its pid may be another process's: never signal it
 
     def result(self, timeout: float = TIMEOUT) -> T | None:
         """The child's value (waiting for it), or None if it failed or took too long."""
@@ -48,11 +49,16 @@ class Child(Generic[T]):
             return None
         os.close(self._pipe)
         _, status = os.waitpid(self._pid, 0)
+        self._reaped = True
         if os.waitstatus_to_exitcode(status) != 0 or not chunks:
             return None
         return pickle.loads(b"".join(chunks))
 
     def cancel(self) -> None:
+        """Kill the child and reap it; nothing once it has been reaped."""
+        if self._reaped:
+            return
+        self._reaped = True
         with contextlib.suppress(OSError):
             os.kill(self._pid, signal.SIGKILL)
         with contextlib.suppress(OSError):

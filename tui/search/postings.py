@@ -7,31 +7,34 @@ filling one at random is slow on any machine whose caches it outgrows. Here:
 - Every other key's ids sit end to end in one array (2 bytes an id while there are at
   most 65,536 articles); `codes` (sorted) and `starts` say which run is whose.
 
-Building inverts the articles' sorted key codes in one pass per range of codes
-(PARTITION_BOUNDS), so that the dict being filled stays small: lone units first, then
-pairs by their second unit, the Han range cut in ten.
+Building (`build_postings`) sorts (code, id) keys with NumPy, one range of codes
+(PARTITION_BOUNDS) at a time so that the arrays being sorted stay small: lone units
+first, then pairs by their second unit, the Han range cut in ten. Inverting 20 million
+postings in Python took ~15 s of a core; sorted in NumPy, ~4 s.
 """
 
 from __future__ import annotations
 
+import itertools
+import sys
 from array import array
 from bisect import bisect_left
-from collections import defaultdict, deque
-from collections.abc import Callable
-from functools import partial
-from itertools import repeat
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
+from tui import collector
 from tui.search import bitset
 
 DENSE_SHARE = 16
 PARTITION_BOUNDS = (
-    1 << 16,
+    *(unit for unit in (0x4E00, 0x6000, 0x7000, 0x8000, 1 << 16)),
     *(second << 16 for second in (0x4E00, 0x5600, 0x5E00, 0x6600, 0x6E00, 0x7600, 0x7E00)),
     *(second << 16 for second in (0x8600, 0x8E00, 0x9600, 0xA000)),
     1 << 32,
 )
 PARTITIONS = len(PARTITION_BOUNDS)
-_consume = deque(maxlen=0).extend
+CHUNK_UNITS = 1 << 18  # characters of text turned into keys at a time
+_HIGH = 1 if sys.byteorder == "little" else 0  # the half of a uint64 that holds the code
 
 
 def id_typecode(count: int) -> str:
@@ -92,80 +95,119 @@ class Postings:
         return self._size, self._codes, self._starts, self._ids, self._dense
 
 
-Run = tuple[array, array, array, dict[int, int]]  # codes, starts, ids, dense
+def build_postings(docs: Sequence[str], tick: Callable[[float], None] | None = None) -> Postings:
+    """The postings of `docs` (normalised texts; an article's id is its position), filed
+    under `text_codes`. `tick(fraction)` hears how far it got, after each step.
 
+    In two steps, with NumPy: each chunk of CHUNK_UNITS units becomes the sorted distinct
+    keys `code << 32 | id` of its articles, cut by partition; then each partition's keys,
+    from every chunk, are sorted together and split into runs. The chunks, in id order,
+    hold about 6 bytes a posting; the rest is one chunk or partition at a time.
+    """
+    import numpy as np  # only a build needs it, and importing it takes ~0.1 s
 
-def join(size: int, runs: list[Run]) -> Postings:
-    """The postings of runs built for consecutive ranges of partitions, in order."""
-    codes, starts, ids, dense = array("I"), array("I", [0]), array(id_typecode(size)), {}
-    for run_codes, run_starts, run_ids, run_dense in runs:
-        offset = len(ids)
-        codes.extend(run_codes)
-        starts.extend(start + offset for start in run_starts[1:])
-        ids.extend(run_ids)
-        dense.update(run_dense)
+    size = len(docs)
+    id_type = id_typecode(size)
+    id_dtype = np.dtype(f"u{array(id_type).itemsize}")
+    chunks = list(_chunks(docs, CHUNK_UNITS))
+    steps = len(chunks) + PARTITIONS
+    pieces: list[list[tuple[Any, Any]]] = [[] for _ in range(PARTITIONS)]
+    splits = np.array(PARTITION_BOUNDS[:-1], dtype=np.uint64) << np.uint64(32)
+    for step, (first, last) in enumerate(chunks, start=1):
+        keys = _chunk_keys(np, docs, first, last)
+        halves = keys.view(np.uint32)
+        cuts = [0, *np.searchsorted(keys, splits).tolist(), keys.size]
+        for partition, (low, high) in enumerate(itertools.pairwise(cuts)):
+            codes_here = halves[2 * low + _HIGH : 2 * high : 2].copy()
+            pieces[partition].append(
+                (codes_here, halves[2 * low + 1 - _HIGH : 2 * high : 2].astype(id_dtype))
+            )
+        if tick is not None:
+            tick(step / steps)
+    codes, starts, ids = array("I"), array("I", [0]), array(id_type)
+    dense: dict[int, int] = {}
+    for partition in range(PARTITIONS):
+        part_codes, part_ids = _sorted_partition(np, pieces[partition], id_dtype)
+        pieces[partition] = []
+        collector.give_back_memory()  # else the freed pieces stay in the heap: +70 MB peak
+        _file_runs(np, part_codes, part_ids, size, (codes, starts, ids, dense))
+        if tick is not None:
+            tick((len(chunks) + partition + 1) / steps)
     if len(ids) >= 1 << 32:
         raise OverflowError("too many postings for 32-bit offsets")
     return Postings(size, codes, starts, ids, dense)
 
 
-class PostingsBuilder:
-    """Collects each article's sorted codes, split by code range, then inverts them.
+def _chunks(docs: Sequence[str], units: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges [first, last) of `docs` of about `units` characters each."""
+    first, total = 0, 0
+    for last, doc in enumerate(docs, start=1):
+        total += len(doc)
+        if total >= units:
+            yield first, last
+            first, total = last, 0
+    if first < len(docs):
+        yield first, len(docs)
 
-    `partitions` may be a part of range(PARTITIONS): two builders can then share the work
-    (see `join`)."""
 
-    def __init__(self, size: int, partitions: range = range(PARTITIONS)) -> None:
-        self._size = size
-        self._typecode = id_typecode(size)
-        self._partitions = partitions
-        self._low = PARTITION_BOUNDS[partitions.start - 1] if partitions.start else 0
-        self._bounds = PARTITION_BOUNDS[partitions.start : partitions.stop]
-        self._parts = [array("I") for _ in partitions]
-        self._ends = [array("I") for _ in partitions]
+def _chunk_keys(np: Any, docs: Sequence[str], first: int, last: int) -> Any:
+    """The sorted distinct keys `code << 32 | id` of articles first..last-1."""
+    encoded = [doc.encode("utf-16-le") for doc in docs[first:last]]
+    # Native order, as `units` reads a query's units.
+    units = np.frombuffer(b"".join(encoded), dtype=np.uint16).astype(np.uint64)
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=last - first) // 2
+    owners = np.repeat(np.arange(first, last, dtype=np.uint64), lengths)
+    same = owners[1:] == owners[:-1]  # a pair is two neighbouring units of one article
+    pairs = (units[:-1] | (units[1:] << np.uint64(16)))[same]
+    shift = np.uint64(32)
+    keys = np.concatenate([(units << shift) | owners, (pairs << shift) | owners[:-1][same]])
+    keys.sort()
+    return keys[_starts_of_runs(np, keys)]
 
-    def add(self, codes: list[int]) -> None:
-        """The sorted codes of the next article."""
-        start = bisect_left(codes, self._low) if self._low else 0
-        for part, ends, bound in zip(self._parts, self._ends, self._bounds, strict=True):
-            end = bisect_left(codes, bound, start)
-            part.extend(codes[start:end])
-            ends.append(len(part))
-            start = end
 
-    def build(self, tick: Callable[[int], None] | None = None) -> Postings:
-        """The postings; `tick(i)` is called after partition i of PARTITIONS."""
-        return join(self._size, [self.build_run(tick)])
+def _starts_of_runs(np: Any, values: Any) -> Any:
+    """A mask of the positions where a run of equal values starts."""
+    starts = np.empty(values.size, dtype=bool)
+    starts[:1] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return starts
 
-    def build_run(self, tick: Callable[[int], None] | None = None) -> Run:
-        """The postings of this builder's partitions, to `join` with others."""
-        codes = array("I")
-        starts = array("I", [0])
-        ids = array(self._typecode)
-        dense: dict[int, int] = {}
-        for n, i in enumerate(self._partitions):
-            lists = self._invert(n)
-            for code in sorted(lists):
-                run = lists.pop(code)
-                if len(run) * DENSE_SHARE > self._size:
-                    dense[code] = bitset.from_ids(run, self._size)
-                else:
-                    codes.append(code)
-                    ids.extend(run)
-                    starts.append(len(ids))
-            if tick is not None:
-                tick(i)
-        return codes, starts, ids, dense
 
-    def _invert(self, i: int) -> dict[int, array]:
-        part, ends = self._parts[i], self._ends[i]
-        self._parts[i] = self._ends[i] = array("I")
-        lists: defaultdict[int, array] = defaultdict(partial(array, self._typecode))
-        file_under = lists.__getitem__
-        append = array.append
-        start = 0
-        for doc_id, end in enumerate(ends):
-            if end > start:
-                _consume(map(append, map(file_under, part[start:end]), repeat(doc_id)))
-                start = end
-        return lists
+def _sorted_partition(np: Any, pieces: list[tuple[Any, Any]], id_dtype: Any) -> tuple[Any, Any]:
+    """One partition's (codes, ids) from every chunk, sorted by code, then id."""
+    keys = np.empty(sum(codes.size for codes, _ in pieces), dtype=np.uint64)
+    start = 0
+    for codes, ids in pieces:  # filled in place: no temporary the size of the partition
+        end = start + codes.size
+        keys[start:end] = codes
+        keys[start:end] <<= np.uint64(32)
+        keys[start:end] |= ids
+        start = end
+    keys.sort()
+    halves = keys.view(np.uint32)
+    return halves[_HIGH::2], halves[1 - _HIGH :: 2].astype(id_dtype)
+
+
+def _file_runs(
+    np: Any,
+    codes: Any,
+    ids: Any,
+    size: int,
+    into: tuple[array, array, array, dict[int, int]],
+) -> None:
+    """Append the runs of (codes, ids), sorted, to the postings' arrays `into`: a bitmap
+    for a dense code, else its code, its ids and where they end."""
+    out_codes, out_starts, out_ids, out_dense = into
+    firsts = np.flatnonzero(_starts_of_runs(np, codes))
+    counts = np.diff(np.append(firsts, codes.size))
+    is_dense = counts * DENSE_SHARE > size
+    for run in np.flatnonzero(is_dense).tolist():
+        flags = np.zeros(size, dtype=np.uint8)
+        flags[ids[firsts[run] : firsts[run] + counts[run]]] = 1
+        bits = np.packbits(flags, bitorder="little").tobytes()
+        out_dense[int(codes[firsts[run]])] = int.from_bytes(bits, "little")
+    sparse = ~is_dense
+    ends = np.cumsum(counts[sparse], dtype=np.uint64) + np.uint64(len(out_ids))
+    out_codes.frombytes(codes[firsts[sparse]].tobytes())
+    out_starts.frombytes(ends.astype(np.uint32).tobytes())
+    out_ids.frombytes(ids[np.repeat(sparse, counts)].tobytes())
