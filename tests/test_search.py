@@ -257,7 +257,7 @@ def test_cancelling_a_forked_build_leaves_no_child(
 
 def test_a_reaped_child_is_never_signalled(monkeypatch: pytest.MonkeyPatch) -> None:
     # Its pid may belong to another process by then.
-    from tui.search import forked
+    from tui import forked
 
     child = forked.start(lambda: 6 * 7)
     assert child is not None and child.result() == 42

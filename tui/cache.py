@@ -336,21 +336,40 @@ class PageCache:
             self._stale.update(path for path in rows if path not in loaded)
         return loaded
 
+    def fresh(self, stamps: Mapping[str, Stamp]) -> set[str]:
+        """Those of the files (resolved path → stamp) whose rows are unchanged, by their
+        stamps and version alone: `load` may still find a row damaged."""
+        paths = list(stamps)
+        version = parser_version()
+        found: set[str] = set()
+        for start in range(0, len(paths), _CHUNK):
+            part = paths[start : start + _CHUNK]
+            for path, *row in self._select("path, size, mtime_ns, ctime_ns, version", part):
+                current = stamps[path]
+                if row == [current.size, current.mtime_ns, current.ctime_ns, version]:
+                    found.add(path)
+        return found
+
     def _rows(self, paths: list[str]) -> dict[str, _Row]:
+        return {
+            path: _Row((size, mtime_ns, ctime_ns), version, shape, body)
+            for path, size, mtime_ns, ctime_ns, version, shape, body in self._select(
+                _COLUMNS, paths
+            )
+        }
+
+    def _select(self, columns: str, paths: list[str]) -> list[tuple[Any, ...]]:
+        """`columns` of the rows of those paths."""
         if self._db is None:
-            return {}
+            return []
         marks = ",".join("?" * len(paths))
-        query = f"SELECT {_COLUMNS} FROM pages WHERE path IN ({marks})"
         try:
-            return {
-                path: _Row((size, mtime_ns, ctime_ns), version, shape, body)
-                for path, size, mtime_ns, ctime_ns, version, shape, body in self._db.execute(
-                    query, paths
-                )
-            }
+            return self._db.execute(
+                f"SELECT {columns} FROM pages WHERE path IN ({marks})", paths
+            ).fetchall()
         except sqlite3.Error as e:
             self._give_up(e)
-            return {}
+            return []
 
     def _is_fresh(self, row: _Row, current: Stamp) -> bool:
         if row.stamp != (current.size, current.mtime_ns, current.ctime_ns):
@@ -374,10 +393,16 @@ class PageCache:
 
     # -- writing ---------------------------------------------------------------
 
-    def add(self, path: str, current: Stamp, articles: Sequence[Article]) -> None:
-        """Keep a page just read. Written a chunk at a time: an interrupted load keeps
-        what it has read."""
-        encoded = encode_page(articles)
+    def add(
+        self,
+        path: str,
+        current: Stamp,
+        articles: Sequence[Article],
+        encoded: tuple[str, str] | None = None,
+    ) -> None:
+        """Keep a page just read (`encoded`: its `encode_page`, if made already). Written
+        a chunk at a time: an interrupted load keeps what it has read."""
+        encoded = encoded or encode_page(articles)
         if encoded is not None:
             self._pending[path] = (current, *encoded)
             self._added.add(path)

@@ -20,9 +20,10 @@ Modules, one job each: `tokenize` (terms, normalised forms, key codes), `posting
 `build` (library → arrays), `termcache` (recent terms' matches, kept for the next
 keystroke), `rank` (which matches to score, and their scores), `align` (normalised →
 original offsets), `snippet`, `segments` (block numbering), `words` (jieba, quiet and
-lazy), `forked` (a second core), `index` (SearchIndex); `store` (keeping the index on
-disk: `open_index`), `indexfile` (its file) and `fingerprint` (what identifies it).
-Importing this package loads none of jieba's dictionary, NumPy and Textual.
+lazy), `index` (SearchIndex); `store` (keeping the index on disk: `open_index`),
+`indexfile` (its file) and `fingerprint` (what identifies it). Builds use a second
+core through `tui.forked`. Importing this package loads none of jieba's dictionary,
+NumPy and Textual.
 """
 
 from tui.search.build import BuildCancelled

@@ -33,9 +33,9 @@ from itertools import accumulate, compress, repeat
 from operator import contains
 from typing import TypeVar
 
-from tui import collector
+from tui import collector, forked
 from tui.model import Article, Issue, Library, Section
-from tui.search import align, bitset, forked
+from tui.search import align, bitset
 from tui.search.postings import Postings, build_postings
 from tui.search.segments import FIRST_BLOCK, segment_texts
 from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes
