@@ -19,6 +19,7 @@ from .conftest import SEED
 from .test_cache import BRIEFS, PHOTO, assert_same, cached_paths, touch, write
 
 DAYS = [f"2025-11-{day:02}" for day in range(1, 13)]
+FIRST = 2  # pages read before the child starts
 
 
 @pytest.fixture
@@ -60,6 +61,7 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(forked, "start", counted)
     monkeypatch.setattr(tui.library, "READ_AHEAD_MIN", 4)
+    monkeypatch.setattr(tui.library, "FIRST_CACHE_PART", FIRST)  # then the child starts
     return started
 
 
@@ -79,7 +81,7 @@ def test_pages_read_ahead_make_the_library_read_here(
     assert_same(library, expected)
     assert library.problems == expected.problems and len(library.problems) == 2
     pages = 2 * len(DAYS) + 2
-    child_share = int(pages * tui.library.READ_AHEAD_SHARE)
+    child_share = int((pages - FIRST) * tui.library.READ_AHEAD_SHARE)
     assert len(parsed_here) == pages - child_share  # the newest ones
     assert all(DAYS[-1] in path for path in parsed_here[:2])
 
@@ -121,6 +123,7 @@ def test_without_a_child_every_page_is_read_here(
 ) -> None:
     expected = read_alone(archive, monkeypatch)
     monkeypatch.setattr(tui.library, "READ_AHEAD_MIN", 4)
+    monkeypatch.setattr(tui.library, "FIRST_CACHE_PART", FIRST)
     start = forked.start
     for failing in (lambda work: None, lambda work: start(lambda: 1 / 0)):
         monkeypatch.setattr(forked, "start", failing)  # no fork; a child that fails

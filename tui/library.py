@@ -461,7 +461,7 @@ def _read_pages(
     articles_done = 0
     ordered = _newest_first(found)
     stamps: dict[str, Stamp] = {}
-    ahead = _read_ahead(ordered, page_cache, stamps)
+    ahead: ReadAhead | None = None
     try:
         for done, (f, cached) in enumerate(_with_cached(ordered, page_cache, stamps), start=1):
             try:
@@ -479,6 +479,8 @@ def _read_pages(
                 articles_done += len(articles)
             if on_progress is not None:
                 on_progress(Progress(done, len(found), f.path, articles_done))
+            if done == FIRST_CACHE_PART:  # the newest issues first: they are in now
+                ahead = _read_ahead(ordered[done:], page_cache, stamps)
     finally:
         if ahead is not None:
             ahead.cancel()
@@ -488,9 +490,9 @@ def _read_pages(
 def _read_ahead(
     ordered: list[_Found], page_cache: PageCache | None, stamps: dict[str, Stamp]
 ) -> ReadAhead | None:
-    """A child parsing the oldest READ_AHEAD_SHARE of the pages not in the page cache, when
-    there are at least READ_AHEAD_MIN. With a cache, every page is stamped first (into
-    `stamps`), before the child reads it."""
+    """A child parsing the oldest READ_AHEAD_SHARE of those pages that are not in the page
+    cache, when there are at least READ_AHEAD_MIN. With a cache, every page is stamped
+    first (into `stamps`), before the child reads it."""
     if len(ordered) < READ_AHEAD_MIN:
         return None
     missing = ordered

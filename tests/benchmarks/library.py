@@ -26,6 +26,7 @@ it writes nothing to the cache.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -262,6 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = [args.corpus, *args.paths] if args.corpus else []
         print(json.dumps(child(args.child, paths, None if args.no_search else args.query)))
         return 0
+    # As an installed dubao is: with PYTHONDONTWRITEBYTECODE set (as on this machine), a
+    # source changed since its .pyc was written would be compiled again at every start.
+    compileall.compile_dir(ROOT / "tui", quiet=1)
     libraries = [("seeds", [])]
     if args.corpus:
         libraries.append((Path(args.corpus).name, [args.corpus]))
