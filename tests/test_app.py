@@ -454,7 +454,7 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
 ) -> None:
     import threading
 
-    import tui.app
+    import tui.loader
 
     release = threading.Event()
     total = 40
@@ -467,7 +467,7 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
         on_progress(LoadProgress(total, total, "last.md"))
         return library
 
-    monkeypatch.setattr(tui.app, "load_library", slow_load)
+    monkeypatch.setattr(tui.loader, "load_library", slow_load)
     app = DubaoApp(paths=["anything"], settings=Settings(theme="dubao-dark"), language="en")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.3)
@@ -499,7 +499,7 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
 ) -> None:
     import threading
 
-    import tui.app
+    import tui.loader
 
     older = library.issues[1].sections[0].articles[0]  # 九日一版甲, in the issue read last
     store = StateStore.open()
@@ -513,7 +513,7 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
         release.wait(20)
         return library
 
-    monkeypatch.setattr(tui.app, "load_library", slow_load)
+    monkeypatch.setattr(tui.loader, "load_library", slow_load)
     app = DubaoApp(
         paths=["anything"], settings=Settings(theme="dubao-dark"), language="en", store=store
     )

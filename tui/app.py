@@ -11,6 +11,7 @@ import dataclasses
 import gc
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
@@ -33,7 +34,7 @@ from textual.worker import get_current_worker
 from tui.i18n import Strings
 from tui.layout import HEADER, MIN_MEASURE, Anchor
 from tui.library import LibraryError, is_small, load_library, seeds_path
-from tui.library import Progress as LoadProgress
+from tui.loader import Loader
 from tui.model import Article, Issue, Library, Section
 from tui.settings import Settings, load_settings
 from tui.state import ArticleState, StateStore, install_signal_handlers
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
 MEASURE_STEP = 4
 INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index build
+FIRST_PAINT_WAIT = 1.0  # seconds loading waits, at most, for the first article to paint
+FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
 # How tui.search names the header fields it matched in.
 SEARCH_FIELDS = {-1: "title", -2: "kicker", -3: "subtitle", -4: "byline"}
 
@@ -237,17 +240,19 @@ class DubaoApp(App[None]):
         language: str | None = None,
         library_paths: Sequence[Path] | None = None,
         store: StateStore | None = None,
+        loader: Loader | None = None,
     ) -> None:
         """Read `library`; or, when it is None, load the pages at `paths` (None: the seeds)
-        in a worker, with a progress bar, the window being up meanwhile."""
+        in a thread, with a progress bar, the window being up meanwhile. With a `loader`
+        already loading them, `library` is the part it has loaded (or None)."""
         super().__init__()
-        self._loading = library is None
+        self._loading = library is None or loader is not None
         self._paths = paths
         self.library = library or Library(issues=())
         given = library_paths or ([Path(p) for p in paths] if paths else [seeds_path()])
         self.library_key = StateStore.library_key(given)
         self.load_error: str | None = None
-        self._latest_progress: LoadProgress | None = None
+        self._loader = loader
         self.store = store
         self._restore_signals: Callable[[], None] | None = None
         self.settings = settings or load_settings()
@@ -326,41 +331,37 @@ class DubaoApp(App[None]):
         if self._loading:
             self.query_one("#where", Label).update(Content(self.strings("load.start")))
             self._progress_timer = self.set_interval(0.1, self._show_progress)
-            self._load_library()
+            if self.library.issues:  # the newest issue, loaded before the window
+                self._mark(self._index_of)
+                self._open_first()
+            # After the first screen has painted: until then the loader waits.
+            self.call_after_refresh(self._attach_loader)
         else:
             self._library_ready()
 
     # -- loading ----------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="library", exit_on_error=False)
-    def _load_library(self) -> None:
-        """Read and parse the pages off the UI thread: keys work while it runs."""
-
-        def progress(p: LoadProgress) -> None:
-            self._latest_progress = p  # read by a timer: never a flood of UI messages
-
-        def partial(library: Library) -> None:
-            # Ordered here: on the UI thread, 10⁵ articles would hold up the keys.
-            self.call_from_thread(self._show_library, library, ReadingOrder.of(library))
-
-        try:
-            library = load_library(
-                self._paths,
-                on_progress=progress,
-                on_note=self._note_from_thread,
-                on_partial=partial,
-            )
-        except LibraryError as e:
-            self.call_from_thread(self._load_failed, str(e))
-            return
-        self.call_from_thread(self._library_loaded, library, ReadingOrder.of(library))
+    def _attach_loader(self) -> None:
+        """Hear the loader from now on (it reads the pages off the UI thread, so keys work
+        while it runs), and apply what it did meanwhile."""
+        if self._loader is None:
+            self._loader = Loader.start(self._paths)
+        for event in self._loader.attach(_LoaderSink(self)):
+            if event.kind == "partial" and event.library is not None:
+                self._show_library(event.library)
+            elif event.kind == "done" and event.library is not None:
+                self._library_loaded(event.library, ReadingOrder.of(event.library))
+            elif event.kind == "failed":
+                self._load_failed(event.message)
+            elif event.kind == "note":
+                self.notify(event.message, severity="warning", markup=False)
 
     def _note_from_thread(self, message: str) -> None:
         """A one-line note from a worker (a cache that could not be used, say)."""
         self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def _show_progress(self) -> None:
-        p = self._latest_progress
+        p = self._loader.progress if self._loader is not None else None
         if p is None:
             return
         self.query_one("#progress", ProgressBar).update(total=p.total, progress=p.done)
@@ -709,6 +710,31 @@ class DubaoApp(App[None]):
             self.notify(self.strings("msg.no_matches"), timeout=2)
 
 
+class _LoaderSink:
+    """The reader's end of its loader, called in the loader's thread."""
+
+    def __init__(self, app: DubaoApp) -> None:
+        self._app = app
+        self._painted = threading.Event()
+
+    def partial(self, library: Library) -> None:
+        # Ordered here: on the UI thread, 10⁵ articles would hold up the keys.
+        self._app.call_from_thread(self._app._show_library, library, ReadingOrder.of(library))
+        if not self._painted.is_set():
+            # Loading waits for the first article to paint: the two would share one core.
+            self._app.call_from_thread(self._app.call_after_refresh, self._painted.set)
+            self._painted.wait(FIRST_PAINT_WAIT)
+
+    def done(self, library: Library) -> None:
+        self._app.call_from_thread(self._app._library_loaded, library, ReadingOrder.of(library))
+
+    def failed(self, message: str) -> None:
+        self._app.call_from_thread(self._app._load_failed, message)
+
+    def note(self, message: str) -> None:
+        self._app._note_from_thread(message)
+
+
 def _keep_out_of_collections() -> None:
     """The library and the index live as long as the app: a large one is 10⁶ objects, and
     each full collection would walk them all, holding up the keys for a tenth of a second."""
@@ -721,9 +747,15 @@ def _progress(state: ArticleState) -> Progress:
 
 def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
     """The reader on `paths`. A small library is read before the first screen, which then
-    shows an article at once; a larger one after, with a progress bar."""
-    library = load_library(paths, cache=False) if is_small(paths) else None
-    app = DubaoApp(library, paths=paths)
+    shows an article at once; a larger one in a thread, the first screen showing its newest
+    issue if it is read in time, with a progress bar until the rest is."""
+    loader = None
+    if is_small(paths):
+        library = load_library(paths, cache=False)
+    else:
+        loader = Loader.start(paths)
+        library = loader.first(FIRST_ISSUE_WAIT)
+    app = DubaoApp(library, paths=paths, loader=loader)
     app.run(mouse=mouse)
     if app.load_error:
         raise LibraryError(app.load_error)

@@ -1,0 +1,246 @@
+"""The loader thread (`tui.loader`): the first issue before the reader's window, the rest
+to the reader once it listens; and the reader's real command on a library too large to
+read before its first screen."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tui.loader
+from tui.library import LibraryError, load_library
+from tui.loader import Event, Loader
+from tui.model import Library
+
+from .conftest import SEED
+from .dubao_term import DUBAO, showing, user_dirs
+from .tmux import Tmux
+
+DAYS = ["2025-12-10", "2025-12-09", "2025-12-08"]
+
+
+@pytest.fixture
+def paper(tmp_path: Path) -> Path:
+    root = tmp_path / "paper"
+    for day in DAYS:
+        (root / day).mkdir(parents=True)
+        (root / day / "02_综合.md").write_text(f"## {day} 的消息\n\n正文。\n", encoding="utf-8")
+    return root
+
+
+class Heard:
+    """A sink that keeps what it hears."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.done_event = threading.Event()
+
+    def partial(self, library: Library) -> None:
+        self.events.append(Event("partial", library))
+
+    def done(self, library: Library) -> None:
+        self.events.append(Event("done", library))
+        self.done_event.set()
+
+    def failed(self, message: str) -> None:
+        self.events.append(Event("failed", message=message))
+        self.done_event.set()
+
+    def note(self, message: str) -> None:
+        self.events.append(Event("note", message=message))
+
+
+Fake = Callable[..., Library]
+
+
+def fake_load(monkeypatch: pytest.MonkeyPatch, body: Fake) -> None:
+    monkeypatch.setattr(tui.loader, "load_library", body)
+
+
+def issue_titles(library: Library | None) -> list[str]:
+    return [issue.title for issue in library.issues] if library else []
+
+
+def test_the_first_issue_comes_before_the_window_and_the_rest_after(
+    paper: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = load_library([paper], cache=False)
+    steps: list[str] = []
+
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+        on_partial(Library(issues=whole.issues[:1]))
+        steps.append("went on")  # only once the reader listens
+        on_note("a note")
+        on_partial(Library(issues=whole.issues[:2]))
+        return whole
+
+    fake_load(monkeypatch, load)
+    loader = Loader.start([str(paper)])
+    first = loader.first(timeout=5)
+    assert issue_titles(first) == issue_titles(whole)[:1]
+    loader.join(0.2)
+    assert steps == []  # waiting for the reader
+    heard = Heard()
+    assert loader.attach(heard) == []  # the first issue was taken: nothing else yet
+    assert heard.done_event.wait(5)
+    loader.join(5)
+    assert steps == ["went on"]
+    assert [e.kind for e in heard.events] == ["note", "partial", "done"]
+    assert heard.events[1].library == Library(issues=whole.issues[:2])
+    assert heard.events[2].library == whole
+
+
+def test_what_comes_before_attach_is_given_to_the_reader_in_order(
+    paper: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = load_library([paper], cache=False)
+
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+        on_note("the page cache was rebuilt")
+        return whole  # no partial: nothing to wait for
+
+    fake_load(monkeypatch, load)
+    loader = Loader.start([str(paper)])
+    loader.join(10)  # done before anyone listens
+    heard = Heard()
+    events = loader.attach(heard)
+    assert events == [Event("note", message="the page cache was rebuilt"), Event("done", whole)]
+    assert heard.events == []
+
+
+def test_a_first_issue_that_came_late_is_a_partial_for_the_reader(
+    paper: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = load_library([paper], cache=False)
+    go = threading.Event()
+
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+        go.wait(5)
+        on_partial(Library(issues=whole.issues[:1]))
+        return whole
+
+    fake_load(monkeypatch, load)
+    loader = Loader.start([str(paper)])
+    assert loader.first(timeout=0.05) is None  # not in time: the window starts without
+    go.set()
+    loader._first_in.wait(5)
+    heard = Heard()
+    events = loader.attach(heard)
+    assert heard.done_event.wait(5)
+    kinds = [e.kind for e in events] + [e.kind for e in heard.events]
+    assert kinds == ["partial", "done"]
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (LibraryError("no readable pages in x"), "no readable pages in x"),
+        (ValueError("a bug"), "could not load the library: ValueError('a bug')"),
+    ],
+)
+def test_a_failure_is_one_line_for_the_reader(
+    monkeypatch: pytest.MonkeyPatch, error: Exception, message: str
+) -> None:
+    def load(*args: Any, **kwargs: Any) -> Library:
+        raise error
+
+    fake_load(monkeypatch, load)
+    loader = Loader.start(["x"])
+    assert loader.first(timeout=5) is None
+    loader.join(5)
+    assert loader.attach(Heard()) == [Event("failed", message=message)]
+
+
+def test_a_reader_that_is_gone_is_told_nothing_more(
+    paper: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = load_library([paper], cache=False)
+    attached = threading.Event()
+    errors: list[Any] = []
+    monkeypatch.setattr(threading, "excepthook", errors.append)
+
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+        attached.wait(5)
+        on_note("first")
+        on_note("second")
+        return whole
+
+    class Gone(Heard):
+        def note(self, message: str) -> None:
+            super().note(message)
+            raise RuntimeError("the app is not running")
+
+    fake_load(monkeypatch, load)
+    loader = Loader.start([str(paper)])
+    gone = Gone()
+    loader.attach(gone)
+    attached.set()
+    loader.join(5)
+    assert [e.message for e in gone.events] == ["first"]
+    assert errors == []
+
+
+async def test_the_reader_opens_on_the_first_issue_and_takes_the_rest(
+    paper: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.app import DubaoApp
+    from tui.settings import Settings
+    from tui.widgets.sidebar import Sidebar
+
+    whole = load_library([paper], cache=False)
+    release = threading.Event()
+
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+        on_partial(Library(issues=whole.issues[:1]))
+        release.wait(10)
+        return whole
+
+    fake_load(monkeypatch, load)
+    loader = Loader.start([str(paper)])
+    first = loader.first(timeout=5)
+    assert first is not None
+    app = DubaoApp(
+        first,
+        paths=[str(paper)],
+        loader=loader,
+        settings=Settings(theme="dubao-dark"),
+        language="en",
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.article_view.article == whole.issues[0].sections[0].articles[0]
+        assert len(app.query_one(Sidebar)._issue_nodes) == 1
+        release.set()
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if not app._loading:
+                break
+        assert app.library == whole
+        assert len(app.query_one(Sidebar)._issue_nodes) == len(DAYS)
+        assert app.article_view.article == whole.issues[0].sections[0].articles[0]
+
+
+def test_the_real_command_reads_a_large_library(home: Path, tmp_path: Path) -> None:
+    # More pages than a library read before the first screen may have (`is_small`).
+    root = tmp_path / "archive"
+    for day in range(1, 21):
+        folder = root / f"2025-11-{day:02}"
+        folder.mkdir(parents=True)
+        shutil.copy(SEED, folder / "01_要闻.md")
+        (folder / "02_综合.md").write_text(f"## 十一月{day}日的消息\n\n正文。\n", encoding="utf-8")
+    with Tmux([DUBAO, str(root)], 100, 30, env=user_dirs(home), socket_dir=home) as term:
+        term.wait_for(showing("dubao · 2025-11-20 · 第1版 要闻", "建设平安山西"), timeout=20)
+        # Loading is over: the status line says where the reader is, and the bar is gone.
+        term.wait_for(lambda screen: "Article 1 of 10" in screen and "━" not in screen)
+        term.send("}")  # the next page
+        term.wait_for(showing("dubao · 2025-11-20 · 第2版 综合", "十一月20日的消息"))
+        term.send("}")  # into the next issue
+        term.wait_for("dubao · 2025-11-19 · 第1版 要闻")
+        term.send("q")
+        assert term.wait_for_exit(10) == 0
+        assert "Traceback" not in term.screen()

@@ -1,0 +1,149 @@
+"""Loading a library in a thread of its own, for a reader that may not be up yet.
+
+    loader = Loader.start(paths)
+    library = loader.first(timeout=0.5)   # the newest issue, if it came in time
+    ...                                   # the reader's window starts, showing it
+    for event in loader.attach(sink):     # what happened meanwhile, for the caller
+        ...                               # to apply; from now on `sink` hears it all
+
+The reader starts it before its window so that the newest issue of a large library is in
+the first screen, instead of an empty one painted first: on two cores, with one Python
+thread running at a time, the two would slow each other down. For the same reason the
+thread waits, after the first issue, until `attach` is called.
+
+`sink`'s methods are called in the loader's thread. An exception from one detaches it:
+a reader that quit hears nothing more, and nothing is printed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from tui.library import LibraryError, Progress, load_library
+from tui.model import Library
+
+EventKind = Literal["partial", "done", "failed", "note"]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: EventKind
+    library: Library | None = None  # "partial" and "done"
+    message: str = ""  # "failed" and "note"
+
+
+class Sink(Protocol):
+    """Where a loader's news goes, called in the loader's thread."""
+
+    def partial(self, library: Library) -> None: ...
+    def done(self, library: Library) -> None: ...
+    def failed(self, message: str) -> None: ...
+    def note(self, message: str) -> None: ...
+
+
+class Loader:
+    """`load_library(paths)` running in a daemon thread (see the module's docstring)."""
+
+    def __init__(self, paths: Sequence[str] | None) -> None:
+        self._paths = paths
+        self._lock = threading.Lock()
+        self._first_in = threading.Event()  # the first issue, or the end, has come
+        self._attached = threading.Event()
+        self._first: Library | None = None
+        self._first_taken = False
+        self._waiting: list[Event] = []  # before `attach`
+        self._sink: Sink | None = None
+        self._detached = False
+        self.progress: Progress | None = None  # the latest: read it when you like
+        self._thread = threading.Thread(target=self._run, name="dubao-loader", daemon=True)
+
+    @classmethod
+    def start(cls, paths: Sequence[str] | None) -> Loader:
+        loader = cls(paths)
+        loader._thread.start()
+        return loader
+
+    def first(self, timeout: float) -> Library | None:
+        """The library's newest issue(s), waiting at most `timeout` seconds for them; None
+        if they did not come in time (then they come to the sink as a partial library)."""
+        self._first_in.wait(timeout)
+        with self._lock:
+            self._first_taken = self._first is not None
+            return self._first
+
+    def attach(self, sink: Sink) -> list[Event]:
+        """What happened since `first` (for the caller to apply now, in its own thread);
+        from now on, `sink` hears everything."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+            if self._first is not None and not self._first_taken:
+                waiting.insert(0, Event("partial", self._first))
+            self._first_taken = True
+            self._sink = sink
+        self._attached.set()
+        return waiting
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    # -- in the loader's thread --------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            library = load_library(
+                self._paths,
+                on_progress=self._on_progress,
+                on_note=lambda message: self._emit(Event("note", message=message)),
+                on_partial=self._on_partial,
+            )
+        except LibraryError as e:
+            self._emit(Event("failed", message=str(e)))
+        except Exception as e:  # a bug: said in one line, rather than a window left waiting
+            self._emit(Event("failed", message=f"could not load the library: {e!r}"))
+        else:
+            self._emit(Event("done", library))
+        finally:
+            self._first_in.set()
+
+    def _on_progress(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def _on_partial(self, library: Library) -> None:
+        with self._lock:
+            first = self._first is None and self._sink is None
+            if first:
+                self._first = library
+        if first:
+            self._first_in.set()
+            self._attached.wait()  # the reader's window starts meanwhile
+            return
+        self._emit(Event("partial", library))
+
+    def _emit(self, event: Event) -> None:
+        with self._lock:
+            sink = self._sink
+            if sink is None:
+                if not self._detached:
+                    self._waiting.append(event)
+                return
+        try:
+            deliver(sink, event)
+        except Exception:
+            with self._lock:  # the reader is gone: nothing more for it
+                self._sink = None
+                self._detached = True
+
+
+def deliver(sink: Sink, event: Event) -> None:
+    """Call the sink's method for `event`."""
+    if event.kind == "partial" and event.library is not None:
+        sink.partial(event.library)
+    elif event.kind == "done" and event.library is not None:
+        sink.done(event.library)
+    elif event.kind == "failed":
+        sink.failed(event.message)
+    elif event.kind == "note":
+        sink.note(event.message)
