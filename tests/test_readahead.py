@@ -106,16 +106,30 @@ def test_only_the_pages_not_in_the_cache_are_read_ahead(
     archive: Path, monkeypatch: pytest.MonkeyPatch, children: list[int], parsed_here: list[str]
 ) -> None:
     load_library([archive])
-    changed = [archive / day / "02_综合.md" for day in DAYS[:6]]
+    changed = [archive / day / "02_综合.md" for day in [*DAYS[:6], DAYS[-1]]]
     for path in changed:
         touch(path, f"## 改过的 {path.parent.name}\n\n新的正文。\n")
     parsed_here.clear()
     library = load_library([archive])
     assert children == [1, 1]
-    # Of the six changed pages and the two unreadable ones, the child took the oldest.
-    assert len(parsed_here) == 8 - int(8 * tui.library.READ_AHEAD_SHARE)
+    # A newest page changed: the pages not in the cache are looked for. Of the six older
+    # changed ones and the two unreadable ones, the child took the oldest.
+    assert len(parsed_here) == 1 + 8 - int(8 * tui.library.READ_AHEAD_SHARE)
     assert_same(library, read_alone(archive, monkeypatch))
     assert "改过的 2025-11-01" in [a.title for a in library.articles()]
+
+
+def test_with_the_newest_pages_in_the_cache_the_others_are_read_here(
+    archive: Path, monkeypatch: pytest.MonkeyPatch, children: list[int], parsed_here: list[str]
+) -> None:
+    load_library([archive])
+    for path in [archive / day / "02_综合.md" for day in DAYS[:6]]:
+        touch(path, f"## 改过的 {path.parent.name}\n\n新的正文。\n")
+    parsed_here.clear()
+    library = load_library([archive])
+    assert children == [1]  # the cold load's: not worth looking for the few changed ones
+    assert len(parsed_here) == 6 + 2
+    assert_same(library, read_alone(archive, monkeypatch))
 
 
 def test_without_a_child_every_page_is_read_here(

@@ -416,9 +416,13 @@ class DubaoApp(App[None]):
         if not self._article_open:  # a library given whole, not loaded here
             self._mark(self._index_of)
             self._open_first()
-        # The index build holds the GIL for a second or more: let the first screen paint and
-        # settle before it starts, so that it never holds back the first keys.
-        self.set_timer(INDEX_DELAY, self._build_index)
+        # The index build holds the GIL for a second or more: after a library read before the
+        # window, let the first screen paint and settle before it starts, so that it never
+        # holds back the first keys. A library loaded in a thread comes after the first paint.
+        if self._loader is None:
+            self.set_timer(INDEX_DELAY, self._build_index)
+        else:
+            self._build_index()
         if self.library.problems:
             first = self.library.problems[0]
             self.notify(

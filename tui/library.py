@@ -462,8 +462,10 @@ def _read_pages(
     ordered = _newest_first(found)
     stamps: dict[str, Stamp] = {}
     ahead: ReadAhead | None = None
+    parsed = 0
     try:
         for done, (f, cached) in enumerate(_with_cached(ordered, page_cache, stamps), start=1):
+            parsed += cached is None
             try:
                 articles, encoded = _page(f, cached, ahead)
             except (DecodeError, OSError) as e:
@@ -479,7 +481,9 @@ def _read_pages(
                 articles_done += len(articles)
             if on_progress is not None:
                 on_progress(Progress(done, len(found), f.path, articles_done))
-            if done == FIRST_CACHE_PART:  # the newest issues first: they are in now
+            # The newest issues are in. If all came from the page cache, so will most others:
+            # not worth stat'ing every page to find out (0.2 s beside the reader's start).
+            if done == FIRST_CACHE_PART and parsed:
                 ahead = _read_ahead(ordered[done:], page_cache, stamps)
     finally:
         if ahead is not None:

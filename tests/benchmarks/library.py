@@ -18,9 +18,11 @@ the way), the peak RSS after loading and at the end, and the size of the page ca
 folder of their own: the user's is never touched. The seeds never use the page cache.
 
 Before each cold and warm run, the real `dubao` command starts in tmux at 80x24 with the
-same cache folder, and "1st screen" is the time until an article is on screen (the
-masthead "dubao · …" appears with the first article shown); it is then killed, so that
-it writes nothing to the cache.
+same cache folder: "1st screen" is the time until an article is on screen (the masthead
+"dubao · …" appears with the first article shown). Then `/` and the query are typed, and
+"reader search" is the time from the start until the search screen shows how many articles
+match, and "reader RSS" its peak resident set by then. The reader is then killed, and before
+a cold run the cache folder is emptied again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import compileall
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -51,6 +54,8 @@ from tests.tmux import Tmux  # noqa: E402
 DESCRIPTION = "Loading a library with and without the page cache: time, peak memory, size."
 MODES = ("cold", "warm", "off")
 SCREEN_MARKER = "dubao · "  # the masthead, written when the first article is shown
+# The search screen's count ("1,234 articles"), not the loading status ("… pages, N articles").
+ANSWERED = re.compile(r"(?<!pages, )(?<![\d,])\d[\d,]* articles")
 
 
 # ---------------------------------------------------------------------------
@@ -132,8 +137,12 @@ def size_mb(folder: Path, pattern: str = "*") -> float:
     return sum(p.stat().st_size for p in folder.rglob(pattern) if p.is_file()) / 1e6
 
 
-def first_screen(paths: Sequence[str], cache_home: Path, home: Path) -> float:
-    """Seconds from starting `dubao PATHS` in tmux until an article is on screen."""
+def in_reader(
+    paths: Sequence[str], cache_home: Path, home: Path, query: str | None
+) -> tuple[float, float | None, float | None]:
+    """Seconds from starting `dubao PATHS` in tmux until an article is on screen, and until
+    a search for `query` (typed once the article is there) answers; the reader's peak RSS
+    by then, in MB."""
     dubao = Path(sys.executable).parent / "dubao"
     state = Path(tempfile.mkdtemp(dir=home))
     env = {
@@ -148,10 +157,29 @@ def first_screen(paths: Sequence[str], cache_home: Path, home: Path) -> float:
         start = time.perf_counter()
         term.respawn([str(dubao), *paths], env=env)
         term.wait_for(SCREEN_MARKER, timeout=120, interval=0.005)
-        elapsed = time.perf_counter() - start
+        screen = time.perf_counter() - start
+        search = None
+        if query:
+            term.send("/")
+            term.wait_for("Search:", timeout=30, interval=0.005)  # the field has the focus
+            term.send(query, literal=True)
+            term.wait_for(lambda text: bool(ANSWERED.search(text)), timeout=300, interval=0.01)
+            search = time.perf_counter() - start
+        rss = process_peak_rss_mb(term.pane_pid())
         os.kill(term.pane_pid(), signal.SIGKILL)
         term.wait_for_exit(timeout=10)
-    return elapsed
+    return screen, search, rss
+
+
+def process_peak_rss_mb(pid: int) -> float | None:
+    """A running process's peak resident set (VmHWM), where /proc tells."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def run_child(
@@ -183,10 +211,13 @@ def scenarios(
         count = runs if mode == "warm" else 1
         results = []
         for _ in range(count):
-            screen = first_screen(paths, cache_home, home) if mode != "off" else None
+            screen, search, rss = (
+                in_reader(paths, cache_home, home, query) if mode != "off" else (None, None, None)
+            )
             if mode == "cold":
                 shutil.rmtree(cache, ignore_errors=True)
-            results.append(run_child(mode, paths, query, cache_home) | {"screen": screen})
+            child = run_child(mode, paths, query, cache_home)
+            results.append(child | {"screen": screen, "reader_search": search, "reader_rss": rss})
         rows.append(Row(name, mode, results, size_mb(cache, "pages.sqlite3*"), size_mb(cache)))
         print(f"  {name} {mode}: done", file=sys.stderr, flush=True)
     return rows
@@ -195,6 +226,11 @@ def scenarios(
 def median(runs: list[dict[str, Any]], key: str) -> float | None:
     values = [r[key] for r in runs if r[key] is not None]
     return statistics.median(values) if values else None
+
+
+def largest(runs: list[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in runs if r[key] is not None]
+    return max(values) if values else None
 
 
 def fmt(value: float | None, unit: str = "s", digits: int = 2) -> str:
@@ -207,6 +243,8 @@ def print_table(rows: list[Row]) -> None:
         "mode",
         "articles",
         "1st screen",
+        "reader search",
+        "reader RSS",
         "load_library",
         "(CPU)",
         "to 1st search",
@@ -223,6 +261,8 @@ def print_table(rows: list[Row]) -> None:
                 row.mode if len(row.runs) == 1 else f"{row.mode} ×{len(row.runs)}",
                 str(row.runs[0]["articles"]),
                 fmt(median(row.runs, "screen")),
+                fmt(median(row.runs, "reader_search")),
+                fmt(largest(row.runs, "reader_rss"), "MB", 0),
                 fmt(median(row.runs, "load")),
                 fmt(median(row.runs, "load_cpu")),
                 fmt(median(row.runs, "to_search")),
