@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 MEASURE_STEP = 4
 INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index build
+PROGRESS_EVERY = 0.1  # seconds between two updates of the progress bar
 FIRST_PAINT_WAIT = 1.0  # seconds loading waits, at most, for the first article to paint
 FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
 # How tui.search names the header fields it matched in.
@@ -330,7 +331,7 @@ class DubaoApp(App[None]):
             self.notify(self.settings.note, severity="warning", markup=False)
         if self._loading:
             self.query_one("#where", Label).update(Content(self.strings("load.start")))
-            self._progress_timer = self.set_interval(0.1, self._show_progress)
+            self._progress_timer = self.set_interval(PROGRESS_EVERY, self._show_progress)
             if self.library.issues:  # the newest issue, loaded before the window
                 self._mark(self._index_of)
                 self._open_first()
