@@ -47,3 +47,14 @@ def hostile_page(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "01.md").write_text(HOSTILE_PAGE, encoding="utf-8")
     return folder
+
+
+async def loaded(app, pilot, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the reader has the whole library (its loader is a thread of its own,
+    not a Textual worker)."""
+    for _ in range(int(timeout / 0.05)):
+        if not app._loading:
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the library never finished loading")

@@ -19,6 +19,8 @@ from tui.text import cell_width
 from tui.widgets.article_view import ArticleView
 from tui.widgets.sidebar import Sidebar
 
+from .conftest import loaded
+
 LONG = "这是一个很长的段落,用来测试翻页和滚动。" * 40
 
 
@@ -484,7 +486,7 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
         await pilot.press("escape", "right_square_bracket")
         assert title(app) == "十日一版乙"
         release.set()
-        await app.workers.wait_for_complete()
+        await loaded(app, pilot)
         await pilot.pause()
         assert bar.progress == total and not bar.display
         assert title(app) == "十日一版乙"  # the whole library came: the reader stays put
@@ -522,7 +524,7 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
         assert len(app.query_one(Sidebar)._issue_nodes) == 1
         assert view(app).article is None  # not the newest issue's first article, then a jump
         release.set()
-        await app.workers.wait_for_complete()
+        await loaded(app, pilot)
         await pilot.pause()
         assert title(app) == "九日一版甲"
         assert view(app).article == older

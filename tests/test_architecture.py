@@ -20,6 +20,10 @@ CORE = [
     "settings",
     "cache",
     "collector",
+    "forked",
+    "readahead",
+    "loader",
+    "remote_index",
 ]
 PACKAGE = Path(tui.__file__).parent
 

@@ -17,7 +17,7 @@ from tui.library import LibraryError, load_library
 from tui.loader import Event, Loader
 from tui.model import Library
 
-from .conftest import SEED
+from .conftest import SEED, loaded
 from .dubao_term import DUBAO, showing, user_dirs
 from .tmux import Tmux
 
@@ -216,10 +216,7 @@ async def test_the_reader_opens_on_the_first_issue_and_takes_the_rest(
         assert app.article_view.article == whole.issues[0].sections[0].articles[0]
         assert len(app.query_one(Sidebar)._issue_nodes) == 1
         release.set()
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if not app._loading:
-                break
+        await loaded(app, pilot)
         assert app.library == whole
         assert len(app.query_one(Sidebar)._issue_nodes) == len(DAYS)
         assert app.article_view.article == whole.issues[0].sections[0].articles[0]
@@ -241,6 +238,12 @@ def test_the_real_command_reads_a_large_library(home: Path, tmp_path: Path) -> N
         term.wait_for(showing("dubao · 2025-11-20 · 第2版 综合", "十一月20日的消息"))
         term.send("}")  # into the next issue
         term.wait_for("dubao · 2025-11-19 · 第1版 要闻")
+        term.send("/")  # answered by the search process (`tui.remote_index`)
+        term.wait_for("Search:")
+        term.send("日的消息", literal=True)
+        term.wait_for("20 articles")
+        term.send("Escape")
+        term.wait_until_gone("20 articles")
         term.send("q")
         assert term.wait_for_exit(10) == 0
         assert "Traceback" not in term.screen()

@@ -15,7 +15,7 @@ from tui.library import load_library, read_page
 from tui.model import Library
 from tui.readahead import ReadAhead
 
-from .conftest import SEED
+from .conftest import SEED, loaded
 from .test_cache import BRIEFS, PHOTO, assert_same, cached_paths, touch, write
 
 DAYS = [f"2025-11-{day:02}" for day in range(1, 13)]
@@ -170,7 +170,7 @@ async def test_the_reader_opens_a_library_read_ahead(
     app = DubaoApp(paths=[str(archive)], settings=Settings(theme="dubao-dark"), language="en")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
+        await loaded(app, pilot)
         await pilot.pause()
         assert children == [1]
         assert_same(app.library, expected)

@@ -36,6 +36,7 @@ from tui.layout import HEADER, MIN_MEASURE, Anchor
 from tui.library import LibraryError, is_small, load_library, seeds_path
 from tui.loader import Loader
 from tui.model import Article, Issue, Library, Section
+from tui.remote_index import SearchUnavailable
 from tui.settings import Settings, load_settings
 from tui.state import ArticleState, StateStore, install_signal_handlers
 from tui.themes import THEMES, default_theme
@@ -43,8 +44,9 @@ from tui.widgets.article_view import ArticleView
 from tui.widgets.sidebar import UNREAD, Progress, Sidebar
 
 if TYPE_CHECKING:
+    from tui.remote_index import RemoteIndex
     from tui.screens.search import Choice
-    from tui.search import SearchIndex
+    from tui.search import Searcher
 
 MEASURE_STEP = 4
 INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index build
@@ -242,10 +244,12 @@ class DubaoApp(App[None]):
         library_paths: Sequence[Path] | None = None,
         store: StateStore | None = None,
         loader: Loader | None = None,
+        searcher: RemoteIndex | None = None,
     ) -> None:
         """Read `library`; or, when it is None, load the pages at `paths` (None: the seeds)
         in a thread, with a progress bar, the window being up meanwhile. With a `loader`
-        already loading them, `library` is the part it has loaded (or None)."""
+        already loading them, `library` is the part it has loaded (or None). With a
+        `searcher`, the index is in its process, not opened in this one."""
         super().__init__()
         self._loading = library is None or loader is not None
         self._paths = paths
@@ -254,6 +258,7 @@ class DubaoApp(App[None]):
         self.library_key = StateStore.library_key(given)
         self.load_error: str | None = None
         self._loader = loader
+        self._searcher = searcher
         self.store = store
         self._restore_signals: Callable[[], None] | None = None
         self.settings = settings or load_settings()
@@ -261,7 +266,7 @@ class DubaoApp(App[None]):
         self._set_places()
         self.current = 0
         self._article_open = False
-        self.index: SearchIndex | None = None
+        self.index: Searcher | None = None
         self._last_query = ""
         self.animation_level = "full" if self.settings.animation else "none"
         if self.no_color:
@@ -339,6 +344,8 @@ class DubaoApp(App[None]):
             self.call_after_refresh(self._attach_loader)
         else:
             self._library_ready()
+        if self._searcher is not None:
+            self._await_searcher(self._searcher)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -420,7 +427,9 @@ class DubaoApp(App[None]):
         # The index build holds the GIL for a second or more: after a library read before the
         # window, let the first screen paint and settle before it starts, so that it never
         # holds back the first keys. A library loaded in a thread comes after the first paint.
-        if self._loader is None:
+        if self._searcher is not None:
+            pass  # it says when it is ready, or that it cannot be
+        elif self._loader is None:
             self.set_timer(INDEX_DELAY, self._build_index)
         else:
             self._build_index()
@@ -669,7 +678,25 @@ class DubaoApp(App[None]):
         )
         self.call_from_thread(self._index_ready, index)
 
-    def _index_ready(self, index: SearchIndex) -> None:
+    @work(thread=True, exclusive=True, group="searcher", exit_on_error=False)
+    def _await_searcher(self, searcher: RemoteIndex) -> None:
+        """The search process's index, when it is ready; else the index opened here."""
+        if searcher.wait_ready(on_note=self._note_from_thread):
+            self.call_from_thread(self._index_ready, searcher)
+        else:
+            self.call_from_thread(self.index_lost)
+
+    def index_lost(self) -> None:
+        """The search process failed or died: open the index here (once the library is)."""
+        if self._searcher is None:
+            return
+        self._searcher.close()
+        self._searcher = None
+        self.index = None
+        if not self._loading:
+            self._build_index()
+
+    def _index_ready(self, index: Searcher) -> None:
         from tui.screens.search import SearchScreen
 
         self.index = index
@@ -697,10 +724,15 @@ class DubaoApp(App[None]):
             index, Anchor(choice.block, choice.offset) if in_body else Anchor(HEADER, 0)
         )
         view = self.article_view
+        try:
+            matches = self.index.matches_in(choice.article_id, choice.query)
+        except SearchUnavailable:
+            self.index_lost()
+            matches = []
         view.set_field_matches(
             [
                 (block if block >= 0 else SEARCH_FIELDS[block], start, end)
-                for block, start, end in self.index.matches_in(choice.article_id, choice.query)
+                for block, start, end in matches
             ]
         )
         # The first match at or after the one the reader chose; header matches come first.
@@ -724,20 +756,27 @@ class _LoaderSink:
 
     def partial(self, library: Library) -> None:
         # Ordered here: on the UI thread, 10⁵ articles would hold up the keys.
-        self._app.call_from_thread(self._app._show_library, library, ReadingOrder.of(library))
+        self._call(self._app._show_library, library, ReadingOrder.of(library))
         if not self._painted.is_set():
             # Loading waits for the first article to paint: the two would share one core.
-            self._app.call_from_thread(self._app.call_after_refresh, self._painted.set)
+            self._call(self._app.call_after_refresh, self._painted.set)
             self._painted.wait(FIRST_PAINT_WAIT)
 
     def done(self, library: Library) -> None:
-        self._app.call_from_thread(self._app._library_loaded, library, ReadingOrder.of(library))
+        self._call(self._app._library_loaded, library, ReadingOrder.of(library))
 
     def failed(self, message: str) -> None:
-        self._app.call_from_thread(self._app._load_failed, message)
+        self._call(self._app._load_failed, message)
 
     def note(self, message: str) -> None:
-        self._app._note_from_thread(message)
+        self._call(self._app.notify, message, severity="warning", markup=False)
+
+    def _call(self, method: Callable[..., object], *args: object, **kwargs: object) -> None:
+        # Not once the reader has quit: `call_from_thread` would fail, and leave a warning
+        # about a coroutine never awaited on the terminal. The loader then stops telling.
+        if not self._app.is_running:
+            raise RuntimeError("the reader has quit")
+        self._app.call_from_thread(method, *args, **kwargs)
 
 
 def _keep_out_of_collections() -> None:
@@ -750,18 +789,25 @@ def _progress(state: ArticleState) -> Progress:
     return Progress(started=state.max_percent > 0 or state.anchor.block >= 0, read=state.read)
 
 
-def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
+def run(
+    paths: Sequence[str] | None = None, *, mouse: bool = True, searcher: RemoteIndex | None = None
+) -> int:
     """The reader on `paths`. A small library is read before the first screen, which then
     shows an article at once; a larger one in a thread, the first screen showing its newest
-    issue if it is read in time, with a progress bar until the rest is."""
-    loader = None
-    if is_small(paths):
-        library = load_library(paths, cache=False)
-    else:
-        loader = Loader.start(paths)
-        library = loader.first(FIRST_ISSUE_WAIT)
-    app = DubaoApp(library, paths=paths, loader=loader)
-    app.run(mouse=mouse)
+    issue if it is read in time, with a progress bar until the rest is. A `searcher` (a
+    search process started for the library) answers searches, and is stopped at the end."""
+    try:
+        loader = None
+        if is_small(paths):
+            library = load_library(paths, cache=False)
+        else:
+            loader = Loader.start(paths)
+            library = loader.first(FIRST_ISSUE_WAIT)
+        app = DubaoApp(library, paths=paths, loader=loader, searcher=searcher)
+        app.run(mouse=mouse)
+    finally:
+        if searcher is not None:
+            searcher.close()
     if app.load_error:
         raise LibraryError(app.load_error)
     return 0

@@ -12,12 +12,15 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tui import __version__
-from tui.library import LibraryError, load_library
+from tui.library import LibraryError, is_small, load_library
 from tui.model import Article, Library
 from tui.text import clean
+
+if TYPE_CHECKING:
+    from tui.remote_index import RemoteIndex
 
 PROG = "dubao"
 COMMANDS = ("list", "search")
@@ -252,9 +255,20 @@ def cmd_read(args: argparse.Namespace) -> int:
             " (`dubao list` and `dubao search` work without one)"
         )
     apply_color_choice(args.color, os.environ)
+    searcher = _search_process(args.paths or None)
     from tui.app import run  # Textual loads only when the reader is wanted
 
-    return run(args.paths or None, mouse=not args.no_mouse)
+    return run(args.paths or None, mouse=not args.no_mouse, searcher=searcher)
+
+
+def _search_process(paths: Sequence[str] | None) -> RemoteIndex | None:
+    """For a large library, a process of its own that loads it and opens its search index
+    on the other core, forked before Textual starts any thread (see `tui.search.remote`)."""
+    if is_small(paths):
+        return None
+    from tui.remote_index import RemoteIndex
+
+    return RemoteIndex.start(paths)
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:

@@ -20,10 +20,11 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.i18n import Strings
+from tui.remote_index import SearchUnavailable
 from tui.text import clean
 
 if TYPE_CHECKING:
-    from tui.search import SearchIndex, SearchResult
+    from tui.search import Searcher, SearchResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class SearchScreen(ModalScreen[Choice | None]):
 
     LIMIT = 20
 
-    def __init__(self, strings: Strings, index: SearchIndex | None, query: str = "") -> None:
+    def __init__(self, strings: Strings, index: Searcher | None, query: str = "") -> None:
         super().__init__()
         self.strings = strings
         self.index = index
@@ -89,11 +90,22 @@ class SearchScreen(ModalScreen[Choice | None]):
         self._search(self.index, query, self._asked)
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, index: SearchIndex, query: str, asked: int) -> None:
-        result = index.search(query, limit=self.LIMIT)
+    def _search(self, index: Searcher, query: str, asked: int) -> None:
+        try:
+            result = index.search(query, limit=self.LIMIT)
+        except SearchUnavailable:  # the search process is gone: the index opens here
+            self.app.call_from_thread(self._index_lost)
+            return
         self.app.call_from_thread(self._show, result, asked)
 
-    def index_ready(self, index: SearchIndex) -> None:
+    def _index_lost(self) -> None:
+        self.index = None
+        self._status(self.strings("search.indexing"))
+        lost = getattr(self.app, "index_lost", None)
+        if lost is not None:
+            lost()
+
+    def index_ready(self, index: Searcher) -> None:
         """The index finished building: answer what the reader has typed so far."""
         self.index = index
         self._ask(self.query_one(Input).value)

@@ -27,7 +27,7 @@ NumPy and Textual.
 """
 
 from tui.search.build import BuildCancelled
-from tui.search.index import Hit, SearchIndex, SearchResult
+from tui.search.index import Hit, Searcher, SearchIndex, SearchResult
 from tui.search.segments import BYLINE, KICKER, SUBTITLE, TITLE
 from tui.search.snippet import Snippet
 from tui.search.store import open_index
@@ -42,6 +42,7 @@ __all__ = [
     "Hit",
     "SearchIndex",
     "SearchResult",
+    "Searcher",
     "Snippet",
     "open_index",
     "query_terms",

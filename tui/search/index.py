@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import getitem, not_
+from typing import Protocol
 
 from tui.model import Library
 from tui.search import bitset
@@ -80,6 +81,13 @@ class SearchResult:
     terms: list[str]  # the normalised terms the query was split into
     total: int  # how many articles match, however many hits were asked for
     hits: list[Hit]
+
+
+class Searcher(Protocol):
+    """What answers the reader's searches: a SearchIndex, or one in another process."""
+
+    def search(self, query: str, limit: int = 20) -> SearchResult: ...
+    def matches_in(self, article_id: str, query: str) -> list[tuple[int, int, int]]: ...
 
 
 class SearchIndex:

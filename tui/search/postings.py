@@ -34,6 +34,9 @@ PARTITION_BOUNDS = (
 )
 PARTITIONS = len(PARTITION_BOUNDS)
 CHUNK_UNITS = 1 << 18  # characters of text turned into keys at a time
+# Trimming the heap blocks other threads' allocations for a while: worth it for a large
+# build only (the benchmark archive makes 20 M postings).
+TRIM_MIN_POSTINGS = 2_000_000
 _HIGH = 1 if sys.byteorder == "little" else 0  # the half of a uint64 that holds the code
 
 
@@ -124,12 +127,14 @@ def build_postings(docs: Sequence[str], tick: Callable[[float], None] | None = N
             )
         if tick is not None:
             tick(step / steps)
+    postings_made = sum(codes.size for part in pieces for codes, _ in part)
     codes, starts, ids = array("I"), array("I", [0]), array(id_type)
     dense: dict[int, int] = {}
     for partition in range(PARTITIONS):
         part_codes, part_ids = _sorted_partition(np, pieces[partition], id_dtype)
         pieces[partition] = []
-        collector.give_back_memory()  # else the freed pieces stay in the heap: +70 MB peak
+        if postings_made >= TRIM_MIN_POSTINGS:  # else the freed pieces stay in the heap: +70 MB
+            collector.give_back_memory()
         _file_runs(np, part_codes, part_ids, size, (codes, starts, ids, dense))
         if tick is not None:
             tick((len(chunks) + partition + 1) / steps)

@@ -1,0 +1,164 @@
+"""The search index in a process of its own (`tui.remote_index`): the same answers as an
+index opened here, a clear "no" when it cannot open, no terminal, and no orphan."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tui.library import load_library
+from tui.remote_index import RemoteIndex, SearchUnavailable
+from tui.search import SearchIndex
+
+from .conftest import ROOT, SEED
+
+QUERIES = ["山西", "李静", "的 了", "消息", "十一月3日", "zzz", "太钢 福德士河"]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    root = tmp_path / "archive"
+    for day in range(1, 13):
+        folder = root / f"2025-11-{day:02}"
+        folder.mkdir(parents=True)
+        shutil.copy(SEED, folder / "01_要闻.md")
+        (folder / "02_综合.md").write_text(f"## 十一月{day}日的消息\n\n正文。\n", encoding="utf-8")
+    return root
+
+
+def started(paths: list[str]) -> RemoteIndex:
+    remote = RemoteIndex.start(paths)
+    assert remote is not None
+    return remote
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_search_process_answers_as_an_index_opened_here(archive: Path) -> None:
+    remote = started([str(archive)])
+    try:
+        assert remote.wait_ready()
+        here = SearchIndex.build(load_library([archive]))
+        for query in QUERIES:
+            theirs, ours = remote.search(query, limit=0), here.search(query, limit=0)
+            assert theirs.total == ours.total, query
+            assert theirs.hits == ours.hits, query
+            for hit in ours.hits[:3]:
+                assert remote.matches_in(hit.article_id, query) == here.matches_in(
+                    hit.article_id, query
+                )
+        assert remote.search("山西").total > 0
+    finally:
+        remote.close()
+    assert gone(remote._pid)
+    with pytest.raises(SearchUnavailable):
+        remote.search("山西")
+
+
+def test_a_library_it_cannot_load_is_a_no_with_the_reason(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    notes: list[str] = []
+    remote = started([str(empty)])
+    assert not remote.wait_ready(notes.append)
+    assert notes == [f"no readable pages in {empty}"]
+    assert gone(remote._pid)
+
+
+def test_a_search_process_that_died_is_unavailable(archive: Path) -> None:
+    remote = started([str(archive)])
+    assert remote.wait_ready()
+    os.kill(remote._pid, signal.SIGKILL)
+    with pytest.raises(SearchUnavailable):
+        remote.search("山西")
+    remote.close()  # again: nothing to do
+    assert gone(remote._pid)
+
+
+def test_the_search_process_leaves_the_terminal(archive: Path) -> None:
+    remote = started([str(archive)])
+    try:
+        assert remote.wait_ready()
+        assert os.getsid(remote._pid) == remote._pid != os.getsid(0)  # a session of its own
+        for fd in (0, 1, 2):
+            assert os.readlink(f"/proc/{remote._pid}/fd/{fd}") == os.devnull
+    finally:
+        remote.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_search_process_dies_with_the_reader(archive: Path) -> None:
+    code = (
+        "import sys, time; from tui.remote_index import RemoteIndex\n"
+        f"r = RemoteIndex.start([{str(archive)!r}]); r.wait_ready()\n"
+        "print(r._pid, flush=True); time.sleep(60)\n"
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert reader.stdout is not None
+    child = int(reader.stdout.readline())
+    os.kill(child, 0)  # alive
+    reader.kill()  # SIGKILL: no cleanup of its own
+    reader.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail("the search process outlived the reader")
+
+
+async def wait_for(pilot, condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never: {what}")
+
+
+@pytest.mark.parametrize("works", [True, False])
+async def test_the_reader_searches_through_it_or_else_here(archive: Path, works: bool) -> None:
+    from textual.widgets import OptionList
+
+    from tui.app import DubaoApp
+    from tui.screens.search import SearchScreen
+    from tui.settings import Settings
+
+    # One that cannot load its library says so, and the reader opens the index itself.
+    remote = started([str(archive)] if works else [str(archive / "nothing-here")])
+    app = DubaoApp(
+        paths=[str(archive)], searcher=remote, settings=Settings(theme="dubao-dark"), language="en"
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.index is not None, "an index")
+        assert (app.index is remote) == works
+        await pilot.press("slash", *"日的消息")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        assert str(app.screen.query_one("#search-status").render()) == "12 articles"
+        results = app.screen.query_one(OptionList)
+        assert results.option_count == 12
+        first = results.get_option_at_index(0).id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.places[app.current].article.id == first
+        assert app.places[app.current].article.title.endswith("日的消息")
+        assert app.article_view.matches  # the matches came from the index too
+    remote.close()

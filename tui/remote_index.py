@@ -1,0 +1,244 @@
+"""A library's search index in a process of its own, answering over pipes.
+
+    remote = RemoteIndex.start(paths)            # None where there is no fork
+    remote.wait_ready(on_note=print)             # True once it answers, False if it cannot
+    remote.search("北京", limit=20)               # a SearchResult, as SearchIndex.search
+    remote.matches_in(article_id, "北京")
+    remote.close()
+
+Why: the reader's process runs one Python thread at a time. Loading a large library there,
+then reading its index from the cache, with the window up, took 3.3–3.9 s of that one
+core before a search answered (the 33,917-article benchmark archive, warm). The child,
+forked before the window, loads the library and opens the index (`open_index`: from the
+cache, or built) on the second core meanwhile, and the reader's process never holds the
+index. Both load the same files with the same code, so article ids agree; a hit whose
+article the reader has not loaded yet is one it cannot open yet.
+
+The child leaves the terminal's session, reads nothing from it and writes nothing to it,
+and dies with its parent. If it fails, or dies, `wait_ready` is False or a call raises
+SearchUnavailable, and the caller opens the index itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import struct
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.search import SearchResult
+
+NoteCallback = Callable[[str], None]
+_LENGTH = struct.Struct("<Q")
+
+
+class SearchUnavailable(Exception):
+    """The child cannot answer (it failed or died): open the index in this process."""
+
+
+class RemoteIndex:
+    """The parent's end: a SearchIndex in a child process."""
+
+    def __init__(self, pid: int, to_child: int, from_child: int) -> None:
+        self._pid = pid
+        self._to_child = to_child
+        self._from_child = from_child
+        self._lock = threading.Lock()
+        self._dead = False
+
+    @classmethod
+    def start(cls, paths: Sequence[str] | None) -> RemoteIndex | None:
+        """A child loading the library at `paths` and opening its index; None where there
+        is no fork."""
+        if not hasattr(os, "fork"):
+            return None
+        requests, replies = os.pipe(), os.pipe()
+        parent = os.getpid()
+        try:
+            with warnings.catch_warnings():  # forking a threaded process warns from 3.12
+                warnings.simplefilter("ignore")
+                pid = os.fork()
+        except OSError:
+            for fd in (*requests, *replies):
+                os.close(fd)
+            return None
+        if pid == 0:
+            os.close(requests[1])
+            os.close(replies[0])
+            _child(list(paths) if paths else None, requests[0], replies[1], parent)
+        os.close(requests[0])
+        os.close(replies[1])
+        return cls(pid, requests[1], replies[0])
+
+    def wait_ready(self, on_note: NoteCallback | None = None) -> bool:
+        """Wait until the child answers (True) or cannot (False), passing its notes on."""
+        while True:
+            try:
+                kind, value = _receive(self._from_child)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self.close()
+                return False
+            if kind == "ready":
+                return True
+            if on_note is not None and isinstance(value, str):
+                on_note(value)
+            if kind == "failed":
+                self.close()
+                return False
+
+    def search(self, query: str, limit: int = 20) -> SearchResult:
+        from tui.search import SearchResult  # loaded by then: whoever searches has it
+
+        result = self._call("search", query, limit)
+        if not isinstance(result, SearchResult):
+            raise SearchUnavailable("a search answered with something else")
+        return result
+
+    def matches_in(self, article_id: str, query: str) -> list[tuple[int, int, int]]:
+        matches = self._call("matches_in", article_id, query)
+        if not isinstance(matches, list):
+            raise SearchUnavailable("a search answered with something else")
+        return matches
+
+    def _call(self, method: str, *args: object) -> object:
+        with self._lock:
+            if self._dead:
+                raise SearchUnavailable("the search process is gone")
+            try:
+                _send(self._to_child, ("call", method, args))
+                kind, value = _receive(self._from_child)
+            except (EOFError, OSError, pickle.UnpicklingError) as e:
+                self._close_locked()
+                raise SearchUnavailable(f"the search process is gone ({e})") from e
+        if kind != "result":
+            raise SearchUnavailable(str(value))
+        return value
+
+    def close(self) -> None:
+        """Stop the child and reap it."""
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
+        if self._dead:
+            return
+        self._dead = True
+        for fd in (self._to_child, self._from_child):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            os.kill(self._pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._pid, 0)
+
+
+# ---------------------------------------------------------------------------
+# The child
+# ---------------------------------------------------------------------------
+
+
+def _child(paths: list[str] | None, requests: int, replies: int, parent: int) -> None:
+    code = 1
+    try:
+        _leave_terminal()
+        _die_with(parent)
+        index = _open(paths, replies, parent)
+        if index is not None:
+            _send(replies, ("ready", None))
+            _serve(index, requests, replies)
+            code = 0
+    except BaseException:
+        pass
+    finally:
+        os._exit(code)
+
+
+def _leave_terminal() -> None:
+    """No terminal: its signals, its input and its screen are the reader's."""
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _die_with(parent: int) -> None:
+    """Killed when the reader's process ends, however it ends (Linux); elsewhere, the
+    closed pipe ends it once it is serving, and the build checks for a lost parent."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
+    from tui.library import LibraryError, load_library
+    from tui.search.build import BuildCancelled
+    from tui.search.store import open_index
+
+    def note(message: str) -> None:
+        _send(replies, ("note", message))
+
+    try:
+        library = load_library(paths, on_note=note)
+        return open_index(library, should_stop=lambda: os.getppid() != parent, on_note=note)
+    except BuildCancelled:
+        return None
+    except LibraryError as e:
+        _send(replies, ("failed", str(e)))
+    except Exception as e:
+        _send(replies, ("failed", f"the search index could not be opened: {e!r}"))
+    return None
+
+
+def _serve(index: object, requests: int, replies: int) -> None:
+    while True:
+        try:
+            kind, method, args = _receive(requests)
+        except EOFError:
+            return
+        if kind != "call" or method not in ("search", "matches_in"):
+            _send(replies, ("error", f"no such call: {method!r}"))
+            continue
+        try:
+            _send(replies, ("result", getattr(index, method)(*args)))
+        except Exception as e:
+            _send(replies, ("error", f"{method} failed: {e!r}"))
+
+
+# ---------------------------------------------------------------------------
+# Messages: a length, then a pickle (both ends are this program)
+# ---------------------------------------------------------------------------
+
+
+def _send(fd: int, message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _receive(fd: int) -> tuple:  # type: ignore[type-arg]
+    (length,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size))
+    return pickle.loads(_read_exactly(fd, length))  # type: ignore[no-any-return]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError("the other end closed the pipe")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
