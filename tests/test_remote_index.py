@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tui.library import load_library
-from tui.remote_index import RemoteIndex, SearchUnavailable
+from tui.remote_index import NICENESS, RemoteIndex, SearchUnavailable
 from tui.search import SearchIndex
 
 from .conftest import ROOT, SEED
@@ -162,3 +162,14 @@ async def test_the_reader_searches_through_it_or_else_here(archive: Path, works:
         assert app.places[app.current].article.title.endswith("日的消息")
         assert app.article_view.matches  # the matches came from the index too
     remote.close()
+
+
+def test_the_search_process_gives_way_to_the_reader(archive: Path) -> None:
+    remote = started([str(archive)])
+    try:
+        assert remote.wait_ready()
+        assert os.getpriority(os.PRIO_PROCESS, remote._pid) == os.getpriority(
+            os.PRIO_PROCESS, 0
+        ) + min(NICENESS, 19 - os.getpriority(os.PRIO_PROCESS, 0))
+    finally:
+        remote.close()

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 NoteCallback = Callable[[str], None]
 _LENGTH = struct.Struct("<Q")
+NICENESS = 10  # added to the search process's nice value
 
 
 class SearchUnavailable(Exception):
@@ -160,7 +161,10 @@ def _child(paths: list[str] | None, requests: int, replies: int, parent: int) ->
 
 
 def _leave_terminal() -> None:
-    """No terminal: its signals, its input and its screen are the reader's."""
+    """No terminal: its signals, its input and its screen are the reader's. A lower
+    priority too: where both want a core, the reader's first screen and keys come first."""
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
     os.setsid()
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):

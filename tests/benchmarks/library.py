@@ -21,7 +21,8 @@ Before each cold and warm run, the real `dubao` command starts in tmux at 80x24 
 same cache folder: "1st screen" is the time until an article is on screen (the masthead
 "dubao · …" appears with the first article shown). Then `/` and the query are typed, and
 "reader search" is the time from the start until the search screen shows how many articles
-match, and "reader RSS" its peak resident set by then. The reader is then killed, and before
+match; "reader RSS" is its peak resident set by then, and "its search process" that of
+its largest child (`tui.remote_index`). The reader is then killed, and before
 a cold run the cache folder is emptied again.
 """
 
@@ -139,10 +140,10 @@ def size_mb(folder: Path, pattern: str = "*") -> float:
 
 def in_reader(
     paths: Sequence[str], cache_home: Path, home: Path, query: str | None
-) -> tuple[float, float | None, float | None]:
+) -> tuple[float, float | None, float | None, float | None]:
     """Seconds from starting `dubao PATHS` in tmux until an article is on screen, and until
-    a search for `query` (typed once the article is there) answers; the reader's peak RSS
-    by then, in MB."""
+    a search for `query` (typed once the article is there) answers; the peak RSS by then,
+    in MB, of the reader and of its largest child (the search process)."""
     dubao = Path(sys.executable).parent / "dubao"
     state = Path(tempfile.mkdtemp(dir=home))
     env = {
@@ -166,9 +167,19 @@ def in_reader(
             term.wait_for(lambda text: bool(ANSWERED.search(text)), timeout=300, interval=0.01)
             search = time.perf_counter() - start
         rss = process_peak_rss_mb(term.pane_pid())
+        children = [process_peak_rss_mb(pid) for pid in child_pids(term.pane_pid())]
+        child_rss = max((r for r in children if r is not None), default=None)
         os.kill(term.pane_pid(), signal.SIGKILL)
         term.wait_for_exit(timeout=10)
-    return screen, search, rss
+    return screen, search, rss, child_rss
+
+
+def child_pids(pid: int) -> list[int]:
+    """The children of a running process (Linux), e.g. the reader's search process."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def process_peak_rss_mb(pid: int) -> float | None:
@@ -211,13 +222,23 @@ def scenarios(
         count = runs if mode == "warm" else 1
         results = []
         for _ in range(count):
-            screen, search, rss = (
-                in_reader(paths, cache_home, home, query) if mode != "off" else (None, None, None)
+            screen, search, rss, child_rss = (
+                in_reader(paths, cache_home, home, query)
+                if mode != "off"
+                else (None, None, None, None)
             )
             if mode == "cold":
                 shutil.rmtree(cache, ignore_errors=True)
             child = run_child(mode, paths, query, cache_home)
-            results.append(child | {"screen": screen, "reader_search": search, "reader_rss": rss})
+            results.append(
+                child
+                | {
+                    "screen": screen,
+                    "reader_search": search,
+                    "reader_rss": rss,
+                    "search_process_rss": child_rss,
+                }
+            )
         rows.append(Row(name, mode, results, size_mb(cache, "pages.sqlite3*"), size_mb(cache)))
         print(f"  {name} {mode}: done", file=sys.stderr, flush=True)
     return rows
@@ -245,6 +266,7 @@ def print_table(rows: list[Row]) -> None:
         "1st screen",
         "reader search",
         "reader RSS",
+        "its search process",
         "load_library",
         "(CPU)",
         "to 1st search",
@@ -263,6 +285,7 @@ def print_table(rows: list[Row]) -> None:
                 fmt(median(row.runs, "screen")),
                 fmt(median(row.runs, "reader_search")),
                 fmt(largest(row.runs, "reader_rss"), "MB", 0),
+                fmt(largest(row.runs, "search_process_rss"), "MB", 0),
                 fmt(median(row.runs, "load")),
                 fmt(median(row.runs, "load_cpu")),
                 fmt(median(row.runs, "to_search")),
