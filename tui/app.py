@@ -34,9 +34,7 @@ from textual.worker import get_current_worker
 from tui.i18n import Strings
 from tui.layout import HEADER, MIN_MEASURE, Anchor
 from tui.library import LibraryError, is_small, load_library, seeds_path
-from tui.loader import Loader
 from tui.model import Article, Issue, Library, Section
-from tui.remote_index import SearchUnavailable
 from tui.settings import Settings, load_settings
 from tui.state import ArticleState, StateStore, install_signal_handlers
 from tui.themes import THEMES, default_theme
@@ -44,6 +42,7 @@ from tui.widgets.article_view import ArticleView
 from tui.widgets.sidebar import UNREAD, Progress, Sidebar
 
 if TYPE_CHECKING:
+    from tui.loader import Loader
     from tui.remote_index import RemoteIndex
     from tui.screens.search import Choice
     from tui.search import Searcher
@@ -353,6 +352,8 @@ class DubaoApp(App[None]):
         """Hear the loader from now on (it reads the pages off the UI thread, so keys work
         while it runs), and apply what it did meanwhile."""
         if self._loader is None:
+            from tui.loader import Loader  # only a large library needs it: startup
+
             self._loader = Loader.start(self._paths)
         for event in self._loader.attach(_LoaderSink(self)):
             if event.kind == "partial" and event.library is not None:
@@ -723,6 +724,8 @@ class DubaoApp(App[None]):
         self.open_index(
             index, Anchor(choice.block, choice.offset) if in_body else Anchor(HEADER, 0)
         )
+        from tui.remote_index import SearchUnavailable  # loaded with the search screen
+
         view = self.article_view
         try:
             matches = self.index.matches_in(choice.article_id, choice.query)
@@ -801,6 +804,8 @@ def run(
         if is_small(paths):
             library = load_library(paths, cache=False)
         else:
+            from tui.loader import Loader
+
             loader = Loader.start(paths)
             library = loader.first(FIRST_ISSUE_WAIT)
         app = DubaoApp(library, paths=paths, loader=loader, searcher=searcher)
