@@ -173,3 +173,37 @@ def test_the_search_process_gives_way_to_the_reader(archive: Path) -> None:
         ) + min(NICENESS, 19 - os.getpriority(os.PRIO_PROCESS, 0))
     finally:
         remote.close()
+
+
+QUIT_WHILE_BUSY = """
+import asyncio, sys, threading
+from tui.app import DubaoApp
+from tui.settings import Settings
+
+class Busy:  # a search process still building its index
+    def wait_ready(self, on_note=None):
+        threading.Event().wait(600)
+        return False
+
+async def main():
+    app = DubaoApp(paths=[sys.argv[1]], searcher=Busy(), settings=Settings(theme="dubao-dark"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("q")
+    print("quit", flush=True)
+
+asyncio.run(main())
+"""
+
+
+def test_quitting_does_not_wait_for_the_search_process(archive: Path) -> None:
+    # The process itself must end: a thread left waiting must not keep it alive.
+    out = subprocess.run(
+        [sys.executable, "-c", QUIT_WHILE_BUSY, str(archive)],
+        capture_output=True,
+        text=True,
+        timeout=120,  # far below the 600 s the search process would take
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "quit"

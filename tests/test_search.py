@@ -265,3 +265,28 @@ def test_a_reaped_child_is_never_signalled(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(forked.os, "kill", lambda pid, sig: killed.append(pid))
     child.cancel()
     assert killed == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_forked_child_dies_with_its_parent() -> None:
+    import time
+
+    code = (
+        "import os, time; from tui import forked\n"
+        "child = forked.start(lambda: time.sleep(60))\n"
+        "print(child._pid, flush=True); time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # alive
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail("the forked child outlived its parent")

@@ -7,6 +7,7 @@ decides what is shown.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import os
@@ -344,7 +345,11 @@ class DubaoApp(App[None]):
         else:
             self._library_ready()
         if self._searcher is not None:
-            self._await_searcher(self._searcher)
+            # A thread of its own, not a Textual worker: quitting waits for workers, and
+            # this one waits for the search process, which may be building for a while.
+            threading.Thread(
+                target=self._await_searcher, args=(self._searcher,), daemon=True
+            ).start()
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -679,13 +684,21 @@ class DubaoApp(App[None]):
         )
         self.call_from_thread(self._index_ready, index)
 
-    @work(thread=True, exclusive=True, group="searcher", exit_on_error=False)
     def _await_searcher(self, searcher: RemoteIndex) -> None:
         """The search process's index, when it is ready; else the index opened here."""
-        if searcher.wait_ready(on_note=self._note_from_thread):
-            self.call_from_thread(self._index_ready, searcher)
-        else:
-            self.call_from_thread(self.index_lost)
+
+        def note(message: str) -> None:
+            if self.is_running:
+                self._note_from_thread(message)
+
+        ready = searcher.wait_ready(on_note=note)
+        if not self.is_running:
+            return  # the reader has quit: nothing to tell
+        with contextlib.suppress(RuntimeError):
+            if ready:
+                self.call_from_thread(self._index_ready, searcher)
+            else:
+                self.call_from_thread(self.index_lost)
 
     def index_lost(self) -> None:
         """The search process failed or died: open the index here (once the library is)."""

@@ -72,6 +72,7 @@ def start(work: Callable[[], T]) -> Child[T] | None:
     if not hasattr(os, "fork"):
         return None
     read, write = os.pipe()
+    parent = os.getpid()
     try:
         with warnings.catch_warnings():  # forking a threaded process warns from 3.12
             warnings.simplefilter("ignore")
@@ -81,14 +82,15 @@ def start(work: Callable[[], T]) -> Child[T] | None:
         os.close(write)
         return None
     if pid == 0:
-        _run_child(work, read, write)
+        _run_child(work, read, write, parent)
     os.close(write)
     return Child(pid, read)
 
 
-def _run_child(work: Callable[[], object], read: int, write: int) -> None:
+def _run_child(work: Callable[[], object], read: int, write: int, parent: int) -> None:
     code = 1
     try:
+        die_with(parent)
         os.close(read)
         for name in _QUIET_SIGNALS:
             if hasattr(signal, name):
@@ -102,3 +104,14 @@ def _run_child(work: Callable[[], object], read: int, write: int) -> None:
         pass
     finally:
         os._exit(code)
+
+
+def die_with(parent: int) -> None:
+    """In a forked child: be killed when the parent ends, however it ends (Linux's
+    PR_SET_PDEATHSIG); leave at once if it has ended already."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(0)

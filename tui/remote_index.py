@@ -31,6 +31,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from tui import forked
+
 if TYPE_CHECKING:
     from tui.search import SearchResult
 
@@ -148,7 +150,7 @@ def _child(paths: list[str] | None, requests: int, replies: int, parent: int) ->
     code = 1
     try:
         _leave_terminal()
-        _die_with(parent)
+        forked.die_with(parent)  # its own forked children die with it too
         index = _open(paths, replies, parent)
         if index is not None:
             _send(replies, ("ready", None))
@@ -172,17 +174,6 @@ def _leave_terminal() -> None:
     os.close(null)
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _die_with(parent: int) -> None:
-    """Killed when the reader's process ends, however it ends (Linux); elsewhere, the
-    closed pipe ends it once it is serving, and the build checks for a lost parent."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(0)
 
 
 def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
