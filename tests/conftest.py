@@ -58,3 +58,18 @@ async def loaded(app, pilot, timeout: float = 20.0) -> None:  # type: ignore[no-
             return
         await pilot.pause(0.05)
     raise AssertionError("the library never finished loading")
+
+
+def assert_ends_soon(pid: int, what: str, timeout: float = 10.0) -> None:
+    """Fail unless process `pid` (not a child of this one) ends within `timeout` seconds."""
+    import os
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"{what} is still running")

@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from tui.library import load_library
 from tui.remote_index import NICENESS, RemoteIndex, SearchUnavailable
 from tui.search import SearchIndex
 
-from .conftest import ROOT, SEED
+from .conftest import ROOT, SEED, assert_ends_soon
 
 QUERIES = ["山西", "李静", "的 了", "消息", "十一月3日", "zzz", "太钢 福德士河"]
 
@@ -114,14 +113,7 @@ def test_the_search_process_dies_with_the_reader(archive: Path) -> None:
     os.kill(child, 0)  # alive
     reader.kill()  # SIGKILL: no cleanup of its own
     reader.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    pytest.fail("the search process outlived the reader")
+    assert_ends_soon(child, "the search process, its reader gone,")
 
 
 async def wait_for(pilot, condition, what: str) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import assert_ends_soon
 from tests.test_search_oracle import oracle
 from tui.library import load_library
 from tui.model import Article, Library
@@ -269,8 +270,6 @@ def test_a_reaped_child_is_never_signalled(monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_a_forked_child_dies_with_its_parent() -> None:
-    import time
-
     code = (
         "import os, time; from tui import forked\n"
         "child = forked.start(lambda: time.sleep(60))\n"
@@ -282,11 +281,4 @@ def test_a_forked_child_dies_with_its_parent() -> None:
     os.kill(child, 0)  # alive
     parent.kill()
     parent.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    pytest.fail("the forked child outlived its parent")
+    assert_ends_soon(child, "the forked child, its parent gone,")

@@ -73,18 +73,26 @@ def start(work: Callable[[], T]) -> Child[T] | None:
         return None
     read, write = os.pipe()
     parent = os.getpid()
-    try:
-        with warnings.catch_warnings():  # forking a threaded process warns from 3.12
-            warnings.simplefilter("ignore")
-            pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
+    pid = fork((read, write))
+    if pid is None:
         return None
     if pid == 0:
         _run_child(work, read, write, parent)
     os.close(write)
     return Child(pid, read)
+
+
+def fork(pipes: tuple[int, ...]) -> int | None:
+    """`os.fork()`: 0 in the child, its pid in the parent; None if it failed, and then
+    `pipes` are closed."""
+    try:
+        with warnings.catch_warnings():  # forking a threaded process warns from 3.12
+            warnings.simplefilter("ignore")
+            return os.fork()
+    except OSError:
+        for fd in pipes:
+            os.close(fd)
+        return None
 
 
 def _run_child(work: Callable[[], object], read: int, write: int, parent: int) -> None:

@@ -27,7 +27,6 @@ import pickle
 import signal
 import struct
 import threading
-import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -63,13 +62,8 @@ class RemoteIndex:
             return None
         requests, replies = os.pipe(), os.pipe()
         parent = os.getpid()
-        try:
-            with warnings.catch_warnings():  # forking a threaded process warns from 3.12
-                warnings.simplefilter("ignore")
-                pid = os.fork()
-        except OSError:
-            for fd in (*requests, *replies):
-                os.close(fd)
+        pid = forked.fork((*requests, *replies))
+        if pid is None:
             return None
         if pid == 0:
             os.close(requests[1])
