@@ -73,3 +73,15 @@ def assert_ends_soon(pid: int, what: str, timeout: float = 10.0) -> None:
             return
         time.sleep(0.05)
     pytest.fail(f"{what} is still running")
+
+
+def write_archive(root: Path, days: int) -> Path:
+    """November 2025's first `days` issues: the seed page, then a one-article page."""
+    import shutil
+
+    for day in range(1, days + 1):
+        folder = root / f"2025-11-{day:02}"
+        folder.mkdir(parents=True)
+        shutil.copy(SEED, folder / "01_要闻.md")
+        (folder / "02_综合.md").write_text(f"## 十一月{day}日的消息\n\n正文。\n", encoding="utf-8")
+    return root

@@ -4,7 +4,6 @@ read before its first screen."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ from tui.library import LibraryError, load_library
 from tui.loader import Event, Loader
 from tui.model import Library
 
-from .conftest import SEED, loaded
+from .conftest import loaded, write_archive
 from .dubao_term import DUBAO, showing, user_dirs
 from .tmux import Tmux
 
@@ -224,12 +223,7 @@ async def test_the_reader_opens_on_the_first_issue_and_takes_the_rest(
 
 def test_the_real_command_reads_a_large_library(home: Path, tmp_path: Path) -> None:
     # More pages than a library read before the first screen may have (`is_small`).
-    root = tmp_path / "archive"
-    for day in range(1, 21):
-        folder = root / f"2025-11-{day:02}"
-        folder.mkdir(parents=True)
-        shutil.copy(SEED, folder / "01_要闻.md")
-        (folder / "02_综合.md").write_text(f"## 十一月{day}日的消息\n\n正文。\n", encoding="utf-8")
+    root = write_archive(tmp_path / "archive", 20)
     with Tmux([DUBAO, str(root)], 100, 30, env=user_dirs(home), socket_dir=home) as term:
         term.wait_for(showing("dubao · 2025-11-20 · 第1版 要闻", "建设平安山西"), timeout=20)
         # Loading is over: the status line says where the reader is, and the bar is gone.

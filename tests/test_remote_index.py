@@ -4,7 +4,6 @@ index opened here, a clear "no" when it cannot open, no terminal, and no orphan.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,20 +15,14 @@ from tui.library import load_library
 from tui.remote_index import NICENESS, RemoteIndex, SearchUnavailable
 from tui.search import SearchIndex
 
-from .conftest import ROOT, SEED, assert_ends_soon
+from .conftest import ROOT, assert_ends_soon, write_archive
 
 QUERIES = ["山西", "李静", "的 了", "消息", "十一月3日", "zzz", "太钢 福德士河"]
 
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Path:
-    root = tmp_path / "archive"
-    for day in range(1, 13):
-        folder = root / f"2025-11-{day:02}"
-        folder.mkdir(parents=True)
-        shutil.copy(SEED, folder / "01_要闻.md")
-        (folder / "02_综合.md").write_text(f"## 十一月{day}日的消息\n\n正文。\n", encoding="utf-8")
-    return root
+    return write_archive(tmp_path / "archive", 12)
 
 
 def started(paths: list[str]) -> RemoteIndex:

@@ -356,23 +356,18 @@ class DubaoApp(App[None]):
     def _attach_loader(self) -> None:
         """Hear the loader from now on (it reads the pages off the UI thread, so keys work
         while it runs), and apply what it did meanwhile."""
-        if self._loader is None:
-            from tui.loader import Loader  # only a large library needs it: startup
+        from tui.loader import Loader, deliver  # only a large library needs it: startup
 
+        if self._loader is None:
             self._loader = Loader.start(self._paths)
+        here = _LoaderSink(self, in_thread=False)
         for event in self._loader.attach(_LoaderSink(self)):
-            if event.kind == "partial" and event.library is not None:
-                self._show_library(event.library)
-            elif event.kind == "done" and event.library is not None:
-                self._library_loaded(event.library, ReadingOrder.of(event.library))
-            elif event.kind == "failed":
-                self._load_failed(event.message)
-            elif event.kind == "note":
-                self.notify(event.message, severity="warning", markup=False)
+            deliver(here, event)
 
     def _note_from_thread(self, message: str) -> None:
         """A one-line note from a worker (a cache that could not be used, say)."""
-        self.call_from_thread(self.notify, message, severity="warning", markup=False)
+        with contextlib.suppress(RuntimeError):  # the reader has quit: nothing to tell
+            _from_thread(self, self.notify, message, severity="warning", markup=False)
 
     def _show_progress(self) -> None:
         p = self._loader.progress if self._loader is not None else None
@@ -433,11 +428,10 @@ class DubaoApp(App[None]):
         # The index build holds the GIL for a second or more: after a library read before the
         # window, let the first screen paint and settle before it starts, so that it never
         # holds back the first keys. A library loaded in a thread comes after the first paint.
-        if self._searcher is not None:
-            pass  # it says when it is ready, or that it cannot be
-        elif self._loader is None:
+        # With a search process, it says when its index is ready, or that it cannot be.
+        if self._searcher is None and self._loader is None:
             self.set_timer(INDEX_DELAY, self._build_index)
-        else:
+        elif self._searcher is None:
             self._build_index()
         if self.library.problems:
             first = self.library.problems[0]
@@ -687,18 +681,12 @@ class DubaoApp(App[None]):
     def _await_searcher(self, searcher: RemoteIndex) -> None:
         """The search process's index, when it is ready; else the index opened here."""
 
-        def note(message: str) -> None:
-            if self.is_running:
-                self._note_from_thread(message)
-
-        ready = searcher.wait_ready(on_note=note)
-        if not self.is_running:
-            return  # the reader has quit: nothing to tell
+        ready = searcher.wait_ready(on_note=self._note_from_thread)
         with contextlib.suppress(RuntimeError):
             if ready:
-                self.call_from_thread(self._index_ready, searcher)
+                _from_thread(self, self._index_ready, searcher)
             else:
-                self.call_from_thread(self.index_lost)
+                _from_thread(self, self.index_lost)
 
     def index_lost(self) -> None:
         """The search process failed or died: open the index here (once the library is)."""
@@ -764,16 +752,18 @@ class DubaoApp(App[None]):
 
 
 class _LoaderSink:
-    """The reader's end of its loader, called in the loader's thread."""
+    """The reader's end of its loader, called in the loader's thread; or, `in_thread`
+    False, on the UI thread, for what the loader did before the reader listened."""
 
-    def __init__(self, app: DubaoApp) -> None:
+    def __init__(self, app: DubaoApp, *, in_thread: bool = True) -> None:
         self._app = app
+        self._in_thread = in_thread
         self._painted = threading.Event()
 
     def partial(self, library: Library) -> None:
         # Ordered here: on the UI thread, 10⁵ articles would hold up the keys.
         self._call(self._app._show_library, library, ReadingOrder.of(library))
-        if not self._painted.is_set():
+        if self._in_thread and not self._painted.is_set():
             # Loading waits for the first article to paint: the two would share one core.
             self._call(self._app.call_after_refresh, self._painted.set)
             self._painted.wait(FIRST_PAINT_WAIT)
@@ -788,11 +778,20 @@ class _LoaderSink:
         self._call(self._app.notify, message, severity="warning", markup=False)
 
     def _call(self, method: Callable[..., object], *args: object, **kwargs: object) -> None:
-        # Not once the reader has quit: `call_from_thread` would fail, and leave a warning
-        # about a coroutine never awaited on the terminal. The loader then stops telling.
-        if not self._app.is_running:
-            raise RuntimeError("the reader has quit")
-        self._app.call_from_thread(method, *args, **kwargs)
+        if self._in_thread:
+            _from_thread(self._app, method, *args, **kwargs)  # after a quit the loader stops
+        else:
+            method(*args, **kwargs)
+
+
+def _from_thread(
+    app: App[None], method: Callable[..., object], *args: object, **kwargs: object
+) -> None:
+    """`app.call_from_thread`; RuntimeError once the app has quit, before `call_from_thread`
+    would fail and leave a warning about a coroutine never awaited on the terminal."""
+    if not app.is_running:
+        raise RuntimeError("the reader has quit")
+    app.call_from_thread(method, *args, **kwargs)
 
 
 def _keep_out_of_collections() -> None:

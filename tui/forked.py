@@ -59,12 +59,7 @@ class Child(Generic[T]):
         if self._reaped:
             return
         self._reaped = True
-        with contextlib.suppress(OSError):
-            os.kill(self._pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.close(self._pipe)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self._pid, 0)
+        stop(self._pid, (self._pipe,))
 
 
 def start(work: Callable[[], T]) -> Child[T] | None:
@@ -80,6 +75,18 @@ def start(work: Callable[[], T]) -> Child[T] | None:
         _run_child(work, read, write, parent)
     os.close(write)
     return Child(pid, read)
+
+
+def stop(pid: int, pipes: tuple[int, ...]) -> None:
+    """Close this end of a child's pipes, kill it and reap it (once: then its pid may be
+    another process's)."""
+    for fd in pipes:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def fork(pipes: tuple[int, ...]) -> int | None:

@@ -126,13 +126,7 @@ class RemoteIndex:
         if self._dead:
             return
         self._dead = True
-        for fd in (self._to_child, self._from_child):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        with contextlib.suppress(OSError):
-            os.kill(self._pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self._pid, 0)
+        forked.stop(self._pid, (self._to_child, self._from_child))
 
 
 # ---------------------------------------------------------------------------

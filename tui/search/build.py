@@ -48,7 +48,7 @@ PASSES = 4
 SAMPLE_EVERY = 32  # one article in this many is sampled for hot terms
 HOT_MIN_MATCHES = 1500  # a hot term is estimated to be in at least this many articles...
 HOT_MOST = {3: 200, 4: 100, 5: 60, 6: 40}  # ...and among the most frequent of its length
-FORK_MIN_ARTICLES = 5000  # below this, forking costs more than it saves; no hot terms
+FORK_MIN_ARTICLES = 5000  # below this, no hot terms (and no child counting them)
 
 ProgressCallback = Callable[[int, int], None]
 StopCheck = Callable[[], bool]

@@ -73,7 +73,8 @@ def units(text: str) -> memoryview:
 
 
 def text_codes(text: str) -> set[int]:
-    """The code of every unit and every pair of neighbouring units of `text`."""
+    """The code of every unit and every pair of neighbouring units of `text`: what a text
+    is filed under. `postings.build_postings` computes the same for many texts at once."""
     data = text.encode("utf-16-le")
     count = len(data) // 2
     codes = set(memoryview(data).cast("H"))
