@@ -14,13 +14,13 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from tui import collector
-from tui.cache import NoteCallback, PageCache, Stamp, encode_page, stamp
+from tui.cache import NoteCallback, PageCache, Stamp, encode_page, parser_version, stamp
 from tui.model import Article, Issue, Library, Problem, Section
 from tui.parse import parse_page
 from tui.readahead import Encoded, ReadAhead
@@ -74,6 +74,11 @@ class _Found:
     key: str
 
 
+def _given(paths: Sequence[str | os.PathLike[str]] | None) -> list[Path]:
+    """The paths to look in: those given, else the seeds."""
+    return [Path(p) for p in paths] if paths else [seeds_path()]
+
+
 def _find(paths: Sequence[Path]) -> list[_Found]:
     found: list[_Found] = []
     seen: set[str] = set()
@@ -107,7 +112,7 @@ def is_small(
     """Whether the pages at `paths` (None: the seeds) are few and short enough to parse
     before the first screen, faster than a progress bar could be shown. Stops looking at
     the first file past either limit, so a large library costs a few directory reads."""
-    given = [Path(p) for p in paths] if paths else [seeds_path()]
+    given = _given(paths)
     files = 0
     size = 0
     try:
@@ -376,13 +381,15 @@ def load_library(
     of the next and of the final library, with the same ids, so a reader can open an
     article before loading ends and keep it open.
     """
-    given = [Path(p) for p in paths] if paths else [seeds_path()]
+    given = _given(paths)
     found = _find(given)
     # The seeds are one small page, parsed faster than the cache opens.
     page_cache = PageCache.open(on_note) if cache and paths else None
     with collector.paused():
         try:
-            groups, problems, built = _read_pages(found, page_cache, on_progress, on_partial)
+            groups, problems, built, stamps = _read_pages(
+                found, page_cache, on_progress, on_partial
+            )
             if page_cache is not None:
                 page_cache.save(str(p.resolve()) for p in given if p.is_dir())
         finally:
@@ -395,13 +402,32 @@ def load_library(
             built.get(key) or _build_issue(key, date, pages)
             for key, (date, pages) in groups.items()
         ]
-        return _library(issues, problems)
+        # Only where every file was stamped before it was read (as with a page cache), and
+        # read: a file that could not be read this time may be read next time.
+        sources = b"" if problems or page_cache is None else stamps_digest(found, stamps)
+        return _library(issues, problems, sources)
 
 
-def _library(issues: list[Issue], problems: Sequence[Problem]) -> Library:
+def _library(issues: list[Issue], problems: Sequence[Problem], sources: bytes = b"") -> Library:
     dated = sorted((i for i in issues if i.date), key=lambda i: i.date, reverse=True)  # type: ignore[arg-type,return-value]
     undated = sorted((i for i in issues if not i.date), key=lambda i: _natural_key(i.title))
-    return Library(issues=tuple(_unique_ids(dated + undated)), problems=tuple(problems))
+    issues = _unique_ids(dated + undated)
+    return Library(issues=tuple(issues), problems=tuple(problems), sources=sources)
+
+
+def stamps_digest(found: Sequence[_Found], stamps: Mapping[str, Stamp]) -> bytes:
+    """What a library read from the `found` files holds, told without reading them: the
+    parser's version, and each file's path, its parts and its stamp, in order. b"" if a
+    file has no stamp. Parsing is deterministic, so equal digests mean equal libraries
+    (as far as stamps tell a file unchanged: the page cache trusts them as far)."""
+    digest = hashlib.blake2b(parser_version().encode(), digest_size=16)
+    for f in found:
+        current = stamps.get(f.key)
+        if current is None:
+            return b""
+        line = "\0".join((f.path, f.key, *f.parts, str(current)))
+        digest.update(line.encode("utf-8", "surrogatepass") + b"\n")
+    return digest.digest()
 
 
 _Groups = dict[str, tuple[dt.date | None, list[_Page]]]
@@ -452,9 +478,10 @@ def _read_pages(
     page_cache: PageCache | None,
     on_progress: ProgressCallback | None,
     on_partial: PartialCallback | None = None,
-) -> tuple[_Groups, list[Problem], dict[str, Issue]]:
-    """Every found page's articles, grouped by issue; the files that could not be read; and
-    the issues built for `on_partial`, by group."""
+) -> tuple[_Groups, list[Problem], dict[str, Issue], dict[str, Stamp]]:
+    """Every found page's articles, grouped by issue; the files that could not be read; the
+    issues built for `on_partial`, by group; and the stamps taken (with a page cache, every
+    file that could be stat'ed, before it was read)."""
     problems: list[Problem] = []
     groups: _Groups = {}
     partials = _Partials(on_partial)
@@ -488,7 +515,7 @@ def _read_pages(
     finally:
         if ahead is not None:
             ahead.cancel()
-    return groups, problems, partials.built
+    return groups, problems, partials.built, stamps
 
 
 def _read_ahead(
@@ -566,3 +593,50 @@ def _stamps(found: list[_Found]) -> dict[str, Stamp]:
         with contextlib.suppress(OSError):
             stamps[f.key] = stamp(f.key)
     return stamps
+
+
+class Pages:
+    """A library's files, looked at without reading them: what they hold (`sources`, as
+    `load_library` gives it while they are unchanged), and a page's articles on demand,
+    from the page cache where it has them. The search process opens an index from the
+    cache with these, and reads only the pages of the articles that searches show."""
+
+    RECENT = 64  # pages kept, the most recently asked for
+
+    def __init__(self, paths: Sequence[str | os.PathLike[str]] | None) -> None:
+        """LibraryError as `load_library`, for a path that does not exist."""
+        self._found = _find(_given(paths))
+        self._stamps = _stamps(self._found)
+        self.sources = stamps_digest(self._found, self._stamps)
+        self._by_path = {f.path: f for f in self._found}
+        self._page_cache: PageCache | None = None
+        self._opened = False
+        self._recent: dict[str, list[Article]] = {}
+
+    @property
+    def paths(self) -> list[str]:
+        """Every page's path, as its `Section.source` has it."""
+        return list(self._by_path)
+
+    def articles(self, path: str) -> list[Article]:
+        """The articles of the page at `path` (a `Section.source`), as `load_library` reads
+        them; KeyError for a path not among these pages, DecodeError or OSError for one
+        that cannot be read."""
+        articles = self._recent.pop(path, None)
+        if articles is None:
+            articles = self._read(self._by_path[path])
+        self._recent[path] = articles
+        if len(self._recent) > self.RECENT:
+            del self._recent[next(iter(self._recent))]
+        return articles
+
+    def _read(self, f: _Found) -> list[Article]:
+        if not self._opened:
+            self._opened = True
+            self._page_cache = PageCache.open()
+        current = self._stamps.get(f.key)
+        if self._page_cache is not None and current is not None:
+            cached = self._page_cache.load({f.key: current}).get(f.key)
+            if cached is not None:
+                return cached
+        return read_page(f.path)

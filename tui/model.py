@@ -68,6 +68,9 @@ class Problem:
 class Library:
     issues: tuple[Issue, ...]
     problems: tuple[Problem, ...] = ()
+    # What the library was read from, told without reading it (`tui.library.stamps_digest`):
+    # a library with the same one holds the same. b"" when unknown.
+    sources: bytes = field(default=b"", compare=False, repr=False)
     _by_id: dict[str, Article] = field(default_factory=dict, compare=False, repr=False)
 
     def articles(self) -> list[Article]:

@@ -11,8 +11,10 @@ then reading its index from the cache, with the window up, took 3.3–3.9 s of t
 core before a search answered (the 33,917-article benchmark archive, warm). The child,
 forked before the window, loads the library and opens the index (`open_index`: from the
 cache, or built) on the second core meanwhile, and the reader's process never holds the
-index. Both load the same files with the same code, so article ids agree; a hit whose
-article the reader has not loaded yet is one it cannot open yet.
+index. Where the index cache holds the library's index (its files' stamps unchanged), the
+child does not load the library at all (`open_stored_index`): a hit's article is read from
+its page when the hit is shown. Both read the same files with the same code, so article ids
+agree; a hit whose article the reader has not loaded yet is one it cannot open yet.
 
 The child leaves the terminal's session, reads nothing from it and writes nothing to it,
 and dies with its parent. If it fails, or dies, `wait_ready` is False or a call raises
@@ -165,14 +167,17 @@ def _leave_terminal() -> None:
 
 
 def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
-    from tui.library import LibraryError, load_library
+    from tui.library import LibraryError, Pages, load_library
     from tui.search.build import BuildCancelled
-    from tui.search.store import open_index
+    from tui.search.store import open_index, open_stored_index
 
     def note(message: str) -> None:
         _send(replies, ("note", message))
 
     try:
+        stored = open_stored_index(Pages(paths), on_note=note)
+        if stored is not None:
+            return stored
         library = load_library(paths, on_note=note)
         return open_index(library, should_stop=lambda: os.getppid() != parent, on_note=note)
     except BuildCancelled:

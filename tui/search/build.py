@@ -25,9 +25,10 @@ objects and none of them form cycles, but every collection would walk the librar
 
 from __future__ import annotations
 
+import datetime as dt
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate, compress, repeat
@@ -35,7 +36,7 @@ from operator import contains
 from typing import TypeVar
 
 from tui import collector, forked
-from tui.model import Article, Issue, Library, Section
+from tui.model import Article, Library
 from tui.search import align, bitset
 from tui.search.postings import Postings, build_postings
 from tui.search.segments import FIRST_BLOCK, segment_texts
@@ -61,18 +62,22 @@ class BuildCancelled(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """An article with the section and issue it appears in."""
+    """An article, where it is in its library, and what a search result says of that."""
 
     article: Article
-    section: Section
-    issue: Issue
+    section: str  # the section's title
+    issue: str  # the issue's title
+    date: dt.date | None  # the issue's
+    source: str  # the page the article is on (its section's source)
+    position: int  # its place among that page's articles
 
 
 @dataclass(slots=True)
 class IndexData:
     """Everything the index keeps, by article id (= position in `entries`)."""
 
-    entries: list[Entry]
+    entries: Sequence[Entry]  # a list, or read on demand (`places.StoredEntries`)
+    ids: list[str]  # each article's id
     # The article's normalised segments joined by SEPARATOR; the title comes first.
     docs: list[str]
     title_ends: array
@@ -115,19 +120,19 @@ class _Progress:
 def ranked_entries(library: Library) -> list[Entry]:
     """Every article, newest issue first (undated last), then in library order."""
     entries = [
-        Entry(article, section, issue)
+        Entry(article, section.title, issue.title, issue.date, section.source, position)
         for issue in library.issues
         for section in issue.sections
-        for article in section.articles
+        for position, article in enumerate(section.articles)
     ]
-    order = sorted(range(len(entries)), key=lambda i: _recency_key(entries[i].issue, i))
+    order = sorted(range(len(entries)), key=lambda i: _recency_key(entries[i].date, i))
     return [entries[i] for i in order]
 
 
-def _recency_key(issue: Issue, position: int) -> tuple[int, int, int]:
-    if issue.date is None:
+def _recency_key(date: dt.date | None, position: int) -> tuple[int, int, int]:
+    if date is None:
         return (1, 0, position)
-    return (0, -issue.date.toordinal(), position)
+    return (0, -date.toordinal(), position)
 
 
 def build_data(
@@ -170,8 +175,9 @@ def _build(library: Library, progress: _Progress) -> IndexData:
     title_ends = array("I", map(len, title_list))
     title_starts = array("I", accumulate((end + 1 for end in title_ends), initial=0))
     titles = SEPARATOR.join(title_list)
+    ids = [entry.article.id for entry in entries]
     return IndexData(
-        entries, docs, title_ends, titles, title_starts, heads, title_bounds, postings, hot
+        entries, ids, docs, title_ends, titles, title_starts, heads, title_bounds, postings, hot
     )
 
 

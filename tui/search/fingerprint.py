@@ -1,10 +1,12 @@
 """What identifies a library's search index: the code that builds it, and the library.
 
 `code_version()` digests every `tui.search` module and `tui/text.py`, and dubao's,
-Python's, Unicode's and jieba's versions. `library_fingerprint` digests that and every
-article in index order: its id and all the text search sees. Article ids alone would not
-do: an id hashes only the title and the start of the text, so an edit further down
-keeps it.
+Python's, Unicode's and jieba's versions. `library_fingerprint` digests that and what
+the library holds: where its loader could tell that without reading the files (its
+`sources`, the files' stamps and the parser's version: `sources_fingerprint`), that;
+else every article in index order, its id and all the text search sees. Article ids
+alone would not do: an id hashes only the title and the start of the text, so an edit
+further down keeps it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from tui import __version__
 from tui.cache import source_digest
+from tui.model import Library
 from tui.search.build import Entry
 
 SEP = "\x1f"
@@ -48,7 +51,19 @@ def _jieba_version() -> str:
         return ""
 
 
-def library_fingerprint(entries: Sequence[Entry]) -> bytes:
+def sources_fingerprint(sources: bytes) -> bytes:
+    """The fingerprint of a library with these `Library.sources`."""
+    return hashlib.blake2b(code_version() + b"sources" + sources, digest_size=32).digest()
+
+
+def library_fingerprint(library: Library, entries: Sequence[Entry]) -> bytes:
+    """The fingerprint of `library`, whose entries in index order are `entries`."""
+    if library.sources:
+        return sources_fingerprint(library.sources)
+    return _content_fingerprint(entries)
+
+
+def _content_fingerprint(entries: Sequence[Entry]) -> bytes:
     """A digest of the code version and of the articles' ids and texts, in index order.
 
     The ~18 M characters of text go through CRC-32, five times as fast as BLAKE2: it is

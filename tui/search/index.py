@@ -97,7 +97,7 @@ class SearchIndex:
         self._data = data
         self._size = len(data.docs)
         self._snippet_width = snippet_width
-        self._positions = {entry.article.id: i for i, entry in enumerate(data.entries)}
+        self._positions = {article_id: i for i, article_id in enumerate(data.ids)}
         self._avg_len = max(sum(map(len, data.docs)) / max(self._size, 1), 1.0)
         self._cache = TermCache(CACHE_SIZE)
         self._every_id = list(range(self._size))  # for picking ids out of a large bitmap
@@ -156,7 +156,7 @@ class SearchIndex:
         matching = -1
         for term in terms:
             matching &= self.term_bits(term)
-        return [self._data.entries[i].article.id for i in bitset.ids(matching, self._size)]
+        return [self._data.ids[i] for i in bitset.ids(matching, self._size)]
 
     def term_bits(self, term: str) -> int:
         """The articles with the normalised `term` inside one block, as a bitmap."""
@@ -300,15 +300,15 @@ class SearchIndex:
     def _hit(self, doc_id: int, hit_score: float, terms: list[str]) -> Hit:
         entry = self._data.entries[doc_id]
         article = entry.article
-        date = entry.issue.date
+        date = entry.date
         return Hit(
             article_id=article.id,
             score=hit_score,
             snippet=article_snippet(article, self._data.docs[doc_id], terms, self._snippet_width),
             title=article.title,
             label=article.label,
-            section=entry.section.title,
-            issue=entry.issue.title,
+            section=entry.section,
+            issue=entry.issue,
             date=date.isoformat() if date else None,
         )
 
@@ -339,8 +339,9 @@ class SearchIndex:
         data = self._data
         strings = sum(map(sys.getsizeof, data.docs)) + sum(map(sys.getsizeof, data.title_bounds))
         strings += sum(map(sys.getsizeof, data.heads.values())) + sys.getsizeof(data.titles)
-        lists = sum(map(sys.getsizeof, (data.docs, data.title_bounds, data.entries, data.heads)))
-        entries = self._size * (sys.getsizeof(data.entries[0]) if data.entries else 0)
+        lists = sum(map(sys.getsizeof, (data.docs, data.title_bounds, data.ids, data.heads)))
+        listed = isinstance(data.entries, list) and data.entries  # else read on demand
+        entries = self._size * sys.getsizeof(data.entries[0]) if listed else 0
         arrays = sum(a.buffer_info()[1] * a.itemsize for a in (data.title_ends, data.title_starts))
         bitmaps = sum(map(sys.getsizeof, data.hot.values())) + sys.getsizeof(data.hot)
         index = data.postings.nbytes() + sys.getsizeof(self._positions)

@@ -11,7 +11,8 @@ The layout holds numbers, machine integers and text, nothing that can run code:
               string holds a lone surrogate) and an array of their lengths in bytes.
               Bitmaps as blocks of (articles + 7) // 8 little-endian bytes.
 
-The entries are not stored: the library gives them. Reading maps the file and decodes
+The articles are not stored, only their ids and where they are (`places`): the caller
+gives the entries, from the library or read on demand. Reading maps the file and decodes
 each section with C-level calls (`array.frombytes`, the codecs, `int.from_bytes`),
 mapped over the strings; no Python loop runs per character or per posting. A file that
 is not whole and this code's, for this library, is `Unusable`.
@@ -29,7 +30,7 @@ import struct
 import tempfile
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate, repeat
 from operator import itemgetter
 from pathlib import Path
@@ -37,9 +38,13 @@ from typing import BinaryIO
 
 from tui.search.build import Entry, IndexData
 from tui.search.fingerprint import code_version
+from tui.search.places import Places
 from tui.search.postings import Postings, id_typecode
 
-FORMAT = 1
+# The entries of the articles with these places and ids (the library's, or read on demand).
+EntriesFor = Callable[[Places, list[str]], Sequence[Entry]]
+
+FORMAT = 2
 MAGIC = b"DUBAOIX\x00"
 TEMP_SUFFIX = ".tmp"
 # magic, format, byte order, 'H' and 'I' item sizes, code version, fingerprint, CRC-32,
@@ -53,6 +58,7 @@ _ERRORS = {_UTF16: "strict", _UTF32: "surrogatepass"}
 # The codecs' own functions: `str(data, encoding)` goes through a Python wrapper.
 _DECODERS = {_UTF16: codecs.utf_16_le_decode, _UTF32: codecs.utf_32_le_decode}
 _INTEGERS = ("B", "H", "I", "L", "Q")
+_PAGE_STRINGS = ("pages", "sections", "issues", "dates")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -107,7 +113,13 @@ def _sections(data: IndexData) -> dict[str, bytes | memoryview]:
     width = _bitmap_bytes(size)
     sections: dict[str, bytes | memoryview] = {}
     encodings = {}
+    places = Places.of(data.entries)
     strings = {
+        "articles": data.ids,
+        "pages": places.sources,
+        "sections": places.sections,
+        "issues": places.issues,
+        "dates": places.dates,
         "docs": data.docs,
         "titles": [data.titles],
         "heads": list(data.heads.values()),
@@ -117,6 +129,8 @@ def _sections(data: IndexData) -> dict[str, bytes | memoryview]:
     for name, items in strings.items():
         encodings[name], sections[name], sections[name + ".lens"] = _encode_strings(items)
     arrays = {
+        "page_of": places.pages,
+        "positions": places.positions,
         "title_ends": data.title_ends,
         "title_starts": data.title_starts,
         "heads.ids": array("I", data.heads),
@@ -134,6 +148,7 @@ def _sections(data: IndexData) -> dict[str, bytes | memoryview]:
         "articles": size,
         "arrays": types,
         "heads": len(data.heads),
+        "pages": len(places.sources),
         "dense": len(dense),
         "hot": len(data.hot),
         "encodings": encodings,
@@ -159,9 +174,9 @@ def _bitmap_bytes(size: int) -> int:
 # ---------------------------------------------------------------------------
 
 
-def load(path: Path, entries: list[Entry], fingerprint: bytes) -> IndexData:
-    """The index kept in `path` for a library with these entries; Unusable if it is not
-    one this code wrote for this library, whole."""
+def load(path: Path, fingerprint: bytes, entries: EntriesFor) -> IndexData:
+    """The index kept in `path` for the library with this fingerprint, its entries given
+    by `entries`; Unusable if it is not one this code wrote for this library, whole."""
     try:
         with open(path, "rb") as file:
             head = file.read(HEADER.size)
@@ -254,15 +269,12 @@ class _Sections:
         return [int.from_bytes(raw[i : i + width], "little") for i in steps]
 
 
-def _decode(sections: _Sections, entries: list[Entry]) -> IndexData:
+def _decode(sections: _Sections, entries_for: EntriesFor) -> IndexData:
     meta = json.loads(bytes(sections.raw("meta")))
-    size = meta["articles"]
-    counts = [meta[key] for key in ("heads", "dense", "hot")]
-    if size != len(entries):
-        raise ValueError("not this library's article count")
+    counts = [meta[key] for key in ("articles", "heads", "pages", "dense", "hot")]
     if any(type(n) is not int or n < 0 for n in counts):
         raise ValueError("bad counts")
-    heads, dense, hot = counts
+    size, heads, pages, dense, hot = counts
     encodings = meta["encodings"]
     width = _bitmap_bytes(size)
     types = meta["arrays"]
@@ -273,6 +285,16 @@ def _decode(sections: _Sections, entries: list[Entry]) -> IndexData:
     def numbers(name: str, count: int | None = None) -> array:
         return sections.array(name, types[name][0], count)
 
+    ids = sections.strings("articles", size, encodings["articles"])
+    places = Places(
+        numbers("page_of", size),
+        numbers("positions", size),
+        *(sections.strings(name, pages, encodings[name]) for name in _PAGE_STRINGS),
+    )
+    places.check(size)
+    entries = entries_for(places, ids)
+    if len(entries) != size:
+        raise ValueError("not this library's article count")
     docs = sections.strings("docs", size, encodings["docs"])
     (titles,) = sections.strings("titles", 1, encodings["titles"])
     title_ends = numbers("title_ends", size)
@@ -284,19 +306,20 @@ def _decode(sections: _Sections, entries: list[Entry]) -> IndexData:
         raise ValueError("heads of unknown articles")
     codes = numbers("codes")
     starts = numbers("starts", len(codes) + 1)
-    ids = numbers("ids")
-    if ids.typecode != id_typecode(size) or starts[0] != 0 or starts[-1] != len(ids):
+    posted = numbers("ids")
+    if posted.typecode != id_typecode(size) or starts[0] != 0 or starts[-1] != len(posted):
         raise ValueError("posting starts and ids disagree")
     dense_codes = numbers("dense.codes", dense)
     postings = Postings(
         size,
         codes,
         starts,
-        ids,
+        posted,
         dict(zip(dense_codes, sections.bitmaps("dense.bits", dense, width), strict=True)),
     )
     return IndexData(
         entries=entries,
+        ids=ids,
         docs=docs,
         title_ends=title_ends,
         titles=titles,

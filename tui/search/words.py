@@ -47,7 +47,12 @@ def tokenizer() -> jieba.Tokenizer:
                 import jieba
             jieba.setLogLevel(logging.CRITICAL + 1)
             instance = jieba.Tokenizer()
-            instance.tmp_dir = str(cache_dir())
+            try:
+                instance.tmp_dir = str(cache_dir())
+            except OSError:
+                # No cache folder: the dictionary is built from jieba's own file and kept
+                # nowhere (left alone, jieba would keep it in the shared temp folder).
+                instance.tmp_dir = os.devnull
             instance.cache_file = CACHE_FILE
             instance.initialize()
             _tokenizer = instance

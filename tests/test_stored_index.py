@@ -1,0 +1,131 @@
+"""A library's index opened from the cache without loading the library (`open_stored_index`):
+only while its files' stamps say it is the library the index was made for, and with the
+same answers as the index opened with the library."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import tui.library as library_module
+from tui.cache import CACHE_FILE, cache_dir
+from tui.library import Pages, load_library
+from tui.remote_index import RemoteIndex
+from tui.search import open_index
+from tui.search.places import Misplaced
+from tui.search.store import open_stored_index
+
+from .conftest import write_archive
+
+QUERIES = ["山西", "李静", "的 了", "消息", "十一月3日", "zzz", "太钢 福德士河"]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    return write_archive(tmp_path / "archive", 6)
+
+
+def touch(path: Path, text: str) -> None:
+    """Change a file, and its stamp even where the clock is coarse."""
+    old = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(old + 10**9, old + 10**9))
+
+
+def test_the_pages_tell_what_the_loaded_library_is(archive: Path) -> None:
+    loaded = load_library([archive])
+    assert loaded.sources and Pages([archive]).sources == loaded.sources
+    assert load_library([archive]).sources == loaded.sources  # from the page cache now
+    assert load_library([archive], cache=False).sources == b""  # unknown: no stamps taken
+    touch(archive / "2025-11-03" / "02_综合.md", "## 改了\n\n正文。\n")
+    changed = load_library([archive])
+    assert changed.sources != loaded.sources and Pages([archive]).sources == changed.sources
+    (archive / "2025-11-09").mkdir()
+    (archive / "2025-11-09" / "01.md").write_text("## 新的\n\n正文。\n", encoding="utf-8")
+    assert Pages([archive]).sources not in (b"", changed.sources)
+    # Through a link, the same files are another library: its sections' sources differ.
+    link = archive.parent / "link"
+    link.symlink_to(archive)
+    assert Pages([link]).sources not in (b"", Pages([archive]).sources)
+
+
+def test_a_library_with_an_unreadable_page_has_no_sources(archive: Path) -> None:
+    (archive / "2025-11-02" / "03.md").write_bytes(b"\x00\x01\x02" * 100)
+    library = load_library([archive])
+    assert library.problems and library.sources == b""
+    assert open_stored_index(Pages([archive])) is None
+
+
+def test_the_stored_index_answers_as_the_index_opened_with_the_library(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert open_stored_index(Pages([archive])) is None  # nothing stored yet
+    library = load_library([archive])
+    here = open_index(library)
+    read: list[str] = []
+    pages = Pages([archive])
+    monkeypatch.setattr(
+        pages, "articles", lambda path: read.append(path) or Pages.articles(pages, path)
+    )
+    stored = open_stored_index(pages)
+    assert stored is not None and read == []  # no page read until a hit is shown
+    for query in QUERIES:
+        theirs, ours = stored.search(query, limit=0), here.search(query, limit=0)
+        assert theirs.total == ours.total, query
+        assert theirs.hits == ours.hits, query
+        for hit in ours.hits[:4]:
+            found = stored.matches_in(hit.article_id, query)
+            assert found == here.matches_in(hit.article_id, query)
+    assert stored.matching_ids("山西") == here.matching_ids("山西")
+    # The archive's days share a page: its articles' ids were made unique (-2, -3…).
+    assert any(hit.article_id.endswith("-2") for hit in stored.search("山西", limit=0).hits)
+    assert read and set(read) <= set(pages.paths)
+
+
+def test_pages_missing_from_the_page_cache_are_parsed(archive: Path) -> None:
+    library = load_library([archive])
+    here = open_index(library)
+    (cache_dir() / CACHE_FILE).unlink()
+    stored = open_stored_index(Pages([archive]))
+    assert stored is not None
+    assert stored.search("山西", limit=0).hits == here.search("山西", limit=0).hits
+
+
+def test_a_changed_file_is_not_served_from_the_stored_index(archive: Path) -> None:
+    open_index(load_library([archive]))
+    pages = Pages([archive])
+    touch(archive / "2025-11-06" / "02_综合.md", "## 十一月六日\n\n改了。\n")
+    assert open_stored_index(Pages([archive])) is None
+    changed = load_library([archive])  # the page cache now holds the page as it is
+    # Changed after its stamp was taken: the hit's article is not the one indexed.
+    stale = open_stored_index(pages)
+    assert stale is not None
+    with pytest.raises(Misplaced):
+        stale.search("十一月6日")
+    # With the library, its index is made again, and stored again.
+    rebuilt = open_index(changed)
+    assert rebuilt.search("十一月6日").total == 0 and rebuilt.search("六日").total == 1
+    stored = open_stored_index(Pages([archive]))
+    assert stored is not None and stored.search("六日").hits == rebuilt.search("六日").hits
+
+
+def test_a_warm_search_process_does_not_load_the_library(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = open_index(load_library([archive]))
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the library was loaded")
+
+    monkeypatch.setattr(library_module, "load_library", refuse)  # the child inherits it
+    remote = RemoteIndex.start([str(archive)])
+    assert remote is not None
+    try:
+        notes: list[str] = []
+        assert remote.wait_ready(notes.append), notes
+        for query in QUERIES:
+            assert remote.search(query, limit=0).hits == here.search(query, limit=0).hits
+    finally:
+        remote.close()
