@@ -4,12 +4,14 @@ same answers as the index opened with the library."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 import tui.library as library_module
+from tui import cli
 from tui.cache import CACHE_FILE, cache_dir
 from tui.library import Pages, load_library
 from tui.remote_index import RemoteIndex
@@ -129,3 +131,26 @@ def test_a_warm_search_process_does_not_load_the_library(
             assert remote.search(query, limit=0).hits == here.search(query, limit=0).hits
     finally:
         remote.close()
+
+
+def test_dubao_search_reads_a_warm_index_without_loading_the_library(
+    archive: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = ["search", "山西", str(archive), "--json", "--limit", "0"]
+    assert cli.main(command) == 0
+    first = capsys.readouterr()
+    loads: list[object] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        loads.append(args)
+        return load_library(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "load_library", counted)
+    assert cli.main(command) == 0
+    assert capsys.readouterr() == first and loads == []
+    # A changed file: the library is loaded, and the one note says why the index is made again.
+    touch(archive / "2025-11-02" / "02_综合.md", "## 山西的消息\n\n正文。\n")
+    assert cli.main(command) == 0
+    again = capsys.readouterr()
+    assert len(loads) == 1 and again.err.count("rebuilding") == 1, again.err
+    assert json.loads(again.out)["total"] == json.loads(first.out)["total"] + 1

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui import __version__
-from tui.library import LibraryError, is_small, load_library
+from tui.library import LibraryError, Pages, is_small, load_library
 from tui.model import Article, Library
 from tui.text import clean
 
@@ -205,11 +205,14 @@ def _marked(text: str, marks: Sequence[tuple[int, int]], emphasis: bool) -> str:
 def cmd_search(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise UsageError("--limit must be 0 (every hit) or more")
-    from tui.search import open_index  # the index and jieba load only for a search
+    from tui.search import open_index, open_stored_index  # only for a search
 
-    library = load_library(args.paths or None, on_note=_note)
-    report_problems(library, sys.stderr)
-    result = open_index(library, on_note=_note).search(args.query, limit=args.limit)
+    index = open_stored_index(Pages(args.paths or None))  # without loading the library
+    if index is None:
+        library = load_library(args.paths or None, on_note=_note)
+        report_problems(library, sys.stderr)
+        index = open_index(library, on_note=_note)
+    result = index.search(args.query, limit=args.limit)
     if args.json:
         data = {
             "query": result.query,
@@ -263,7 +266,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def _search_process(paths: Sequence[str] | None) -> RemoteIndex | None:
     """For a large library, a process of its own that loads it and opens its search index
-    on the other core, forked before Textual starts any thread (see `tui.search.remote`)."""
+    on the other core, forked before Textual starts any thread (see `tui.remote_index`)."""
     if is_small(paths):
         return None
     from tui.remote_index import RemoteIndex

@@ -175,7 +175,7 @@ def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
         _send(replies, ("note", message))
 
     try:
-        stored = open_stored_index(Pages(paths), on_note=note)
+        stored = open_stored_index(Pages(paths))
         if stored is not None:
             return stored
         library = load_library(paths, on_note=note)

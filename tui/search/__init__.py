@@ -5,6 +5,7 @@
     result.total, [(hit.article_id, hit.score, hit.snippet.text) for hit in result.hits]
     index.matches_in(article_id, "习近平 北京")         # [(block, start, end), ...]
     index = open_index(library, on_progress, should_stop, on_note=print)  # cached on disk
+    index = open_stored_index(Pages(paths))  # from the disk, the library left unloaded
 
 A query is split on whitespace into terms, each normalised (`tui.text.normalise`); an
 article matches when every term occurs inside one of its blocks (title, kicker,
@@ -20,8 +21,9 @@ Modules, one job each: `tokenize` (terms, normalised forms, key codes), `posting
 `build` (library → arrays), `termcache` (recent terms' matches, kept for the next
 keystroke), `rank` (which matches to score, and their scores), `align` (normalised →
 original offsets), `snippet`, `segments` (block numbering), `words` (jieba, quiet and
-lazy), `index` (SearchIndex); `store` (keeping the index on disk: `open_index`),
-`indexfile` (its file) and `fingerprint` (what identifies it). Builds use a second
+lazy), `index` (SearchIndex); `store` (keeping the index on disk: `open_index`,
+`open_stored_index`), `indexfile` (its file), `places` (where its articles are) and
+`fingerprint` (what identifies it). Builds use a second
 core through `tui.forked`. Importing this package loads none of jieba's dictionary,
 NumPy and Textual.
 """
@@ -30,7 +32,7 @@ from tui.search.build import BuildCancelled
 from tui.search.index import Hit, Searcher, SearchIndex, SearchResult
 from tui.search.segments import BYLINE, KICKER, SUBTITLE, TITLE
 from tui.search.snippet import Snippet
-from tui.search.store import open_index
+from tui.search.store import open_index, open_stored_index
 from tui.search.tokenize import query_terms
 
 __all__ = [
@@ -45,5 +47,6 @@ __all__ = [
     "Searcher",
     "Snippet",
     "open_index",
+    "open_stored_index",
     "query_terms",
 ]

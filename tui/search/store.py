@@ -87,18 +87,16 @@ def open_index(
     return SearchIndex(data, snippet_width)
 
 
-def open_stored_index(
-    pages: Pages, *, on_note: NoteCallback | None = None, snippet_width: int = DEFAULT_WIDTH
-) -> SearchIndex | None:
+def open_stored_index(pages: Pages, *, snippet_width: int = DEFAULT_WIDTH) -> SearchIndex | None:
     """The index of the library at `pages` from the cache, without loading the library:
     its articles are read from their pages when a search shows them. None if the cache
-    does not hold it (then load the library and `open_index`)."""
+    does not hold it: then load the library and `open_index`, which says why."""
     if not pages.sources:
         return None
     with collector.paused():
         fingerprint = sources_fingerprint(pages.sources)
         stored = partial(StoredEntries, page_articles=pages.articles)
-        data = _cached(_common_folder(pages.paths), fingerprint, stored, on_note)
+        data = _cached(_common_folder(pages.paths), fingerprint, stored, None)
     if data is None:
         return None
     align.warm_up()
