@@ -31,9 +31,6 @@ from typing import TYPE_CHECKING
 from tui import collector
 from tui.cache import cache_dir
 from tui.model import Library
-
-if TYPE_CHECKING:
-    from tui.library import Pages
 from tui.search import align
 from tui.search.build import (
     Entry,
@@ -48,6 +45,9 @@ from tui.search.index import SearchIndex
 from tui.search.indexfile import TEMP_SUFFIX, EntriesFor, Unusable, load, save
 from tui.search.places import Places, StoredEntries
 from tui.search.snippet import DEFAULT_WIDTH
+
+if TYPE_CHECKING:
+    from tui.library import Pages
 
 NoteCallback = Callable[[str], None]
 
