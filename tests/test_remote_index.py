@@ -7,10 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from tui import remote_index
 from tui.library import load_library
 from tui.remote_index import NICENESS, RemoteIndex, SearchUnavailable
 from tui.search import SearchIndex
@@ -192,3 +194,42 @@ def test_quitting_does_not_wait_for_the_search_process(archive: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "quit"
+
+
+class FillingCache:
+    """Pages whose count missing from the page cache goes down as `missing` says."""
+
+    def __init__(self, missing: list[int]) -> None:
+        self.missing = missing
+        self.looks = 0
+
+    def uncached(self) -> int:
+        self.looks += 1
+        return self.missing[min(self.looks, len(self.missing)) - 1]
+
+
+@pytest.fixture
+def quick_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(remote_index, "WAIT_POLL", 0.01)
+    monkeypatch.setattr(remote_index, "WAIT_STALL", 0.2)
+
+
+def test_the_child_waits_while_the_reader_fills_the_page_cache(quick_waits: None) -> None:
+    parent = os.getppid()
+    filling = FillingCache([2000, 2000, 1500, 1500, 900, 400, 0])
+    remote_index._let_the_reader_parse(filling, parent)  # type: ignore[arg-type]
+    assert filling.looks == 7  # until none was missing
+    few = FillingCache([remote_index.WAIT_MIN_PAGES - 1])
+    remote_index._let_the_reader_parse(few, parent)  # type: ignore[arg-type]
+    assert few.looks == 1  # few to parse: not worth waiting for
+
+
+def test_the_child_stops_waiting_when_the_cache_stops_filling(quick_waits: None) -> None:
+    stalled = FillingCache([2000, 1500, 1500])
+    started = time.monotonic()
+    remote_index._let_the_reader_parse(stalled, os.getppid())  # type: ignore[arg-type]
+    assert 0.2 <= time.monotonic() - started < 5
+    # Nor does it wait for a reader that is gone.
+    orphan = FillingCache([2000])
+    remote_index._let_the_reader_parse(orphan, os.getppid() + 1)  # type: ignore[arg-type]
+    assert orphan.looks == 1

@@ -630,13 +630,24 @@ class Pages:
             del self._recent[next(iter(self._recent))]
         return articles
 
-    def _read(self, f: _Found) -> list[Article]:
+    def uncached(self) -> int:
+        """How many of the pages the page cache does not hold as they are (all of them,
+        where there is no page cache)."""
+        page_cache = self._cache()
+        fresh = page_cache.fresh(self._stamps) if page_cache is not None else ()
+        return len(self._found) - len(fresh)
+
+    def _cache(self) -> PageCache | None:
         if not self._opened:
             self._opened = True
             self._page_cache = PageCache.open()
+        return self._page_cache
+
+    def _read(self, f: _Found) -> list[Article]:
+        page_cache = self._cache()
         current = self._stamps.get(f.key)
-        if self._page_cache is not None and current is not None:
-            cached = self._page_cache.load({f.key: current}).get(f.key)
+        if page_cache is not None and current is not None:
+            cached = page_cache.load({f.key: current}).get(f.key)
             if cached is not None:
                 return cached
         return read_page(f.path)
