@@ -38,25 +38,28 @@ def touch(path: Path, text: str) -> None:
 
 def test_the_pages_tell_what_the_loaded_library_is(archive: Path) -> None:
     loaded = load_library([archive])
-    assert loaded.sources and Pages([archive]).sources == loaded.sources
-    assert load_library([archive]).sources == loaded.sources  # from the page cache now
-    assert load_library([archive], cache=False).sources == b""  # unknown: no stamps taken
+    assert loaded.files_digest and Pages([archive]).files_digest == loaded.files_digest
+    assert load_library([archive]).files_digest == loaded.files_digest  # from the page cache now
+    assert load_library([archive], cache=False).files_digest == b""  # unknown: no stamps taken
     touch(archive / "2025-11-03" / "02_综合.md", "## 改了\n\n正文。\n")
     changed = load_library([archive])
-    assert changed.sources != loaded.sources and Pages([archive]).sources == changed.sources
+    assert (
+        changed.files_digest != loaded.files_digest
+        and Pages([archive]).files_digest == changed.files_digest
+    )
     (archive / "2025-11-09").mkdir()
     (archive / "2025-11-09" / "01.md").write_text("## 新的\n\n正文。\n", encoding="utf-8")
-    assert Pages([archive]).sources not in (b"", changed.sources)
+    assert Pages([archive]).files_digest not in (b"", changed.files_digest)
     # Through a link, the same files are another library: its sections' sources differ.
     link = archive.parent / "link"
     link.symlink_to(archive)
-    assert Pages([link]).sources not in (b"", Pages([archive]).sources)
+    assert Pages([link]).files_digest not in (b"", Pages([archive]).files_digest)
 
 
 def test_a_library_with_an_unreadable_page_has_no_sources(archive: Path) -> None:
     (archive / "2025-11-02" / "03.md").write_bytes(b"\x00\x01\x02" * 100)
     library = load_library([archive])
-    assert library.problems and library.sources == b""
+    assert library.problems and library.files_digest == b""
     assert open_stored_index(Pages([archive])) is None
 
 

@@ -404,15 +404,17 @@ def load_library(
         ]
         # Only where every file was stamped before it was read (as with a page cache), and
         # read: a file that could not be read this time may be read next time.
-        sources = b"" if problems or page_cache is None else stamps_digest(found, stamps)
-        return _library(issues, problems, sources)
+        digest = b"" if problems or page_cache is None else stamps_digest(found, stamps)
+        return _library(issues, problems, digest)
 
 
-def _library(issues: list[Issue], problems: Sequence[Problem], sources: bytes = b"") -> Library:
+def _library(
+    issues: list[Issue], problems: Sequence[Problem], files_digest: bytes = b""
+) -> Library:
     dated = sorted((i for i in issues if i.date), key=lambda i: i.date, reverse=True)  # type: ignore[arg-type,return-value]
     undated = sorted((i for i in issues if not i.date), key=lambda i: _natural_key(i.title))
     issues = _unique_ids(dated + undated)
-    return Library(issues=tuple(issues), problems=tuple(problems), sources=sources)
+    return Library(issues=tuple(issues), problems=tuple(problems), files_digest=files_digest)
 
 
 def stamps_digest(found: Sequence[_Found], stamps: Mapping[str, Stamp]) -> bytes:
@@ -596,8 +598,8 @@ def _stamps(found: list[_Found]) -> dict[str, Stamp]:
 
 
 class Pages:
-    """A library's files, looked at without reading them: what they hold (`sources`, as
-    `load_library` gives it while they are unchanged), and a page's articles on demand,
+    """A library's files, looked at without reading them: what they hold (`files_digest`,
+    as `load_library` gives it while they are unchanged), and a page's articles on demand,
     from the page cache where it has them. The search process opens an index from the
     cache with these, and reads only the pages of the articles that searches show."""
 
@@ -607,7 +609,7 @@ class Pages:
         """LibraryError as `load_library`, for a path that does not exist."""
         self._found = _find(_given(paths))
         self._stamps = _stamps(self._found)
-        self.sources = stamps_digest(self._found, self._stamps)
+        self.files_digest = stamps_digest(self._found, self._stamps)
         self._by_path = {f.path: f for f in self._found}
         self._page_cache: PageCache | None = None
         self._opened = False

@@ -70,7 +70,7 @@ class Library:
     problems: tuple[Problem, ...] = ()
     # What the library was read from, told without reading it (`tui.library.stamps_digest`):
     # a library with the same one holds the same. b"" when unknown.
-    sources: bytes = field(default=b"", compare=False, repr=False)
+    files_digest: bytes = field(default=b"", compare=False, repr=False)
     _by_id: dict[str, Article] = field(default_factory=dict, compare=False, repr=False)
 
     def articles(self) -> list[Article]:

@@ -3,7 +3,7 @@
 `code_version()` digests every `tui.search` module and `tui/text.py`, and dubao's,
 Python's, Unicode's and jieba's versions. `library_fingerprint` digests that and what
 the library holds: where its loader could tell that without reading the files (its
-`sources`, the files' stamps and the parser's version: `sources_fingerprint`), that;
+`files_digest`, the files' stamps and the parser's version: `files_fingerprint`), that;
 else every article in index order, its id and all the text search sees. Article ids
 alone would not do: an id hashes only the title and the start of the text, so an edit
 further down keeps it.
@@ -51,15 +51,15 @@ def _jieba_version() -> str:
         return ""
 
 
-def sources_fingerprint(sources: bytes) -> bytes:
-    """The fingerprint of a library with these `Library.sources`."""
+def files_fingerprint(sources: bytes) -> bytes:
+    """The fingerprint of a library with these `Library.files_digest`."""
     return hashlib.blake2b(code_version() + b"sources" + sources, digest_size=32).digest()
 
 
 def library_fingerprint(library: Library, entries: Sequence[Entry]) -> bytes:
     """The fingerprint of `library`, whose entries in index order are `entries`."""
-    if library.sources:
-        return sources_fingerprint(library.sources)
+    if library.files_digest:
+        return files_fingerprint(library.files_digest)
     return _content_fingerprint(entries)
 
 

@@ -39,19 +39,15 @@ class Places:
 
     @classmethod
     def of(cls, entries: Sequence[Entry]) -> Places:
-        numbers: dict[str, int] = {}
-        sections: list[str] = []
-        issues: list[str] = []
-        dates: list[str] = []
+        numbers: dict[tuple[object, ...], int] = {}
         for entry in entries:
-            if entry.source not in numbers:
-                numbers[entry.source] = len(numbers)
-                sections.append(entry.section)
-                issues.append(entry.issue)
-                dates.append(entry.date.isoformat() if entry.date else "")
-        pages = array("I", (numbers[entry.source] for entry in entries))
+            numbers.setdefault(_page(entry), len(numbers))
+        pages = array("I", (numbers[_page(entry)] for entry in entries))
         positions = array("I", (entry.position for entry in entries))
-        return cls(pages, positions, list(numbers), sections, issues, dates)
+        columns = [list(column) for column in zip(*numbers, strict=True)] or [[]] * 4
+        sources, sections, issues, dates = columns
+        iso = [date.isoformat() if date else "" for date in dates]
+        return cls(pages, positions, sources, sections, issues, iso)
 
     def check(self, size: int) -> None:
         """ValueError unless this holds `size` articles, each on a page it lists."""
@@ -104,6 +100,11 @@ class StoredEntries(Sequence[Entry]):
 
     def __iter__(self) -> Iterator[Entry]:
         return (self[i] for i in range(len(self)))
+
+
+def _page(entry: Entry) -> tuple[object, ...]:
+    """What an article has in common with the others on its page."""
+    return (entry.source, entry.section, entry.issue, entry.date)
 
 
 def _same(page_id: str, library_id: str) -> bool:

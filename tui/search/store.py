@@ -40,7 +40,7 @@ from tui.search.build import (
     build_data,
     ranked_entries,
 )
-from tui.search.fingerprint import library_fingerprint, sources_fingerprint
+from tui.search.fingerprint import files_fingerprint, library_fingerprint
 from tui.search.index import SearchIndex
 from tui.search.indexfile import TEMP_SUFFIX, EntriesFor, Unusable, load, save
 from tui.search.places import Places, StoredEntries
@@ -91,10 +91,10 @@ def open_stored_index(pages: Pages, *, snippet_width: int = DEFAULT_WIDTH) -> Se
     """The index of the library at `pages` from the cache, without loading the library:
     its articles are read from their pages when a search shows them. None if the cache
     does not hold it: then load the library and `open_index`, which says why."""
-    if not pages.sources:
+    if not pages.files_digest:
         return None
     with collector.paused():
-        fingerprint = sources_fingerprint(pages.sources)
+        fingerprint = files_fingerprint(pages.files_digest)
         stored = partial(StoredEntries, page_articles=pages.articles)
         data = _cached(_common_folder(pages.paths), fingerprint, stored, None)
     if data is None:
