@@ -22,8 +22,11 @@ same cache folder: "1st screen" is the time until an article is on screen (the m
 "dubao · …" appears with the first article shown). Then `/` and the query are typed, and
 "reader search" is the time from the start until the search screen shows how many articles
 match; "reader RSS" is its peak resident set by then, and "its search process" that of
-its largest child (`tui.remote_index`). The reader is then killed, and before
-a cold run the cache folder is emptied again.
+its largest child (`tui.remote_index`). "all processes" is the peak, sampled every poll
+until the search answers and the reader has read every page, of the proportional set
+size (PSS: pages shared by forked processes counted once) of the reader and all its
+descendants together: the search process, and the children parsing and indexing. The
+reader is then killed, and before a cold run the cache folder is emptied again.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ MODES = ("cold", "warm", "off")
 SCREEN_MARKER = "dubao · "  # the masthead, written when the first article is shown
 # The search screen's count ("1,234 articles"), not the loading status ("… pages, N articles").
 ANSWERED = re.compile(r"(?<!pages, )(?<![\d,])\d[\d,]* articles")
+LOADING = re.compile(r"Reading [\d,]+/[\d,]+ pages")  # the status line while pages are read
 
 
 # ---------------------------------------------------------------------------
@@ -140,10 +144,11 @@ def size_mb(folder: Path, pattern: str = "*") -> float:
 
 def in_reader(
     paths: Sequence[str], cache_home: Path, home: Path, query: str | None
-) -> tuple[float, float | None, float | None, float | None]:
+) -> tuple[float, float | None, float | None, float | None, float | None]:
     """Seconds from starting `dubao PATHS` in tmux until an article is on screen, and until
     a search for `query` (typed once the article is there) answers; the peak RSS by then,
-    in MB, of the reader and of its largest child (the search process)."""
+    in MB, of the reader and of its largest child (the search process); and the peak PSS
+    of all its processes together, until it has read every page."""
     dubao = Path(sys.executable).parent / "dubao"
     state = Path(tempfile.mkdtemp(dir=home))
     env = {
@@ -159,19 +164,59 @@ def in_reader(
         term.respawn([str(dubao), *paths], env=env)
         term.wait_for(SCREEN_MARKER, timeout=120, interval=0.005)
         screen = time.perf_counter() - start
+        together = TreeMemory(term.pane_pid())
         search = None
         if query:
             term.send("/")
             term.wait_for("Search:", timeout=30, interval=0.005)  # the field has the focus
             term.send(query, literal=True)
-            term.wait_for(lambda text: bool(ANSWERED.search(text)), timeout=300, interval=0.01)
+            term.wait_for(
+                lambda text: together.sample() and bool(ANSWERED.search(text)),
+                timeout=300,
+                interval=0.01,
+            )
             search = time.perf_counter() - start
         rss = process_peak_rss_mb(term.pane_pid())
         children = [process_peak_rss_mb(pid) for pid in child_pids(term.pane_pid())]
         child_rss = max((r for r in children if r is not None), default=None)
+        term.wait_for(
+            lambda text: together.sample() and not LOADING.search(text), timeout=300, interval=0.02
+        )
         os.kill(term.pane_pid(), signal.SIGKILL)
         term.wait_for_exit(timeout=10)
-    return screen, search, rss, child_rss
+    return screen, search, rss, child_rss, together.peak or None
+
+
+class TreeMemory:
+    """The peak PSS of a process and all its descendants together, as sampled (Linux)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0.0
+
+    def sample(self) -> bool:
+        """Take a sample; True, so that it can stand in a condition."""
+        self.peak = max(self.peak, sum(map(pss_mb, descendants(self.pid))))
+        return True
+
+
+def descendants(pid: int) -> list[int]:
+    """The process and all its descendants."""
+    found = [pid]
+    for child in child_pids(pid):
+        found += descendants(child)
+    return found
+
+
+def pss_mb(pid: int) -> float:
+    """A running process's proportional set size, where /proc tells; else 0."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
 
 def child_pids(pid: int) -> list[int]:
@@ -222,10 +267,10 @@ def scenarios(
         count = runs if mode == "warm" else 1
         results = []
         for _ in range(count):
-            screen, search, rss, child_rss = (
+            screen, search, rss, child_rss, together = (
                 in_reader(paths, cache_home, home, query)
                 if mode != "off"
-                else (None, None, None, None)
+                else (None, None, None, None, None)
             )
             if mode == "cold":
                 shutil.rmtree(cache, ignore_errors=True)
@@ -237,6 +282,7 @@ def scenarios(
                     "reader_search": search,
                     "reader_rss": rss,
                     "search_process_rss": child_rss,
+                    "together_pss": together,
                 }
             )
         rows.append(Row(name, mode, results, size_mb(cache, "pages.sqlite3*"), size_mb(cache)))
@@ -267,6 +313,7 @@ def print_table(rows: list[Row]) -> None:
         "reader search",
         "reader RSS",
         "its search process",
+        "all processes",
         "load_library",
         "(CPU)",
         "to 1st search",
@@ -286,6 +333,7 @@ def print_table(rows: list[Row]) -> None:
                 fmt(median(row.runs, "reader_search")),
                 fmt(largest(row.runs, "reader_rss"), "MB", 0),
                 fmt(largest(row.runs, "search_process_rss"), "MB", 0),
+                fmt(largest(row.runs, "together_pss"), "MB", 0),
                 fmt(median(row.runs, "load")),
                 fmt(median(row.runs, "load_cpu")),
                 fmt(median(row.runs, "to_search")),
