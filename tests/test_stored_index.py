@@ -157,3 +157,18 @@ def test_dubao_search_reads_a_warm_index_without_loading_the_library(
     again = capsys.readouterr()
     assert len(loads) == 1 and again.err.count("rebuilding") == 1, again.err
     assert json.loads(again.out)["total"] == json.loads(first.out)["total"] + 1
+
+
+def test_dubao_search_loads_the_library_when_a_page_cannot_be_read_again(
+    archive: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = ["search", "山西", str(archive), "--json", "--limit", "0"]
+    assert cli.main(command) == 0
+    first = capsys.readouterr()
+
+    def gone(self: Pages, path: str) -> list[object]:
+        raise FileNotFoundError(2, "No such file or directory", path)
+
+    monkeypatch.setattr(Pages, "articles", gone)  # as if removed after it was stamped
+    assert cli.main(command) == 0
+    assert capsys.readouterr() == first

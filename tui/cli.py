@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a problem the user can fix (one line on stderr, no trac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -206,13 +207,17 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise UsageError("--limit must be 0 (every hit) or more")
     from tui.search import open_index, open_stored_index  # only for a search
+    from tui.search.places import Misplaced
 
-    index = open_stored_index(Pages(args.paths or None))  # without loading the library
-    if index is None:
+    result = None
+    stored = open_stored_index(Pages(args.paths or None))  # without loading the library
+    if stored is not None:
+        with contextlib.suppress(Misplaced):  # a page changed since: load them as they are
+            result = stored.search(args.query, limit=args.limit)
+    if result is None:
         library = load_library(args.paths or None, on_note=_note)
         report_problems(library, sys.stderr)
-        index = open_index(library, on_note=_note)
-    result = index.search(args.query, limit=args.limit)
+        result = open_index(library, on_note=_note).search(args.query, limit=args.limit)
     if args.json:
         data = {
             "query": result.query,

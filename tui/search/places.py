@@ -21,7 +21,8 @@ PageArticles = Callable[[str], Sequence[Article]]
 
 
 class Misplaced(Exception):
-    """A page does not hold the article the index says it does: it changed since."""
+    """A page does not hold the article the index says it does (it changed since), or
+    cannot be read again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,10 @@ class StoredEntries(Sequence[Entry]):
         places = self._places
         page, position = places.pages[index], places.positions[index]
         source = places.sources[page]
-        articles = self._page_articles(source)
+        try:
+            articles = self._page_articles(source)
+        except Exception as e:  # gone, unreadable: not the page the index was made of
+            raise Misplaced(f"{source} could not be read again ({e})") from e
         article_id = self._ids[index]
         if position >= len(articles) or not _same(articles[position].id, article_id):
             raise Misplaced(f"{source} changed since the search index was made")
