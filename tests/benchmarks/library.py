@@ -21,10 +21,11 @@ Before each cold and warm run, the real `dubao` command starts in tmux at 80x24 
 same cache folder: "1st screen" is the time until an article is on screen (the masthead
 "dubao · …" appears with the first article shown). Then `/` and the query are typed, and
 "reader search" is the time from the start until the search screen shows how many articles
-match; "reader RSS" is its peak resident set by then, and "its search process" that of
-its largest child (`tui.remote_index`). "all processes" is the peak, sampled every poll
-until the search answers and the reader has read every page, of the proportional set
-size (PSS: pages shared by forked processes counted once) of the reader and all its
+match; "pages read" the time until its status line stops showing that it is reading
+pages (the sidebar is whole); "reader RSS" is its peak resident set by the answer, and
+"its search process" that of its largest child (`tui.remote_index`). "all processes" is
+the peak, sampled at every look at the screen until both, of the proportional set size
+(PSS: pages shared by forked processes counted once) of the reader and all its
 descendants together: the search process, and the children parsing and indexing. The
 reader is then killed, and before a cold run the cache folder is emptied again.
 """
@@ -146,9 +147,9 @@ def in_reader(
     paths: Sequence[str], cache_home: Path, home: Path, query: str | None
 ) -> tuple[float, float | None, float | None, float | None, float | None]:
     """Seconds from starting `dubao PATHS` in tmux until an article is on screen, and until
-    a search for `query` (typed once the article is there) answers; the peak RSS by then,
-    in MB, of the reader and of its largest child (the search process); and the peak PSS
-    of all its processes together, until it has read every page."""
+    a search for `query` (typed once the article is there) answers, and until it has read
+    every page; the peak RSS by the answer, in MB, of the reader and of its largest child
+    (the search process); and the peak PSS of all its processes together until the end."""
     dubao = Path(sys.executable).parent / "dubao"
     state = Path(tempfile.mkdtemp(dir=home))
     env = {
@@ -162,16 +163,18 @@ def in_reader(
         term.wait_for_exit(timeout=10)
         start = time.perf_counter()
         term.respawn([str(dubao), *paths], env=env)
-        term.wait_for(SCREEN_MARKER, timeout=120, interval=0.005)
+        watch = Watch(term.pane_pid(), start)
+        term.wait_for(
+            lambda text: watch.sample(text) and SCREEN_MARKER in text, timeout=120, interval=0.005
+        )
         screen = time.perf_counter() - start
-        together = TreeMemory(term.pane_pid())
         search = None
         if query:
             term.send("/")
             term.wait_for("Search:", timeout=30, interval=0.005)  # the field has the focus
             term.send(query, literal=True)
             term.wait_for(
-                lambda text: together.sample() and bool(ANSWERED.search(text)),
+                lambda text: watch.sample(text) and bool(ANSWERED.search(text)),
                 timeout=300,
                 interval=0.01,
             )
@@ -179,25 +182,48 @@ def in_reader(
         rss = process_peak_rss_mb(term.pane_pid())
         children = [process_peak_rss_mb(pid) for pid in child_pids(term.pane_pid())]
         child_rss = max((r for r in children if r is not None), default=None)
-        term.wait_for(
-            lambda text: together.sample() and not LOADING.search(text), timeout=300, interval=0.02
-        )
+        term.wait_for(lambda text: watch.sample(text) and watch.done(), timeout=300, interval=0.02)
         os.kill(term.pane_pid(), signal.SIGKILL)
         term.wait_for_exit(timeout=10)
-    return screen, search, rss, child_rss, together.peak or None
+    return Reader(screen, search, watch.loaded, rss, child_rss, watch.peak or None)
 
 
-class TreeMemory:
-    """The peak PSS of a process and all its descendants together, as sampled (Linux)."""
+@dataclass
+class Reader:
+    """What `in_reader` measured: seconds from the start, and MB."""
 
-    def __init__(self, pid: int) -> None:
+    screen: float
+    search: float | None
+    loaded: float | None  # every page read (None: its progress was never shown)
+    rss: float | None
+    search_process_rss: float | None
+    together_pss: float | None
+
+
+class Watch:
+    """What is sampled each time the screen is polled (Linux): the peak PSS of the reader
+    and all its descendants together, and when its status line stopped showing that it
+    was reading pages."""
+
+    def __init__(self, pid: int, start: float) -> None:
         self.pid = pid
+        self.start = start
         self.peak = 0.0
+        self.reading = False
+        self.loaded: float | None = None
 
-    def sample(self) -> bool:
+    def sample(self, screen: str) -> bool:
         """Take a sample; True, so that it can stand in a condition."""
         self.peak = max(self.peak, sum(map(pss_mb, descendants(self.pid))))
+        if LOADING.search(screen):
+            self.reading = True
+        elif self.reading and self.loaded is None:
+            self.loaded = time.perf_counter() - self.start
         return True
+
+    def done(self) -> bool:
+        """Every page read, or none shown being read."""
+        return self.loaded is not None or not self.reading
 
 
 def descendants(pid: int) -> list[int]:
@@ -267,22 +293,19 @@ def scenarios(
         count = runs if mode == "warm" else 1
         results = []
         for _ in range(count):
-            screen, search, rss, child_rss, together = (
-                in_reader(paths, cache_home, home, query)
-                if mode != "off"
-                else (None, None, None, None, None)
-            )
+            reader = in_reader(paths, cache_home, home, query) if mode != "off" else None
             if mode == "cold":
                 shutil.rmtree(cache, ignore_errors=True)
             child = run_child(mode, paths, query, cache_home)
             results.append(
                 child
                 | {
-                    "screen": screen,
-                    "reader_search": search,
-                    "reader_rss": rss,
-                    "search_process_rss": child_rss,
-                    "together_pss": together,
+                    "screen": reader and reader.screen,
+                    "reader_search": reader and reader.search,
+                    "reader_loaded": reader and reader.loaded,
+                    "reader_rss": reader and reader.rss,
+                    "search_process_rss": reader and reader.search_process_rss,
+                    "together_pss": reader and reader.together_pss,
                 }
             )
         rows.append(Row(name, mode, results, size_mb(cache, "pages.sqlite3*"), size_mb(cache)))
@@ -311,6 +334,7 @@ def print_table(rows: list[Row]) -> None:
         "articles",
         "1st screen",
         "reader search",
+        "pages read",
         "reader RSS",
         "its search process",
         "all processes",
@@ -331,6 +355,7 @@ def print_table(rows: list[Row]) -> None:
                 str(row.runs[0]["articles"]),
                 fmt(median(row.runs, "screen")),
                 fmt(median(row.runs, "reader_search")),
+                fmt(median(row.runs, "reader_loaded")),
                 fmt(largest(row.runs, "reader_rss"), "MB", 0),
                 fmt(largest(row.runs, "search_process_rss"), "MB", 0),
                 fmt(largest(row.runs, "together_pss"), "MB", 0),
