@@ -136,12 +136,19 @@ def test_a_warm_search_process_does_not_load_the_library(
         remote.close()
 
 
+def searched_once(
+    archive: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[list[str], pytest.CaptureResult[str]]:
+    """A `dubao search` command on the archive, and what it printed the first time."""
+    command = ["search", "山西", str(archive), "--json", "--limit", "0"]
+    assert cli.main(command) == 0
+    return command, capsys.readouterr()
+
+
 def test_dubao_search_reads_a_warm_index_without_loading_the_library(
     archive: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    command = ["search", "山西", str(archive), "--json", "--limit", "0"]
-    assert cli.main(command) == 0
-    first = capsys.readouterr()
+    command, first = searched_once(archive, capsys)
     loads: list[object] = []
 
     def counted(*args: object, **kwargs: object) -> object:
@@ -162,9 +169,7 @@ def test_dubao_search_reads_a_warm_index_without_loading_the_library(
 def test_dubao_search_loads_the_library_when_a_page_cannot_be_read_again(
     archive: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    command = ["search", "山西", str(archive), "--json", "--limit", "0"]
-    assert cli.main(command) == 0
-    first = capsys.readouterr()
+    command, first = searched_once(archive, capsys)
 
     def gone(self: Pages, path: str) -> list[object]:
         raise FileNotFoundError(2, "No such file or directory", path)
