@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import overload
 
@@ -101,9 +101,6 @@ class StoredEntries(Sequence[Entry]):
             source,
             position,
         )
-
-    def __iter__(self) -> Iterator[Entry]:
-        return (self[i] for i in range(len(self)))
 
 
 def _page(entry: Entry) -> tuple[object, ...]:
