@@ -154,8 +154,8 @@ def _build(library: Library, progress: _Progress) -> IndexData:
     large = size >= FORK_MIN_ARTICLES
     # jieba in a child whatever the size: loading its dictionary holds this process's one
     # running thread for 0.2 s (1.5 s the first time), and the reader's keys would wait.
-    titles = _packed([entry.article.title or "" for entry in entries])
-    words_child = forked.start(partial(_title_words, *titles)) if entries else None
+    packed_titles = _packed([entry.article.title or "" for entry in entries])
+    words_child = forked.start(partial(_title_words, *packed_titles)) if entries else None
     frequent_child = forked.start(partial(_frequent, entries)) if large else None
     try:
         docs, heads = _normalise_all(entries, progress)
