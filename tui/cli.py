@@ -270,8 +270,9 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 
 def _search_process(paths: Sequence[str] | None) -> RemoteIndex | None:
-    """For a large library, a process of its own that loads it and opens its search index
-    on the other core, forked before Textual starts any thread (see `tui.remote_index`)."""
+    """For a large library, a process of its own that opens its search index (from the
+    cache, or loading the library and building it) on the other core, forked before
+    Textual starts any thread (see `tui.remote_index`)."""
     if is_small(paths):
         return None
     from tui.remote_index import RemoteIndex

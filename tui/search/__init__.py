@@ -23,9 +23,8 @@ keystroke), `rank` (which matches to score, and their scores), `align` (normalis
 original offsets), `snippet`, `segments` (block numbering), `words` (jieba, quiet and
 lazy), `index` (SearchIndex); `store` (keeping the index on disk: `open_index`,
 `open_stored_index`), `indexfile` (its file), `places` (where its articles are) and
-`fingerprint` (what identifies it). Builds use a second
-core through `tui.forked`. Importing this package loads none of jieba's dictionary,
-NumPy and Textual.
+`fingerprint` (what identifies it). Builds use a second core through `tui.forked`.
+Importing this package loads none of jieba's dictionary, NumPy and Textual.
 """
 
 from tui.search.build import BuildCancelled
