@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from itertools import accumulate
 from pathlib import Path
 
 import platformdirs
@@ -12,6 +14,8 @@ from tui.library import load_library
 from tui.model import Article, Block, Issue, Library, Section
 from tui.search import SearchIndex, words
 from tui.search import index as index_module
+from tui.search.words import TitleWords
+from tui.text import normalise
 
 BODY = "今天天气很好，大家出门散步。"
 
@@ -70,10 +74,10 @@ def test_many_matches_keep_an_exact_total_and_put_title_matches_first(
     assert len(index.search("山西", limit=0).hits) == 23
 
 
-def test_jieba_keeps_its_cache_in_dubaos_cache_directory_and_says_nothing(
-    capfd: pytest.CaptureFixture[str],
+def test_jieba_says_nothing_and_keeps_no_file(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    words.release()  # load afresh, under this test's cache directory
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where jieba would keep a cache
     library = load_library()
     index = SearchIndex.build(library)
     index.search("山西")
@@ -81,9 +85,24 @@ def test_jieba_keeps_its_cache_in_dubaos_cache_directory_and_says_nothing(
     captured = capfd.readouterr()
     assert captured.err == ""
     assert captured.out == ""
+    assert list(tmp_path.iterdir()) == []
     cache = Path(platformdirs.user_cache_dir("dubao"))
-    assert (cache / words.CACHE_FILE).is_file()
-    assert cache.stat().st_mode & 0o777 == 0o700
+    assert not cache.exists() or [p.name for p in cache.iterdir()] == []
+
+
+def test_title_words_cut_as_jieba_with_its_whole_dictionary(tmp_path: Path) -> None:
+    import jieba
+
+    whole = jieba.Tokenizer()
+    whole.tmp_dir = str(tmp_path)  # its cache, out of the shared temp folder
+    library = load_library()
+    titles = [normalise(a.title) for a in library.articles() if a.title]
+    titles += ["习近平会见外宾", "中华人民共和国成立", "nba总决赛g7", "2022年北京冬奥会"]
+    titles += [title[1:-1] for title in titles]  # words cut short at either end
+    words = TitleWords(titles)
+    for title in titles:
+        expected = list(accumulate(map(len, whole.cut(title, HMM=False)), initial=0))
+        assert words.boundaries(title) == "".join(map(chr, expected)), title
 
 
 def test_jieba_boundaries_are_words() -> None:

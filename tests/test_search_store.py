@@ -423,7 +423,6 @@ def test_a_failed_save_is_a_note_and_leaves_no_temporary_file(
     index = open_index(library, on_note=notes.append)
     assert index.search("中国").total > 0
     assert notes == [f"could not save the search index: {os.strerror(errno.ENOSPC)}"]
-    # (jieba's dictionary cache may be there: this test may be the first to load it)
     assert [p for p in cache_dir().iterdir() if p.name.startswith(store.PREFIX)] == []
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import json
 import os
 import platform
@@ -246,11 +247,13 @@ def pss_mb(pid: int) -> float:
 
 
 def child_pids(pid: int) -> list[int]:
-    """The children of a running process (Linux), e.g. the reader's search process."""
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """The children of a running process (Linux), e.g. the reader's search process, and
+    those its other threads forked (the loader's read-ahead parser)."""
+    found: list[int] = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError, ValueError):
+            found += map(int, children.read_text().split())
+    return found
 
 
 def process_peak_rss_mb(pid: int) -> float | None:

@@ -15,8 +15,8 @@ exact bitmaps ("hot" terms) after step 3: 习近平 or 新闻联播 would otherw
 thousands of candidates verified at each keystroke. Step 4, and (in a large library)
 counting those strings, each run in a forked child from the start where they can
 (`forked`): on the benchmark archive they take ~6 s and ~3 s of a core, and jieba's
-~80 MB dictionary, which the index does not keep, stays out of this process. The
-children normalise the titles and the sample themselves, so that they run beside
+dictionary (`words.TitleWords`), which the index does not keep, stays out of this
+process. The children normalise the titles and the sample themselves, so that they run beside
 steps 1 to 3. Where there is no fork, or a child fails, that work is done here.
 
 The cyclic garbage collector is off while building: the build allocates millions of
@@ -41,7 +41,7 @@ from tui.search import align, bitset
 from tui.search.postings import Postings, build_postings
 from tui.search.segments import FIRST_BLOCK, segment_texts
 from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes
-from tui.search.words import boundaries
+from tui.search.words import TitleWords
 from tui.text import normalise
 
 PROGRESS_EVERY = 1000
@@ -152,8 +152,8 @@ def _build(library: Library, progress: _Progress) -> IndexData:
     entries = ranked_entries(library)
     size = progress.count = len(entries)
     large = size >= FORK_MIN_ARTICLES
-    # jieba in a child whatever the size: loading its dictionary holds this process's one
-    # running thread for 0.2 s (1.5 s the first time), and the reader's keys would wait.
+    # jieba in a child whatever the size: reading its dictionary holds this process's one
+    # running thread for ~1.5 s, and the reader's keys would wait.
     packed_titles = _packed([entry.article.title or "" for entry in entries])
     words_child = forked.start(partial(_title_words, *packed_titles)) if entries else None
     frequent_child = forked.start(partial(_frequent, entries)) if large else None
@@ -171,7 +171,7 @@ def _build(library: Library, progress: _Progress) -> IndexData:
                 child.cancel()  # nothing if it was reaped
     title_list = [doc[: doc.index(SEPARATOR)] for doc in docs]
     if titles_seen != title_list:  # no child, or it failed (or, never yet, normalised apart)
-        title_bounds = _title_bounds(progress.track(title_list, 3))
+        title_bounds = _title_bounds(title_list, progress)
     progress.tick(PASSES * len(docs))
     title_ends = array("I", map(len, title_list))
     title_starts = array("I", accumulate((end + 1 for end in title_ends), initial=0))
@@ -201,8 +201,10 @@ def _normalised(article: Article) -> tuple[str, str]:
     return SEPARATOR.join(segments), SEPARATOR.join(h for h in heads if h)
 
 
-def _title_bounds(titles: Iterable[str]) -> list[str]:
-    return [boundaries(title) for title in titles]
+def _title_bounds(titles: list[str], progress: _Progress | None = None) -> list[str]:
+    words = TitleWords(titles)
+    tracked = progress.track(titles, 3) if progress is not None else titles
+    return [words.boundaries(title) for title in tracked]
 
 
 def _packed(texts: list[str]) -> tuple[str, array]:
