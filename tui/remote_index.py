@@ -29,7 +29,6 @@ import contextlib
 import os
 import pickle
 import signal
-import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,7 +41,6 @@ if TYPE_CHECKING:
     from tui.search import SearchResult
 
 NoteCallback = Callable[[str], None]
-_LENGTH = struct.Struct("<Q")
 NICENESS = 10  # added to the search process's nice value
 # With this many pages not in the page cache, the child waits while the reader parses them.
 WAIT_MIN_PAGES = 200
@@ -86,7 +84,7 @@ class RemoteIndex:
         """Wait until the child answers (True) or cannot (False), passing its notes on."""
         while True:
             try:
-                kind, value = _receive(self._from_child)
+                kind, value = forked.receive(self._from_child)
             except (EOFError, OSError, pickle.UnpicklingError):
                 self.close()
                 return False
@@ -117,8 +115,8 @@ class RemoteIndex:
             if self._dead:
                 raise SearchUnavailable("the search process is gone")
             try:
-                _send(self._to_child, ("call", method, args))
-                kind, value = _receive(self._from_child)
+                forked.send(self._to_child, ("call", method, args))
+                kind, value = forked.receive(self._from_child)
             except (EOFError, OSError, pickle.UnpicklingError) as e:
                 self._close_locked()
                 raise SearchUnavailable(f"the search process is gone ({e})") from e
@@ -150,7 +148,7 @@ def _child(paths: list[str] | None, requests: int, replies: int, parent: int) ->
         forked.die_with(parent)  # its own forked children die with it too
         index = _open(paths, replies, parent)
         if index is not None:
-            _send(replies, ("ready", None))
+            forked.send(replies, ("ready", None))
             _serve(index, requests, replies)
             code = 0
     except BaseException:
@@ -179,8 +177,10 @@ def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
     from tui.search.store import open_index, open_stored_index
 
     def note(message: str) -> None:
-        _send(replies, ("note", message))
+        forked.send(replies, ("note", message))
 
+    # The build's children, forked before this process holds a library (see `forked`).
+    forked.keep_spares(2)
     try:
         pages = Pages(paths)
         stored = open_stored_index(pages)
@@ -192,9 +192,11 @@ def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
     except BuildCancelled:
         return None
     except LibraryError as e:
-        _send(replies, ("failed", str(e)))
+        forked.send(replies, ("failed", str(e)))
     except Exception as e:
-        _send(replies, ("failed", f"the search index could not be opened: {e!r}"))
+        forked.send(replies, ("failed", f"the search index could not be opened: {e!r}"))
+    finally:
+        forked.drop_spares()
     return None
 
 
@@ -219,41 +221,13 @@ def _let_the_reader_parse(pages: Pages, parent: int) -> None:
 def _serve(index: object, requests: int, replies: int) -> None:
     while True:
         try:
-            kind, method, args = _receive(requests)
+            kind, method, args = forked.receive(requests)
         except EOFError:
             return
         if kind != "call" or method not in ("search", "matches_in"):
-            _send(replies, ("error", f"no such call: {method!r}"))
+            forked.send(replies, ("error", f"no such call: {method!r}"))
             continue
         try:
-            _send(replies, ("result", getattr(index, method)(*args)))
+            forked.send(replies, ("result", getattr(index, method)(*args)))
         except Exception as e:
-            _send(replies, ("error", f"{method} failed: {e!r}"))
-
-
-# ---------------------------------------------------------------------------
-# Messages: a length, then a pickle (both ends are this program)
-# ---------------------------------------------------------------------------
-
-
-def _send(fd: int, message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_LENGTH.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _receive(fd: int) -> tuple:  # type: ignore[type-arg]
-    (length,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size))
-    return pickle.loads(_read_exactly(fd, length))  # type: ignore[no-any-return]
-
-
-def _read_exactly(fd: int, size: int) -> bytes:
-    chunks: list[bytes] = []
-    while size:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            raise EOFError("the other end closed the pipe")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
+            forked.send(replies, ("error", f"{method} failed: {e!r}"))

@@ -156,7 +156,8 @@ def _build(library: Library, progress: _Progress) -> IndexData:
     # running thread for ~1.5 s, and the reader's keys would wait.
     packed_titles = _packed([entry.article.title or "" for entry in entries])
     words_child = forked.start(partial(_title_words, *packed_titles)) if entries else None
-    frequent_child = forked.start(partial(_frequent, entries)) if large else None
+    sample = entries[::SAMPLE_EVERY]
+    frequent_child = forked.start(partial(_frequent, sample)) if large else None
     try:
         docs, heads = _normalise_all(entries, progress)
         postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
@@ -227,9 +228,9 @@ def _title_words(joined: str, lengths: array) -> tuple[list[str], list[str]]:
     return titles, _title_bounds(titles)
 
 
-def _frequent(entries: list[Entry]) -> list[str]:
+def _frequent(sample: list[Entry]) -> list[str]:
     """A child's work: `frequent_terms` of the sample, normalised as `_normalise_all` does."""
-    return frequent_terms([_normalised(entry.article)[0] for entry in entries[::SAMPLE_EVERY]])
+    return frequent_terms([_normalised(entry.article)[0] for entry in sample])
 
 
 def _result(child: forked.Child[T] | None) -> T | None:
