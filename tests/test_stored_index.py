@@ -4,8 +4,10 @@ same answers as the index opened with the library."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,10 +16,12 @@ import tui.library as library_module
 from tui import cli
 from tui.cache import CACHE_FILE, cache_dir
 from tui.library import Pages, load_library
+from tui.model import Article
 from tui.remote_index import RemoteIndex
+from tui.search import build as build_module
 from tui.search import open_index
 from tui.search.places import Misplaced
-from tui.search.store import open_stored_index
+from tui.search.store import open_index_letting_go, open_stored_index
 
 from .conftest import write_archive
 
@@ -87,6 +91,44 @@ def test_the_stored_index_answers_as_the_index_opened_with_the_library(
     # The archive's days share a page: its articles' ids were made unique (-2, -3…).
     assert any(hit.article_id.endswith("-2") for hit in stored.search("山西", limit=0).hits)
     assert read and set(read) <= set(pages.paths)
+
+
+def articles_alive() -> int:
+    gc.unfreeze()  # frozen objects (`collector`) are not listed
+    gc.collect()
+    return sum(type(o) is Article for o in gc.get_objects())
+
+
+def test_an_index_built_letting_go_holds_no_article_from_the_build_on(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = load_library([archive], cache=False)
+    here = open_index(library, cache=False)
+    del library
+    before = articles_alive()
+    alive_while_filing: list[int] = []
+    build_postings = build_module.build_postings
+
+    def counted(docs: list[str], tick: object = None) -> object:
+        alive_while_filing.append(articles_alive())
+        return build_postings(docs, tick)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "build_postings", counted)
+    read: list[str] = []
+    pages = Pages([archive])
+    monkeypatch.setattr(
+        pages, "articles", lambda path: read.append(path) or Pages.articles(pages, path)
+    )
+    stored = open_index_letting_go(partial(load_library, [archive]), pages)
+    assert alive_while_filing == [before] and read == []
+    for query in QUERIES:
+        assert stored.search(query, limit=0).hits == here.search(query, limit=0).hits, query
+    hit = here.search("山西").hits[0]
+    assert stored.matches_in(hit.article_id, "山西") == here.matches_in(hit.article_id, "山西")
+    assert read  # the hits' pages
+    # Saved, with where its articles are: opened again without the library.
+    again = open_stored_index(Pages([archive]))
+    assert again is not None and again.search("山西").hits == here.search("山西").hits
 
 
 def test_pages_missing_from_the_page_cache_are_parsed(archive: Path) -> None:

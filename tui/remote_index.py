@@ -32,6 +32,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from tui import forked
@@ -174,7 +175,7 @@ def _leave_terminal() -> None:
 def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
     from tui.library import LibraryError, Pages, load_library
     from tui.search.build import BuildCancelled
-    from tui.search.store import open_index, open_stored_index
+    from tui.search.store import open_index_letting_go, open_stored_index
 
     def note(message: str) -> None:
         forked.send(replies, ("note", message))
@@ -187,8 +188,8 @@ def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
         if stored is not None:
             return stored
         _let_the_reader_parse(pages, parent)
-        library = load_library(paths, on_note=note)
-        return open_index(library, should_stop=lambda: os.getppid() != parent, on_note=note)
+        load = partial(load_library, paths, on_note=note)
+        return open_index_letting_go(load, pages, lambda: os.getppid() != parent, on_note=note)
     except BuildCancelled:
         return None
     except LibraryError as e:

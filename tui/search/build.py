@@ -140,26 +140,41 @@ def build_data(
     on_progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
 ) -> IndexData:
+    return build_entries(ranked_entries(library), on_progress, should_stop)
+
+
+def build_entries(
+    entries: list[Entry],
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+    *,
+    stored: Sequence[Entry] | None = None,
+) -> IndexData:
+    """The index of `entries` (`ranked_entries`). With `stored`, the same entries read
+    from their pages (`places.StoredEntries`), `entries` is emptied once its articles
+    are normalised, and the index keeps `stored`: where nothing else holds the library,
+    its articles are let go before the build's largest step."""
     align.warm_up()
     try:
         with collector.paused():
-            return _build(library, _Progress(0, on_progress, should_stop))
+            return _build(entries, _Progress(0, on_progress, should_stop), stored)
     finally:
         collector.give_back_memory()
 
 
-def _build(library: Library, progress: _Progress) -> IndexData:
-    entries = ranked_entries(library)
+def _build(entries: list[Entry], progress: _Progress, stored: Sequence[Entry] | None) -> IndexData:
     size = progress.count = len(entries)
+    ids = [entry.article.id for entry in entries]
     large = size >= FORK_MIN_ARTICLES
     # jieba in a child whatever the size: reading its dictionary holds this process's one
     # running thread for ~1.5 s, and the reader's keys would wait.
     packed_titles = _packed([entry.article.title or "" for entry in entries])
     words_child = forked.start(partial(_title_words, *packed_titles)) if entries else None
-    sample = entries[::SAMPLE_EVERY]
-    frequent_child = forked.start(partial(_frequent, sample)) if large else None
+    frequent_child = forked.start(partial(_frequent, entries[::SAMPLE_EVERY])) if large else None
     try:
         docs, heads = _normalise_all(entries, progress)
+        if stored is not None:
+            entries.clear()
         postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
         frequent = _result(frequent_child)
         if large and frequent is None:  # no child, or it failed: counted here
@@ -177,9 +192,17 @@ def _build(library: Library, progress: _Progress) -> IndexData:
     title_ends = array("I", map(len, title_list))
     title_starts = array("I", accumulate((end + 1 for end in title_ends), initial=0))
     titles = SEPARATOR.join(title_list)
-    ids = [entry.article.id for entry in entries]
     return IndexData(
-        entries, ids, docs, title_ends, titles, title_starts, heads, title_bounds, postings, hot
+        entries if stored is None else stored,
+        ids,
+        docs,
+        title_ends,
+        titles,
+        title_starts,
+        heads,
+        title_bounds,
+        postings,
+        hot,
     )
 
 

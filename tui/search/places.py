@@ -40,6 +40,8 @@ class Places:
 
     @classmethod
     def of(cls, entries: Sequence[Entry]) -> Places:
+        if isinstance(entries, StoredEntries):
+            return entries.places  # known: reading every page again would take seconds
         numbers: dict[tuple[object, ...], int] = {}
         for entry in entries:
             numbers.setdefault(_page(entry), len(numbers))
@@ -70,6 +72,10 @@ class StoredEntries(Sequence[Entry]):
         self._places = places
         self._ids = ids
         self._page_articles = page_articles
+
+    @property
+    def places(self) -> Places:
+        return self._places
 
     def __len__(self) -> int:
         return len(self._ids)
