@@ -19,7 +19,7 @@ from tui.cache import cache_dir
 from tui.library import load_library
 from tui.model import Article, Block, Issue, Library, Section
 from tui.search import BuildCancelled, SearchIndex, indexfile, open_index, store
-from tui.search.build import Entry, IndexData, build_data, ranked_entries
+from tui.search.build import Entry, IndexData, build_data, build_entries, ranked_entries
 from tui.search.fingerprint import library_fingerprint
 from tui.search.indexfile import EntriesFor
 from tui.search.postings import Postings
@@ -121,6 +121,7 @@ def no_building(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the index was built")
 
     monkeypatch.setattr(store, "build_data", fail)
+    monkeypatch.setattr(store, "build_entries", fail)
 
 
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -131,7 +132,12 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         seen.append(1)
         return build_data(library, *args)  # type: ignore[arg-type]
 
+    def counting_entries(entries: list[Entry], *args: object, **kwargs: object) -> IndexData:
+        seen.append(1)
+        return build_entries(entries, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(store, "build_data", counting)
+    monkeypatch.setattr(store, "build_entries", counting_entries)
     return seen
 
 
