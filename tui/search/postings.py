@@ -7,9 +7,8 @@ filling one at random is slow on any machine whose caches it outgrows. Here:
 - Every other key's ids sit end to end in one array (2 bytes an id while there are at
   most 65,536 articles); `codes` (sorted) and `starts` say which run is whose.
 
-Building (`build_postings`) sorts (code, id) keys with NumPy, one range of codes
-(PARTITION_BOUNDS) at a time so that the arrays being sorted stay small: lone units
-first, then pairs by their second unit, the Han range cut in ten. Inverting 20 million
+Building (`build_postings`) sorts (code, id) keys with NumPy, one range of codes (a
+partition) at a time so that the arrays being sorted stay small. Inverting 20 million
 postings in Python took ~15 s of a core; sorted in NumPy, ~4 s.
 """
 
@@ -26,13 +25,11 @@ from tui import collector
 from tui.search import bitset
 
 DENSE_SHARE = 16
-PARTITION_BOUNDS = (
-    *(unit for unit in (0x4E00, 0x6000, 0x7000, 0x8000, 1 << 16)),
-    *(second << 16 for second in (0x4E00, 0x5600, 0x5E00, 0x6600, 0x6E00, 0x7600, 0x7E00)),
-    *(second << 16 for second in (0x8600, 0x8E00, 0x9600, 0xA000)),
-    1 << 32,
-)
-PARTITIONS = len(PARTITION_BOUNDS)
+# About this many postings are sorted at a time: a partition's sort and filing take ~13
+# bytes a posting. (Fixed ranges of codes made partitions of 0.4 to 3.4 M postings on the
+# benchmark archive: the largest sort took ~45 MB more than the build's other arrays.)
+PARTITION_POSTINGS = 1 << 19
+MAX_PARTITIONS = 256
 CHUNK_UNITS = 1 << 18  # characters of text turned into keys at a time
 # Trimming the heap blocks other threads' allocations for a while: worth it for a large
 # build only (the benchmark archive makes 20 M postings).
@@ -117,13 +114,15 @@ def build_postings(docs: Sequence[str], tick: Callable[[float], None] | None = N
     id_type = id_typecode(size)
     id_dtype = np.dtype(f"u{array(id_type).itemsize}")
     chunks = list(_chunks(docs, CHUNK_UNITS))
-    steps = len(chunks) + PARTITIONS
-    pieces: list[list[_Piece]] = [[] for _ in range(PARTITIONS)]
-    splits = np.array(PARTITION_BOUNDS[:-1], dtype=np.uint32)
+    splits = np.empty(0, dtype=np.uint32)  # where each partition but the first starts
+    pieces: list[list[_Piece]] = [[]]
     for step, (first, last) in enumerate(chunks, start=1):
         keys = _chunk_keys(np, docs, first, last)
         halves = keys.view(np.uint32)
         codes, ids = halves[_HIGH::2], halves[1 - _HIGH :: 2]
+        if step == 1:
+            splits = _splits(np, codes, len(chunks))
+            pieces = [[] for _ in range(splits.size + 1)]
         # A code is in a chunk's articles ~5 times (on the benchmark archive): kept once,
         # with how many, the pieces take 66 MB there, not 121 MB.
         firsts = np.append(np.flatnonzero(_starts_of_runs(np, codes)), codes.size)
@@ -139,21 +138,29 @@ def build_postings(docs: Sequence[str], tick: Callable[[float], None] | None = N
                 )
             )
         if tick is not None:
-            tick(step / steps)
+            tick(step / (len(chunks) + len(pieces)))
     postings_made = sum(ids.size for part in pieces for _, _, ids in part)
     codes, starts, ids = array("I"), array("I", [0]), array(id_type)
     dense: dict[int, int] = {}
-    for partition in range(PARTITIONS):
+    for partition in range(len(pieces)):
         part_codes, part_ids = _sorted_partition(np, pieces[partition], id_dtype)
         pieces[partition] = []
         if postings_made >= TRIM_MIN_POSTINGS:  # else the freed pieces stay in the heap: +70 MB
             collector.give_back_memory()
         _file_runs(np, part_codes, part_ids, size, (codes, starts, ids, dense))
         if tick is not None:
-            tick((len(chunks) + partition + 1) / steps)
+            tick((len(chunks) + partition + 1) / (len(chunks) + len(pieces)))
     if len(ids) >= 1 << 32:
         raise OverflowError("too many postings for 32-bit offsets")
     return Postings(size, codes, starts, ids, dense)
+
+
+def _splits(np: Any, codes: Any, chunks: int) -> Any:
+    """The codes where partitions of about PARTITION_POSTINGS postings start (but the
+    first), guessed from the first chunk's `codes` (sorted): a library's chunks hold much
+    the same mix of characters."""
+    count = min(MAX_PARTITIONS, max(1, codes.size * chunks // PARTITION_POSTINGS))
+    return np.unique(codes[codes.size * np.arange(1, count) // count])
 
 
 def _chunks(docs: Sequence[str], units: int) -> Iterator[tuple[int, int]]:
