@@ -230,7 +230,9 @@ def test_the_child_normalises_titles_as_the_build_does(seed: Library) -> None:
     entries += [replace(entries[0], article=article) for article in articles]
     packed = build_module._packed([entry.article.title or "" for entry in entries])
     titles, bounds = build_module._title_words(*packed)
-    docs, _ = build_module._normalise_all(entries, build_module._Progress(len(entries), None, None))
+    docs, _, _ = build_module._normalise_all(
+        entries, build_module._Progress(len(entries), None, None)
+    )
     assert titles == [doc[: doc.index("\n")] for doc in docs]
     assert bounds == [build_module._title_bounds([title])[0] for title in titles]
 

@@ -16,10 +16,11 @@ import tui.library as library_module
 from tui import cli
 from tui.cache import CACHE_FILE, cache_dir
 from tui.library import Pages, load_library
-from tui.model import Article
+from tui.model import Article, Library
 from tui.remote_index import RemoteIndex
 from tui.search import build as build_module
 from tui.search import open_index
+from tui.search import store as store_module
 from tui.search.places import Misplaced
 from tui.search.store import open_index_letting_go, open_stored_index
 
@@ -99,11 +100,12 @@ def articles_alive() -> int:
     return sum(type(o) is Article for o in gc.get_objects())
 
 
-def test_an_index_built_letting_go_holds_no_article_from_the_build_on(
+def test_an_index_built_letting_go_holds_one_page_of_articles_at_a_time(
     archive: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     library = load_library([archive], cache=False)
     here = open_index(library, cache=False)
+    most_on_a_page = max(len(section.articles) for i in library.issues for section in i.sections)
     del library
     before = articles_alive()
     alive_while_filing: list[int] = []
@@ -114,21 +116,39 @@ def test_an_index_built_letting_go_holds_no_article_from_the_build_on(
         return build_postings(docs, tick)  # type: ignore[arg-type]
 
     monkeypatch.setattr(build_module, "build_postings", counted)
+    monkeypatch.setattr(Pages, "RECENT", 1)
     read: list[str] = []
     pages = Pages([archive])
     monkeypatch.setattr(
         pages, "articles", lambda path: read.append(path) or Pages.articles(pages, path)
     )
-    stored = open_index_letting_go(partial(load_library, [archive]), pages)
-    assert alive_while_filing == [before] and read == []
+    loaded_in = archive.parent / "loaded_in"
+
+    def load() -> Library:
+        loaded_in.write_text(str(os.getpid()))
+        return load_library([archive])
+
+    stored = open_index_letting_go(load, pages)
+    # The library was loaded in a child: here, only the page read last is held.
+    assert int(loaded_in.read_text()) != os.getpid()
+    assert len(alive_while_filing) == 1 and alive_while_filing[0] - before <= most_on_a_page
+    assert sorted(set(read)) == sorted(pages.paths)  # each page read, to be indexed
     for query in QUERIES:
         assert stored.search(query, limit=0).hits == here.search(query, limit=0).hits, query
     hit = here.search("山西").hits[0]
     assert stored.matches_in(hit.article_id, "山西") == here.matches_in(hit.article_id, "山西")
-    assert read  # the hits' pages
     # Saved, with where its articles are: opened again without the library.
     again = open_stored_index(Pages([archive]))
     assert again is not None and again.search("山西").hits == here.search("山西").hits
+
+
+def test_without_a_child_the_library_is_outlined_here(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = open_index(load_library([archive]), cache=False)
+    monkeypatch.setattr(store_module.forked, "start", lambda work: None)
+    stored = open_index_letting_go(partial(load_library, [archive]), Pages([archive]))
+    assert stored.search("山西", limit=0).hits == here.search("山西", limit=0).hits
 
 
 def test_pages_missing_from_the_page_cache_are_parsed(archive: Path) -> None:

@@ -78,17 +78,18 @@ class _Spare:
         self.child = child
         self.requests = requests
 
-    def run(self, work: Callable[[], T]) -> Child[T] | None:
-        """The spare running `work`; None if it could not be sent (the spare is stopped)."""
+    def run(self, work: bytes) -> Child[Any] | None:
+        """The spare running `work` (a pickled function); None if it could not be sent
+        (the spare is stopped)."""
         try:
-            send(self.requests, work)
-        except (OSError, pickle.PicklingError, AttributeError, TypeError):
+            _write(self.requests, work)
+        except OSError:
             self.child.cancel()
             return None
         finally:
             with contextlib.suppress(OSError):
                 os.close(self.requests)
-        return cast("Child[T]", self.child)
+        return self.child
 
 
 _spares: list[_Spare] = []
@@ -127,9 +128,13 @@ def start(work: Callable[[], T]) -> Child[T] | None:
     """`work()` running in a child process (a spare, where one is kept), or None where
     there is no fork."""
     if _spares:
-        child = _spares.pop(0).run(work)
+        try:
+            pickled = pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, AttributeError, TypeError):
+            pickled = None  # a closure, say: forked now, the spare kept for other work
+        child = _spares.pop(0).run(pickled) if pickled is not None else None
         if child is not None:
-            return child
+            return cast("Child[T]", child)
     return _fork_child(work)
 
 
@@ -208,7 +213,10 @@ def die_with(parent: int) -> None:
 
 
 def send(fd: int, message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    _write(fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write(fd: int, data: bytes) -> None:
     view = memoryview(_LENGTH.pack(len(data)) + data)
     while view:
         view = view[os.write(fd, view) :]

@@ -144,37 +144,46 @@ def build_data(
 
 
 def build_entries(
-    entries: list[Entry],
+    entries: Sequence[Entry],
     on_progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
     *,
-    stored: Sequence[Entry] | None = None,
+    titles: list[str] | None = None,
+    sample: list[Entry] | None = None,
 ) -> IndexData:
-    """The index of `entries` (`ranked_entries`). With `stored`, the same entries read
-    from their pages (`places.StoredEntries`), `entries` is emptied once its articles
-    are normalised, and the index keeps `stored`: where nothing else holds the library,
-    its articles are let go before the build's largest step."""
+    """The index of `entries` (`ranked_entries`, or read from their pages on demand:
+    `places.StoredEntries`, read once, in order). `titles` (each article's) and `sample`
+    (`entries[::SAMPLE_EVERY]`) may be given, worked out where the library was at hand."""
     align.warm_up()
     try:
         with collector.paused():
-            return _build(entries, _Progress(0, on_progress, should_stop), stored)
+            return _build(entries, _Progress(0, on_progress, should_stop), titles, sample)
     finally:
         collector.give_back_memory()
 
 
-def _build(entries: list[Entry], progress: _Progress, stored: Sequence[Entry] | None) -> IndexData:
+def _build(
+    entries: Sequence[Entry],
+    progress: _Progress,
+    titles: list[str] | None,
+    sample: list[Entry] | None,
+) -> IndexData:
     size = progress.count = len(entries)
-    ids = [entry.article.id for entry in entries]
     large = size >= FORK_MIN_ARTICLES
     # jieba in a child whatever the size: reading its dictionary holds this process's one
     # running thread for ~1.5 s, and the reader's keys would wait.
-    packed_titles = _packed([entry.article.title or "" for entry in entries])
+    if titles is None:
+        titles = [entry.article.title or "" for entry in entries]
+    packed_titles = _packed(titles)
+    del titles
     words_child = forked.start(partial(_title_words, *packed_titles)) if entries else None
-    frequent_child = forked.start(partial(_frequent, entries[::SAMPLE_EVERY])) if large else None
+    frequent_child = None
+    if large:
+        sample = sample if sample is not None else list(entries[::SAMPLE_EVERY])
+        frequent_child = forked.start(partial(_frequent, sample))
+    del sample
     try:
-        docs, heads = _normalise_all(entries, progress)
-        if stored is not None:
-            entries.clear()
+        docs, heads, ids = _normalise_all(entries, progress)
         postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
         frequent = _result(frequent_child)
         if large and frequent is None:  # no child, or it failed: counted here
@@ -191,13 +200,13 @@ def _build(entries: list[Entry], progress: _Progress, stored: Sequence[Entry] | 
     progress.tick(PASSES * len(docs))
     title_ends = array("I", map(len, title_list))
     title_starts = array("I", accumulate((end + 1 for end in title_ends), initial=0))
-    titles = SEPARATOR.join(title_list)
+    titles_joined = SEPARATOR.join(title_list)
     return IndexData(
-        entries if stored is None else stored,
+        entries,
         ids,
         docs,
         title_ends,
-        titles,
+        titles_joined,
         title_starts,
         heads,
         title_bounds,
@@ -206,15 +215,20 @@ def _build(entries: list[Entry], progress: _Progress, stored: Sequence[Entry] | 
     )
 
 
-def _normalise_all(entries: list[Entry], progress: _Progress) -> tuple[list[str], dict[int, str]]:
+def _normalise_all(
+    entries: Sequence[Entry], progress: _Progress
+) -> tuple[list[str], dict[int, str], list[str]]:
+    """Each article's normalised text, its heads (where it has any) and its id."""
     docs: list[str] = []
     heads: dict[int, str] = {}
+    ids: list[str] = []
     for doc_id, entry in enumerate(progress.track(entries, 0)):
         doc, head = _normalised(entry.article)
         docs.append(doc)
+        ids.append(entry.article.id)
         if head:
             heads[doc_id] = head
-    return docs, heads
+    return docs, heads, ids
 
 
 def _normalised(article: Article) -> tuple[str, str]:

@@ -23,16 +23,18 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui import collector
+from tui import collector, forked
 from tui.cache import cache_dir
 from tui.model import Library
 from tui.search import align
 from tui.search.build import (
+    SAMPLE_EVERY,
     Entry,
     IndexData,
     ProgressCallback,
@@ -74,9 +76,22 @@ def open_index(
     with collector.paused():
         entries = ranked_entries(library)
         fingerprint = library_fingerprint(library, entries)
+        ids = [entry.article.id for entry in entries]
     return _opened(
-        entries, fingerprint, _home(library), None, on_progress, should_stop, on_note, snippet_width
+        entries, ids, fingerprint, _home(library), on_progress, should_stop, on_note, snippet_width
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Outline:
+    """What a build needs of a library but its articles' texts."""
+
+    fingerprint: bytes
+    home: str
+    ids: list[str]
+    places: Places
+    titles: list[str]
+    sample: list[Entry]  # every SAMPLE_EVERY-th
 
 
 def open_index_letting_go(
@@ -87,36 +102,64 @@ def open_index_letting_go(
     on_note: NoteCallback | None = None,
 ) -> SearchIndex:
     """`open_index(load())`, for a process that needs the library for nothing else (the
-    search process): its articles are let go once they are normalised, and read from
-    their pages (`pages`) when a search shows them. On the benchmark archive, the build's
-    peak RSS is ~13 MB lower, not the library's ~80 MB: the memory freed stays with the
-    allocator of small objects, which the build's NumPy arrays do not use."""
+    search process). The library is loaded in a forked child, which sends back only its
+    outline (ids, where each article is, titles, a sample); the articles are read again
+    from their pages (`pages`), a page at a time, to be indexed, and when a search shows
+    them. Loaded here, the library's ~80 MB stayed taken once let go (CPython keeps each
+    1 MiB block of small objects while any object in it lives), beside the build's
+    arrays: the build of the benchmark archive peaked ~60 MB higher."""
+    child = forked.start(partial(_outline, load))
+    outline = child.result() if child is not None else None
+    if outline is None:  # no fork, or it failed: here, and the library's memory stays taken
+        outline = _outline(load)
+    entries = StoredEntries(outline.places, outline.ids, pages.articles)
+    return _opened(
+        entries,
+        outline.ids,
+        outline.fingerprint,
+        outline.home,
+        None,
+        should_stop,
+        on_note,
+        DEFAULT_WIDTH,
+        titles=outline.titles,
+        sample=outline.sample,
+    )
+
+
+def _outline(load: Callable[[], Library]) -> _Outline:
     with collector.paused():
         library = load()
         entries = ranked_entries(library)
-        fingerprint = library_fingerprint(library, entries)
-        home = _home(library)
-        del library  # the entries hold its articles now, and the build lets them go
-        ids = [entry.article.id for entry in entries]
-        stored = StoredEntries(Places.of(entries), ids, pages.articles)
-    return _opened(entries, fingerprint, home, stored, None, should_stop, on_note, DEFAULT_WIDTH)
+        return _Outline(
+            library_fingerprint(library, entries),
+            _home(library),
+            [entry.article.id for entry in entries],
+            Places.of(entries),
+            [entry.article.title or "" for entry in entries],
+            entries[::SAMPLE_EVERY],
+        )
 
 
 def _opened(
-    entries: list[Entry],
+    entries: Sequence[Entry],
+    ids: list[str],
     fingerprint: bytes,
     home: str,
-    stored: StoredEntries | None,
     on_progress: ProgressCallback | None,
     should_stop: StopCheck | None,
     on_note: NoteCallback | None,
     snippet_width: int,
+    *,
+    titles: list[str] | None = None,
+    sample: list[Entry] | None = None,
 ) -> SearchIndex:
-    """The index of `entries` from the cache, else built (`build_entries`) and saved."""
+    """The index of `entries` (with these `ids`) from the cache, else built
+    (`build_entries`) and saved."""
     with collector.paused():
-        data = _cached(home, fingerprint, partial(_same_ids, entries), on_note)
+        data = _cached(home, fingerprint, partial(_same_ids, entries, ids), on_note)
     if data is None:
-        data = build_entries(entries, on_progress, should_stop, stored=stored)
+        data = build_entries(entries, on_progress, should_stop, titles=titles, sample=sample)
         try:
             path = _index_path(home)
             save(path, data, fingerprint)
@@ -125,8 +168,6 @@ def _opened(
             _note(on_note, f"could not save the search index: {e.strerror or e}")
     else:
         align.warm_up()  # as a build does: else the first search would
-        if stored is not None:
-            data.entries = stored
     return SearchIndex(data, snippet_width)
 
 
@@ -146,9 +187,12 @@ def open_stored_index(pages: Pages, *, snippet_width: int = DEFAULT_WIDTH) -> Se
     return SearchIndex(data, snippet_width)
 
 
-def _same_ids(entries: list[Entry], places: Places, ids: list[str]) -> list[Entry]:
-    """The library's entries, if they are the articles the index file holds."""
-    if ids != [entry.article.id for entry in entries]:
+def _same_ids(
+    entries: Sequence[Entry], entry_ids: list[str], places: Places, ids: list[str]
+) -> Sequence[Entry]:
+    """The library's entries (with `entry_ids`), if they are the articles the index file
+    holds."""
+    if ids != entry_ids:
         raise ValueError("articles of another library")
     return entries
 
