@@ -98,6 +98,7 @@ def test_title_words_cut_as_jieba_with_its_whole_dictionary(tmp_path: Path) -> N
     library = load_library()
     titles = [normalise(a.title) for a in library.articles() if a.title]
     titles += ["习近平会见外宾", "中华人民共和国成立", "nba总决赛g7", "2022年北京冬奥会"]
+    titles += ["c++与c#语言[新]^-\\版", "１２３ａｂｃ"]  # a regular expression's own characters
     titles += [title[1:-1] for title in titles]  # words cut short at either end
     words = TitleWords(titles)
     for title in titles:
