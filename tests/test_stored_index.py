@@ -22,7 +22,7 @@ from tui.search import build as build_module
 from tui.search import open_index
 from tui.search import store as store_module
 from tui.search.places import Misplaced
-from tui.search.store import open_index_letting_go, open_stored_index
+from tui.search.store import open_index_from_pages, open_stored_index
 
 from .conftest import write_archive
 
@@ -100,7 +100,7 @@ def articles_alive() -> int:
     return sum(type(o) is Article for o in gc.get_objects())
 
 
-def test_an_index_built_letting_go_holds_one_page_of_articles_at_a_time(
+def test_an_index_built_from_the_pages_holds_one_page_of_articles_at_a_time(
     archive: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     library = load_library([archive], cache=False)
@@ -128,7 +128,7 @@ def test_an_index_built_letting_go_holds_one_page_of_articles_at_a_time(
         loaded_in.write_text(str(os.getpid()))
         return load_library([archive])
 
-    stored = open_index_letting_go(load, pages)
+    stored = open_index_from_pages(load, pages)
     # The library was loaded in a child: here, only the page read last is held.
     assert int(loaded_in.read_text()) != os.getpid()
     assert len(alive_while_filing) == 1 and alive_while_filing[0] - before <= most_on_a_page
@@ -147,7 +147,7 @@ def test_without_a_child_the_library_is_outlined_here(
 ) -> None:
     here = open_index(load_library([archive]), cache=False)
     monkeypatch.setattr(store_module.forked, "start", lambda work: None)
-    stored = open_index_letting_go(partial(load_library, [archive]), Pages([archive]))
+    stored = open_index_from_pages(partial(load_library, [archive]), Pages([archive]))
     assert stored.search("山西", limit=0).hits == here.search("山西", limit=0).hits
 
 

@@ -14,7 +14,9 @@ cache, or built) on the second core meanwhile, and the reader's process never ho
 index. Where the index cache holds the library's index (its files' stamps unchanged), the
 child does not load the library at all (`open_stored_index`): a hit's article is read from
 its page when the hit is shown. Cold, it waits while the reader parses the pages and fills
-the page cache (on two cores already), then loads the library from it and builds the index.
+the page cache (on two cores already), then builds the index from the pages, the library
+loaded only in a child of its own (`open_index_from_pages`), and its jieba and
+frequent-string work in children forked while it was small (`forked.keep_spares`).
 Both read the same files with the same code, so article ids agree; a hit whose article the
 reader has not loaded yet is one it cannot open yet.
 
@@ -175,7 +177,7 @@ def _leave_terminal() -> None:
 def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
     from tui.library import LibraryError, Pages, load_library
     from tui.search.build import BuildCancelled
-    from tui.search.store import open_index_letting_go, open_stored_index
+    from tui.search.store import open_index_from_pages, open_stored_index
 
     def note(message: str) -> None:
         forked.send(replies, ("note", message))
@@ -189,7 +191,7 @@ def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
             return stored
         _let_the_reader_parse(pages, parent)
         load = partial(load_library, paths, on_note=note)
-        return open_index_letting_go(load, pages, lambda: os.getppid() != parent, on_note=note)
+        return open_index_from_pages(load, pages, lambda: os.getppid() != parent, on_note=note)
     except BuildCancelled:
         return None
     except LibraryError as e:
