@@ -8,8 +8,8 @@ this order:
 
     cold  the cache folder empty: parsing every page, then writing the page cache
     warm  the cache as the runs before left it (median of --runs)
-    off   load_library(paths, cache=False): parsing every page; the other caches in the
-          folder (jieba's dictionary, an index cache) as warm as for `warm`
+    off   load_library(paths, cache=False): parsing every page; the index cache in the
+          folder as warm as for `warm`
 
 and reports the time `load_library` took (wall and CPU), the time from the process's
 first import of `tui` until a first search answered (loading or building the index on
