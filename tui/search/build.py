@@ -14,10 +14,10 @@ In a large library, the 3- to 6-character strings most frequent in a sample also
 exact bitmaps ("hot" terms) after step 3: 习近平 or 新闻联播 would otherwise need
 thousands of candidates verified at each keystroke. Step 4, and (in a large library)
 counting those strings, each run in a forked child from the start where they can
-(`forked`): on the benchmark archive they take ~6 s and ~3 s of a core, and jieba's
+(`forked`): on the benchmark archive they take ~5 s and ~2 s of a core, and jieba's
 dictionary (`words.TitleWords`), which the index does not keep, stays out of this
-process. The children normalise the titles and the sample themselves, so that they run beside
-steps 1 to 3. Where there is no fork, or a child fails, that work is done here.
+process. The children normalise the titles and the sample themselves, so that they run
+beside steps 1 to 3. Where there is no fork, or a child fails, that work is done here.
 
 The cyclic garbage collector is off while building: the build allocates millions of
 objects and none of them form cycles, but every collection would walk the library.
@@ -175,13 +175,11 @@ def _build(
     if titles is None:
         titles = [entry.article.title or "" for entry in entries]
     packed_titles = _packed(titles)
-    del titles
     words_child = forked.start(partial(_title_words, *packed_titles)) if entries else None
     frequent_child = None
     if large:
         sample = sample if sample is not None else list(entries[::SAMPLE_EVERY])
         frequent_child = forked.start(partial(_frequent, sample))
-    del sample
     try:
         docs, heads, ids = _normalise_all(entries, progress)
         postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
