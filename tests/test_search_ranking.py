@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
 
 import platformdirs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.library import load_library
 from tui.model import Article, Block, Issue, Library, Section
@@ -90,20 +93,52 @@ def test_jieba_says_nothing_and_keeps_no_file(
     assert not cache.exists() or [p.name for p in cache.iterdir()] == []
 
 
-def test_title_words_cut_as_jieba_with_its_whole_dictionary(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def whole_jieba(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
+    """jieba's own cut, with its whole dictionary, as boundaries."""
     import jieba
 
+    jieba.setLogLevel(60)
     whole = jieba.Tokenizer()
-    whole.tmp_dir = str(tmp_path)  # its cache, out of the shared temp folder
+    whole.tmp_dir = str(tmp_path_factory.mktemp("jieba"))  # out of the shared temp folder
+    whole.initialize()
+
+    def bounds(text: str) -> str:
+        if not text:
+            return ""
+        return "".join(map(chr, accumulate(map(len, whole.cut(text, HMM=False)), initial=0)))
+
+    return bounds
+
+
+def test_title_words_cut_as_jieba_with_its_whole_dictionary(
+    whole_jieba: Callable[[str], str],
+) -> None:
     library = load_library()
     titles = [normalise(a.title) for a in library.articles() if a.title]
     titles += ["习近平会见外宾", "中华人民共和国成立", "nba总决赛g7", "2022年北京冬奥会"]
     titles += ["c++与c#语言[新]^-\\版", "１２３ａｂｃ"]  # a regular expression's own characters
+    titles += ["平等相待美人之美美美与共开放包容"]  # two paths equally likely: the longer word
     titles += [title[1:-1] for title in titles]  # words cut short at either end
     words = TitleWords(titles)
     for title in titles:
-        expected = list(accumulate(map(len, whole.cut(title, HMM=False)), initial=0))
-        assert words.boundaries(title) == "".join(map(chr, expected)), title
+        assert words.boundaries(title) == whole_jieba(title), title
+
+
+# Characters of news titles, and the others jieba treats apart: letters and digits (run
+# together when single), its word characters +#&._%-, spaces, punctuation.
+TITLE_CHARACTERS = "中国人民共和北京市长江大桥会见外宾习近平新闻联播经济发展的了在和是" + (
+    "abcXYZ0129+#&._%- \t\n，。、《》“”（）！？１ａ"
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.text(alphabet=TITLE_CHARACTERS, max_size=24), min_size=1, max_size=30))
+def test_title_words_of_any_text_are_jiebas(
+    whole_jieba: Callable[[str], str], titles: list[str]
+) -> None:
+    words = TitleWords(titles)
+    assert [words.boundaries(title) for title in titles] == [whole_jieba(t) for t in titles]
 
 
 def test_jieba_boundaries_are_words() -> None:
