@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tui import remote_index
+from tui.cache import cache_dir
 from tui.library import load_library
 from tui.remote_index import NICENESS, RemoteIndex, SearchUnavailable
 from tui.search import SearchIndex
@@ -120,7 +121,9 @@ async def wait_for(pilot, condition, what: str) -> None:  # type: ignore[no-unty
 
 
 @pytest.mark.parametrize("works", [True, False])
-async def test_the_reader_searches_through_it_or_else_here(archive: Path, works: bool) -> None:
+async def test_the_reader_searches_through_it_or_else_here(
+    archive: Path, works: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from textual.widgets import OptionList
 
     from tui.app import DubaoApp
@@ -128,7 +131,11 @@ async def test_the_reader_searches_through_it_or_else_here(archive: Path, works:
     from tui.settings import Settings
 
     # One that cannot load its library says so, and the reader opens the index itself.
-    remote = started([str(archive)] if works else [str(archive / "nothing-here")])
+    # Held as `dubao` holds it: it starts when the reader's first screen is up.
+    monkeypatch.setattr(remote_index, "HELD_AT_MOST", 600.0)
+    paths = [str(archive)] if works else [str(archive / "nothing-here")]
+    remote = RemoteIndex.start(paths, held=True)
+    assert remote is not None
     app = DubaoApp(
         paths=[str(archive)], searcher=remote, settings=Settings(theme="dubao-dark"), language="en"
     )
@@ -151,6 +158,24 @@ async def test_the_reader_searches_through_it_or_else_here(archive: Path, works:
     remote.close()
 
 
+def test_a_held_search_process_starts_when_told(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remote_index, "HELD_AT_MOST", 600.0)
+    remote = RemoteIndex.start([str(archive)], held=True)
+    assert remote is not None
+    try:
+        time.sleep(1.5)  # the index of 12 pages would be built by then
+        assert not list(cache_dir().glob("index-*"))
+        remote.go()
+        assert remote.wait_ready()
+        assert list(cache_dir().glob("index-*"))
+        remote.go()  # once more, late: not taken for a call
+        assert remote.search("山西").total > 0
+    finally:
+        remote.close()
+
+
 def test_the_search_process_gives_way_to_the_reader(archive: Path) -> None:
     remote = started([str(archive)])
     try:
@@ -168,6 +193,9 @@ from tui.app import DubaoApp
 from tui.settings import Settings
 
 class Busy:  # a search process still building its index
+    def go(self):
+        pass
+
     def wait_ready(self, on_note=None):
         threading.Event().wait(600)
         return False

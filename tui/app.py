@@ -347,6 +347,7 @@ class DubaoApp(App[None]):
         else:
             self._library_ready()
         if self._searcher is not None:
+            self.call_after_refresh(self._searcher.go)  # once the first screen has painted
             # A thread of its own, not a Textual worker: quitting waits for workers, and
             # this one waits for the search process, which may be building for a while.
             threading.Thread(

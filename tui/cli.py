@@ -271,13 +271,13 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def _search_process(paths: Sequence[str] | None) -> RemoteIndex | None:
     """For a large library, a process of its own that opens its search index (from the
-    cache, or loading the library and building it) on the other core, forked before
-    Textual starts any thread (see `tui.remote_index`)."""
+    cache, or building it from the pages) on the other core, forked before Textual starts
+    any thread, held until the reader's first screen is up (see `tui.remote_index`)."""
     if is_small(paths):
         return None
     from tui.remote_index import RemoteIndex
 
-    return RemoteIndex.start(paths)
+    return RemoteIndex.start(paths, held=True)
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:

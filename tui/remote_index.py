@@ -9,16 +9,16 @@
 Why: the reader's process runs one Python thread at a time. Loading a large library there,
 then reading its index from the cache, with the window up, took 3.3–3.9 s of that one
 core before a search answered (the 33,917-article benchmark archive, warm). The child,
-forked before the window, loads the library and opens the index (`open_index`: from the
-cache, or built) on the second core meanwhile, and the reader's process never holds the
-index. Where the index cache holds the library's index (its files' stamps unchanged), the
-child does not load the library at all (`open_stored_index`): a hit's article is read from
-its page when the hit is shown. Cold, it waits while the reader parses the pages and fills
-the page cache (on two cores already), then builds the index from the pages, the library
-loaded only in a child of its own (`open_index_from_pages`), and its jieba and
-frequent-string work in children forked while it was small (`forked.keep_spares`).
-Both read the same files with the same code, so article ids agree; a hit whose article the
-reader has not loaded yet is one it cannot open yet.
+forked before the window, opens the index on the second core meanwhile, and the reader's
+process never holds the index. Where the index cache holds the library's index (its files'
+stamps unchanged), the child does not load the library at all (`open_stored_index`): a
+hit's article is read from its page when the hit is shown. `held`, as `dubao` starts it,
+it finds and stamps the files, then waits until the reader's first screen is up. Cold, it
+waits while the reader parses the pages and fills the page cache (on two cores already),
+then builds the index from the pages, the library loaded only in a child of its own
+(`open_index_from_pages`), its jieba and frequent-string work in children forked while it
+was small (`forked.keep_spares`). Both read the same files with the same code, so article
+ids agree; a hit whose article the reader has not loaded yet is one it cannot open yet.
 
 The child leaves the terminal's session, reads nothing from it and writes nothing to it,
 and dies with its parent. If it fails, or dies, `wait_ready` is False or a call raises
@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import threading
 import time
@@ -48,6 +49,7 @@ NICENESS = 10  # added to the search process's nice value
 # With this many pages not in the page cache, the child waits while the reader parses them.
 WAIT_MIN_PAGES = 200
 WAIT_POLL, WAIT_STALL = 0.3, 5.0  # seconds between looks; without progress, it stops waiting
+HELD_AT_MOST = 3.0  # seconds a held child waits for `go`
 
 
 class SearchUnavailable(Exception):
@@ -65,9 +67,9 @@ class RemoteIndex:
         self._dead = False
 
     @classmethod
-    def start(cls, paths: Sequence[str] | None) -> RemoteIndex | None:
-        """A child loading the library at `paths` and opening its index; None where there
-        is no fork."""
+    def start(cls, paths: Sequence[str] | None, *, held: bool = False) -> RemoteIndex | None:
+        """A child opening the index of the library at `paths`; None where there is no
+        fork. `held`, it starts when `go` says so (at most HELD_AT_MOST seconds later)."""
         if not hasattr(os, "fork"):
             return None
         requests, replies = os.pipe(), os.pipe()
@@ -78,10 +80,17 @@ class RemoteIndex:
         if pid == 0:
             os.close(requests[1])
             os.close(replies[0])
-            _child(list(paths) if paths else None, requests[0], replies[1], parent)
+            _child(list(paths) if paths else None, requests[0], replies[1], parent, held)
         os.close(requests[0])
         os.close(replies[1])
         return cls(pid, requests[1], replies[0])
+
+    def go(self) -> None:
+        """Let a held child start (the reader's first screen is up)."""
+        with self._lock:
+            if not self._dead:
+                with contextlib.suppress(OSError):
+                    forked.send(self._to_child, ("go", None, ()))
 
     def wait_ready(self, on_note: NoteCallback | None = None) -> bool:
         """Wait until the child answers (True) or cannot (False), passing its notes on."""
@@ -144,12 +153,13 @@ class RemoteIndex:
 # ---------------------------------------------------------------------------
 
 
-def _child(paths: list[str] | None, requests: int, replies: int, parent: int) -> None:
+def _child(paths: list[str] | None, requests: int, replies: int, parent: int, held: bool) -> None:
     code = 1
     try:
         _leave_terminal()
         forked.die_with(parent)  # its own forked children die with it too
-        index = _open(paths, replies, parent)
+        hold = partial(_wait_for_go, requests) if held else None
+        index = _open(paths, replies, parent, hold)
         if index is not None:
             forked.send(replies, ("ready", None))
             _serve(index, requests, replies)
@@ -158,6 +168,16 @@ def _child(paths: list[str] | None, requests: int, replies: int, parent: int) ->
         pass
     finally:
         os._exit(code)
+
+
+def _wait_for_go(requests: int) -> None:
+    """Until the reader says `go`, at most HELD_AT_MOST seconds. Opening a warm index
+    beside the reader's start delayed its first screen, whatever this process's nice value:
+    on the benchmark archive, on this 2-core machine, 1.13 s against 0.83 s held (medians
+    of 6 runs), and a search answered no later (1.72 s against 1.70 s)."""
+    ready, _, _ = select.select([requests], [], [], HELD_AT_MOST)
+    if ready:
+        forked.receive(requests)  # "go"; EOFError if the reader is gone
 
 
 def _leave_terminal() -> None:
@@ -174,7 +194,9 @@ def _leave_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
+def _open(
+    paths: list[str] | None, replies: int, parent: int, hold: Callable[[], None] | None
+) -> object | None:
     from tui.library import LibraryError, Pages, load_library
     from tui.search.build import BuildCancelled
     from tui.search.store import open_index_from_pages, open_stored_index
@@ -186,6 +208,8 @@ def _open(paths: list[str] | None, replies: int, parent: int) -> object | None:
     forked.keep_spares(2)
     try:
         pages = Pages(paths)
+        if hold is not None:
+            hold()
         stored = open_stored_index(pages)
         if stored is not None:
             return stored
@@ -227,6 +251,8 @@ def _serve(index: object, requests: int, replies: int) -> None:
             kind, method, args = forked.receive(requests)
         except EOFError:
             return
+        if kind == "go":
+            continue  # late, or to a child that was not held: it runs already
         if kind != "call" or method not in ("search", "matches_in"):
             forked.send(replies, ("error", f"no such call: {method!r}"))
             continue

@@ -250,9 +250,10 @@ def child_pids(pid: int) -> list[int]:
     """The children of a running process (Linux), e.g. the reader's search process, and
     those its other threads forked (the loader's read-ahead parser)."""
     found: list[int] = []
-    for children in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError, ValueError):
-            found += map(int, children.read_text().split())
+    with contextlib.suppress(OSError):  # gone
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError, ValueError):
+                found += map(int, children.read_text().split())
     return found
 
 
