@@ -10,7 +10,7 @@ reads jieba's dictionary file as jieba does but keeps a word, and its prefixes, 
 where each of its characters and character pairs occurs in one of the titles: every
 substring of a title is kept, and the cut is the same. The benchmark archive's 33,917
 titles keep 48,000 entries (its process peaks at ~50 MB, not ~100 MB), with the same
-boundaries for every title. Nothing is cached; reading the file takes ~1.5 s for those
+boundaries for every title. Nothing is cached; reading the file takes ~2 s for those
 titles, ~0.5 s for a page's.
 """
 
