@@ -50,11 +50,14 @@ def is_dense(found: list[int], size: int) -> bool:
 @given(
     docs=st.lists(st.text(alphabet=ALPHABET, max_size=30), max_size=40),
     chunk=st.integers(min_value=1, max_value=64),
+    partition=st.integers(min_value=1, max_value=32),
 )
-def test_postings_are_the_codes_of_each_text(docs: list[str], chunk: int) -> None:
-    # Small chunks: an article's keys, and a partition's, come from many chunks.
+def test_postings_are_the_codes_of_each_text(docs: list[str], chunk: int, partition: int) -> None:
+    # Small chunks: an article's keys, and a partition's, come from many chunks; small
+    # partitions: many, cut where the first chunk's codes say.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(postings_module, "CHUNK_UNITS", chunk)
+        patch.setattr(postings_module, "PARTITION_POSTINGS", partition)
         assert_same(build_postings(docs), docs)
 
 
@@ -75,6 +78,8 @@ def test_more_than_65536_articles_get_32_bit_ids() -> None:
     assert ids.typecode == "I"
     assert list(postings.sparse(ord("中"))) == list(range(0, 70_000, 1000))
     assert list(postings.sparse(ord("国"))) == [70_000]
+    # One chunk whose code is in more articles than a 16-bit count holds.
+    assert build_postings(["中"] * 70_000).count(ord("中")) == 70_000
 
 
 def test_progress_rises_to_one() -> None:
