@@ -44,8 +44,8 @@ def test_a_title_match_ranks_above_a_body_only_match() -> None:
 
 def test_a_whole_word_in_the_title_ranks_above_part_of_a_word() -> None:
     # jieba cuts 人民日报 as one word and 中国人民 as 中国/人民; both titles are 4 long.
-    assert not words.is_word_aligned(words.boundaries("人民日报"), 0, 2)
-    assert words.is_word_aligned(words.boundaries("中国人民"), 2, 4)
+    assert not words.is_word_aligned(TitleWords(["人民日报"]).boundaries("人民日报"), 0, 2)
+    assert words.is_word_aligned(TitleWords(["中国人民"]).boundaries("中国人民"), 2, 4)
     inside = article("inside", "人民日报")
     whole = article("whole", "中国人民")
     library = Library((issue("i", dt.date(2020, 1, 1), inside, whole),))
@@ -142,7 +142,7 @@ def test_title_words_of_any_text_are_jiebas(
 
 
 def test_jieba_boundaries_are_words() -> None:
-    bounds = words.boundaries("习近平会见外宾")
+    bounds = TitleWords(["习近平会见外宾"]).boundaries("习近平会见外宾")
     assert words.is_word_aligned(bounds, 0, 3)  # 习近平
     assert not words.is_word_aligned(bounds, 2, 3)  # 平
-    assert words.boundaries("") == ""
+    assert TitleWords([""]).boundaries("") == ""

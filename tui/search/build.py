@@ -86,7 +86,7 @@ class IndexData:
     title_starts: array
     # Kicker, subtitle and subheads, normalised and joined, for the articles with any.
     heads: dict[int, str]
-    # jieba word boundaries of each normalised title (see words.boundaries).
+    # jieba word boundaries of each normalised title (see words.TitleWords.boundaries).
     title_bounds: list[str]
     postings: Postings
     # Exact bitmaps of frequent three-character terms.

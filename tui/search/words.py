@@ -114,11 +114,6 @@ class TitleWords:
             yield letters
 
 
-def boundaries(text: str) -> str:
-    """`TitleWords.boundaries` of one text."""
-    return TitleWords([text]).boundaries(text)
-
-
 def is_word_aligned(bounds: str, start: int, end: int) -> bool:
     """Whether [start, end) begins and ends on word boundaries (one or more whole words)."""
     return chr(start) in bounds and chr(end) in bounds
