@@ -204,8 +204,6 @@ def _open(
     def note(message: str) -> None:
         forked.send(replies, ("note", message))
 
-    # The build's children, forked before this process holds a library (see `forked`).
-    forked.keep_spares(2)
     try:
         pages = Pages(paths)
         if hold is not None:
@@ -213,6 +211,8 @@ def _open(
         stored = open_stored_index(pages)
         if stored is not None:
             return stored
+        # The build's children, forked while this process holds no library (see `forked`).
+        forked.keep_spares(2)
         _let_the_reader_parse(pages, parent)
         load = partial(load_library, paths, on_note=note)
         return open_index_from_pages(load, pages, lambda: os.getppid() != parent, on_note=note)
