@@ -9,8 +9,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tui.text import one_line
+
 BlockType = Literal["paragraph", "subhead", "caption"]
 ArticleKind = Literal["article", "photo"]
+# Enough of a paragraph to name an untitled article in any list.
+_LABEL_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +37,14 @@ class Article:
 
     @property
     def label(self) -> str:
-        """What to call the article in a list: its title, else the start of its text."""
+        """What to call the article in a list, on one line: its title, else the start of
+        its text."""
         if self.title:
-            return self.title
+            return one_line(self.title[:_LABEL_CHARS])
         for block in self.blocks:
             if block.text:
-                return block.text
-        return self.byline or ""
+                return one_line(block.text[:_LABEL_CHARS])
+        return one_line(self.byline or "")
 
 
 @dataclass(frozen=True, slots=True)

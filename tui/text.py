@@ -27,6 +27,18 @@ def clean(text: str) -> str:
     return _UNSAFE.sub("", text)
 
 
+_LINE_BREAKS = re.compile("[\t\n\u2028\u2029]")  # those `clean` leaves
+# Lone surrogates: the bytes of a file name that is not UTF-8, as Python decodes it.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """Text for a one-line label (a title in a list, a file's path in a message): `clean`,
+    with line breaks and tabs as spaces, and the undecodable bytes of a file name as U+FFFD,
+    one cell each, so that a label keeps its width."""
+    return _LINE_BREAKS.sub(" ", _SURROGATES.sub("\ufffd", clean(text)))
+
+
 def is_cjk(ch: str) -> bool:
     """True for Han ideographs, kana, hangul, bopomofo and CJK/full-width punctuation."""
     o = ord(ch)
