@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,16 +11,21 @@ from pathlib import Path
 import pytest
 
 from tui.library import (
+    MAX_PAGE_BYTES,
     SMALL_BYTES,
     SMALL_FILES,
+    DecodeError,
     LibraryError,
+    _walk,
     decode,
     is_small,
     load_library,
     path_date,
+    read_bytes,
     seeds_path,
 )
-from tui.model import Issue, Library
+from tui.model import Article, Issue, Library, Problem
+from tui.text import one_line
 
 from .conftest import SEED
 
@@ -302,3 +308,94 @@ def test_links_hidden_files_and_folders(tmp_path: Path) -> None:
         str(paper / "2025-12-10" / "01.md"),
         str(paper / "2025-12-10" / "02.md"),
     ]
+
+
+# --- hostile files ---------------------------------------------------------------------
+
+
+def test_only_regular_files_are_read_and_fifos_do_not_block(tmp_path: Path) -> None:
+    write(tmp_path / "01.md")
+    os.mkfifo(tmp_path / "02.md")  # nobody writes to it: opening it plainly would wait
+    (tmp_path / "03.md").symlink_to("/dev/zero")  # never ends
+    library = load_library([tmp_path], cache=False)
+    assert all_titles(library) == ["头条新闻", "第二条"]
+    reasons = {Path(p.source).name: p.message for p in library.problems}
+    assert reasons == {"02.md": "not a regular file", "03.md": "not a regular file"}
+
+
+def test_a_fifo_named_on_the_command_line_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "x.md")
+    with pytest.raises(LibraryError, match="no readable pages"):
+        load_library([tmp_path / "x.md"], cache=False)
+
+
+def test_a_page_larger_than_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    write(tmp_path / "01.md")
+    big = tmp_path / "02.md"
+    with big.open("wb") as out:  # sparse: its size is all that is looked at
+        out.truncate(MAX_PAGE_BYTES + 1)
+    library = load_library([tmp_path], cache=False)
+    assert [(Path(p.source).name, p.message) for p in library.problems] == [
+        ("02.md", "too large for a page (over 16 MB)")
+    ]
+    with pytest.raises(DecodeError, match="too large"):
+        read_bytes(tmp_path / "01.md", limit=10)
+
+
+def test_folders_thousands_deep_are_walked(tmp_path: Path) -> None:
+    # Deeper than Python's recursion limit, made a folder at a time (relative to the last):
+    # the whole path is too long for one call.
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(1200):
+            os.mkdir("d", dir_fd=fd)
+            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        with open(os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as f:
+            f.write(PAGE.replace("头条", "深处"))
+    finally:
+        os.close(fd)
+    write(tmp_path / "top.md")
+    try:
+        library = load_library([tmp_path], cache=False)  # no RecursionError
+    finally:
+        _remove_deep(tmp_path / "d")
+    assert {"头条新闻", "深处新闻"} <= set(all_titles(library))
+
+
+def _remove_deep(top: Path) -> None:
+    """A tree too deep for `shutil.rmtree`, one level at a time: pull the next level up."""
+    spare = top.with_name("next")
+    while (top / "d").is_dir():
+        os.rename(top / "d", spare)
+        os.rmdir(top)
+        os.rename(spare, top)
+    shutil.rmtree(top)
+
+
+def test_a_folder_that_cannot_be_listed_is_named(tmp_path: Path) -> None:
+    """(Permissions would not do: the tests may run as root, who reads any folder.)"""
+    write(tmp_path / "01.md")
+    problems: list[Problem] = []
+    assert list(_walk(str(tmp_path / ("x" * 300)), problems)) == []
+    assert [p.message for p in problems] == ["cannot read the folder: File name too long"]
+
+
+def test_names_that_are_not_utf8_load_and_show_as_one_replacement_character(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / os.fsdecode(b"\xfe\xff")
+    write(folder / os.fsdecode(b"04_\xff.md"))
+    write(folder / "05_\t\n.md", PAGE.replace("头条", "五版"))
+    library = load_library([folder], cache=False)
+    issue = library.issues[0]
+    assert issue.title == "\ufffd\ufffd"
+    assert [s.title for s in issue.sections] == ["第4版 \ufffd", "第5版"]
+    assert issue.sections[0].source == str(folder / os.fsdecode(b"04_\xff.md"))
+
+
+def test_one_line_labels() -> None:
+    assert one_line("a\tb\nc\u2028d\x1b]0;x\x07e\udcff") == "a b c d]0;xe\ufffd"
+    article = Article("x", "article", "标题\t有\n制表符", ())
+    assert article.label == "标题 有 制表符"

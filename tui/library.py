@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -24,12 +25,15 @@ from tui.cache import NoteCallback, PageCache, Stamp, encode_page, parser_versio
 from tui.model import Article, Issue, Library, Problem, Section
 from tui.parse import parse_page
 from tui.readahead import Encoded, ReadAhead
-from tui.text import clean
+from tui.text import one_line
 
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
 # Below both, a library is parsed before the first screen (see `is_small`).
 SMALL_FILES = 16
 SMALL_BYTES = 256 * 1024
+# A printed page is at most a few hundred KB of text; a larger file is not a page (and would
+# take seconds to parse and hundreds of MB to hold).
+MAX_PAGE_BYTES = 16 * 2**20
 
 
 class LibraryError(Exception):
@@ -79,20 +83,22 @@ def _given(paths: Sequence[str | os.PathLike[str]] | None) -> list[Path]:
     return [Path(p) for p in paths] if paths else [seeds_path()]
 
 
-def _find(paths: Sequence[Path]) -> list[_Found]:
+def _find(paths: Sequence[Path], unreadable: list[Problem] | None = None) -> list[_Found]:
+    """The page files at `paths`, each once; folders that cannot be listed go to
+    `unreadable`."""
     found: list[_Found] = []
     seen: set[str] = set()
     folders: dict[str, str] = {}
     for given in paths:
         if not given.exists():
-            raise LibraryError(f"no such file or folder: {given}")
-        if given.is_file():
+            raise LibraryError(f"no such file or folder: {one_line(str(given))}")
+        if not given.is_dir():  # a file, or anything else named: `read_page` says what it is
             top = given.parent
             candidates = [(str(given), given.is_symlink(), (given.name,))]
         else:
             top = given
             skip = len(os.path.join(str(given), ""))
-            walked = sorted(_walk(str(given)), key=lambda page: page[0].split(os.sep))
+            walked = sorted(_walk(str(given), unreadable), key=lambda page: page[0].split(os.sep))
             candidates = [(path, link, tuple(path[skip:].split(os.sep))) for path, link in walked]
         top_name = top.resolve().name
         for path, link, rel in candidates:
@@ -117,7 +123,7 @@ def is_small(
     size = 0
     try:
         for path in given:
-            pages = [str(path)] if path.is_file() else (page for page, _ in _walk(str(path)))
+            pages = [str(path)] if not path.is_dir() else (page for page, _ in _walk(str(path)))
             for page in pages:
                 files += 1
                 size += os.stat(page).st_size
@@ -136,28 +142,33 @@ def _resolve(path: str, folders: dict[str, str]) -> str:
     return os.path.join(folders[folder], name)
 
 
-def _walk(folder: str) -> Iterator[tuple[str, bool]]:
+def _walk(folder: str, unreadable: list[Problem] | None = None) -> Iterator[tuple[str, bool]]:
     """The page files under `folder`, hidden ones and symlinked folders left out, each with
-    whether it is a symlink."""
-    try:
-        with os.scandir(folder) as scan:
-            entries = list(scan)
-    except OSError:
-        return
-    for entry in entries:
-        name = entry.name
-        if name.startswith("."):
-            continue
+    whether it is a symlink. Folders that cannot be listed are added to `unreadable`."""
+    folders = [folder]  # a stack, not recursion: a tree may be thousands of folders deep
+    while folders:
+        current = folders.pop()
         try:
-            is_dir = entry.is_dir()
-            is_link = entry.is_symlink()
-        except OSError:
+            with os.scandir(current) as scan:
+                entries = list(scan)
+        except OSError as e:
+            if unreadable is not None:
+                unreadable.append(Problem(current, f"cannot read the folder: {_reason(e)}"))
             continue
-        if is_dir:
-            if not is_link:
-                yield from _walk(entry.path)
-        elif name.lower().endswith(PAGE_SUFFIXES):
-            yield entry.path, is_link
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+                is_link = entry.is_symlink()
+            except OSError:
+                continue
+            if is_dir:
+                if not is_link:
+                    folders.append(entry.path)
+            elif name.lower().endswith(PAGE_SUFFIXES):
+                yield entry.path, is_link
 
 
 # ---------------------------------------------------------------------------
@@ -173,6 +184,27 @@ _BOMS = (
 
 class DecodeError(Exception):
     pass
+
+
+def read_bytes(path: str | os.PathLike[str], limit: int = MAX_PAGE_BYTES) -> bytes:
+    """A page file's bytes: only a regular file (a FIFO or a device such as /dev/zero would
+    block or never end), and at most `limit` bytes. DecodeError or OSError otherwise."""
+    # O_NONBLOCK: opening a FIFO with no writer would wait for one.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb", closefd=True) as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise DecodeError("not a regular file")
+        if info.st_size > limit:
+            raise DecodeError(_too_large(limit))
+        data = file.read(limit + 1)  # the file may have grown since
+    if len(data) > limit:
+        raise DecodeError(_too_large(limit))
+    return data
+
+
+def _too_large(limit: int) -> str:
+    return f"too large for a page (over {limit // 2**20} MB)"
 
 
 def decode(data: bytes) -> str:
@@ -276,7 +308,9 @@ def _natural_key(name: str) -> tuple[object, ...]:
 
 
 def _short_hash(*parts: str) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=6).hexdigest()
+    return hashlib.blake2b(
+        "\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=6
+    ).hexdigest()
 
 
 @dataclass(slots=True)
@@ -290,7 +324,7 @@ def _stem(path: str) -> str:
 
 
 def _section_titles(pages: list[_Page]) -> list[str]:
-    named = [_page_name(clean(_stem(p.found.path))) for p in pages]
+    named = [_page_name(one_line(_stem(p.found.path))) for p in pages]
     # Page files numbered from 000 count from zero; readers count from one.
     offset = 1 if any(n == 0 for n, _ in named) else 0
     titles = []
@@ -317,7 +351,7 @@ def _build_issue(key: str, date: dt.date | None, pages: list[_Page]) -> Issue:
         issue_id, title = date.isoformat(), date.isoformat()
     else:
         folder = pages[0].found.parts[-2] if len(pages[0].found.parts) > 1 else key
-        issue_id, title = "f-" + _short_hash("issue", folder), clean(folder)
+        issue_id, title = "f-" + _short_hash("issue", folder), one_line(folder)
     return Issue(id=issue_id, title=title, date=date, sections=tuple(sections))
 
 
@@ -353,9 +387,7 @@ def _with_id(item: _Item, id_: str) -> _Item:
 
 def read_page(path: str | os.PathLike[str]) -> list[Article]:
     """The articles of one file; DecodeError or OSError when it cannot be read."""
-    with open(path, "rb") as file:
-        text = decode(file.read())
-    articles = parse_page(text)
+    articles = parse_page(decode(read_bytes(path)))
     if not articles:
         raise DecodeError("no text found in it")
     return articles
@@ -382,7 +414,8 @@ def load_library(
     article before loading ends and keep it open.
     """
     given = _given(paths)
-    found = _find(given)
+    unreadable: list[Problem] = []
+    found = _find(given, unreadable)
     # The seeds are one small page, parsed faster than the cache opens.
     page_cache = PageCache.open(on_note) if cache and paths else None
     with collector.paused():
@@ -390,13 +423,14 @@ def load_library(
             groups, problems, built, stamps = _read_pages(
                 found, page_cache, on_progress, on_partial
             )
+            problems[:0] = unreadable
             if page_cache is not None:
                 page_cache.save(str(p.resolve()) for p in given if p.is_dir())
         finally:
             if page_cache is not None:
                 page_cache.close()
         if not groups:
-            names = ", ".join(str(p) for p in given)
+            names = ", ".join(one_line(str(p)) for p in given)
             raise LibraryError(f"no readable pages in {names}")
         issues = [
             built.get(key) or _build_issue(key, date, pages)
