@@ -26,6 +26,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.filter import Monochrome, NoColor
 from textual.markup import escape
+from textual.notifications import SeverityLevel
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -38,6 +39,8 @@ from tui.library import LibraryError, is_small, load_library, seeds_path
 from tui.model import Article, Issue, Library, Section
 from tui.settings import Settings, load_settings
 from tui.state import ArticleState, StateStore, install_signal_handlers
+from tui.terminal_input import decode_input_leniently
+from tui.text import one_line
 from tui.themes import THEMES, default_theme
 from tui.widgets.article_view import ArticleView
 from tui.widgets.sidebar import UNREAD, Progress, Sidebar
@@ -252,6 +255,7 @@ class DubaoApp(App[None]):
         in a thread, with a progress bar, the window being up meanwhile. With a `loader`
         already loading them, `library` is the part it has loaded (or None). With a
         `searcher`, the index is in its process, not opened in this one."""
+        decode_input_leniently()
         super().__init__()
         self._loading = library is None or loader is not None
         self._paths = paths
@@ -284,6 +288,25 @@ class DubaoApp(App[None]):
         )
         self.title = self.strings("app.title")
         self._localise_bindings()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every message on one line, as plain text, cleaned: messages carry file names and
+        notes from caches, all untrusted. Never markup."""
+        super().notify(
+            one_line(message),
+            title=one_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def _set_places(self, order: ReadingOrder | None = None) -> None:
         order = order or ReadingOrder.of(self.library)
