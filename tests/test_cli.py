@@ -212,3 +212,35 @@ def test_hostile_text_never_reaches_the_output_raw(hostile_page: Path) -> None:
             assert ch not in out.stdout and ch not in out.stderr
     assert "[@click=app.quit]点我[/]" in outputs[0].stdout  # shown literally
     assert json.loads(outputs[3].stdout)["total"] == 1
+
+
+def test_fifos_and_devices_are_skipped_not_read(tmp_path: Path) -> None:
+    (tmp_path / "01.md").write_text("## 标题\n\n正文。\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "02.md")
+    (tmp_path / "03.md").symlink_to("/dev/urandom")
+    out = run("list", str(tmp_path))  # `run` times out after 60 s: a hang fails
+    assert out.returncode == 0
+    assert out.stderr.count("not a regular file") == 2
+    assert "标题" in out.stdout
+
+
+def test_names_tabs_and_queries_that_are_not_utf8(tmp_path: Path) -> None:
+    page = "## 标题\t有制表符\n\n正文。\n"
+    (tmp_path / os.fsdecode(b"04_\xff\n.md")).write_text(page, encoding="utf-8")
+    listed = run("list", str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    assert "\t" not in listed.stdout
+    assert "标题 有制表符" in listed.stdout
+    assert "04_\ufffd .md" in listed.stdout  # one line: the newline of the name is a space
+    as_json = run("list", "--json", str(tmp_path))
+    assert as_json.returncode == 0, as_json.stderr
+    source = json.loads(as_json.stdout)["issues"][0]["sections"][0]["source"]
+    assert source.endswith("04_\ufffd .md")
+    # From a terminal whose input is not UTF-8: argv holds bytes Python cannot decode.
+    searched = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"tui", b"search", b"\xff", os.fsencode(tmp_path)],
+        capture_output=True,
+        timeout=60,
+    )
+    assert searched.returncode == 0, searched.stderr
+    assert searched.stdout.decode().startswith("0 matching articles")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tui import __version__
 from tui.library import LibraryError, Pages, is_small, load_library
 from tui.model import Article, Library
-from tui.text import clean
+from tui.text import clean, one_line
 
 if TYPE_CHECKING:
     from tui.remote_index import RemoteIndex
@@ -135,7 +135,7 @@ def library_json(library: Library) -> dict[str, Any]:
                     {
                         "id": section.id,
                         "title": section.title,
-                        "source": clean(section.source),
+                        "source": one_line(section.source),
                         "articles": [article_json(a) for a in section.articles],
                     }
                     for section in issue.sections
@@ -143,12 +143,14 @@ def library_json(library: Library) -> dict[str, Any]:
             }
             for issue in library.issues
         ],
-        "problems": [{"source": clean(p.source), "message": p.message} for p in library.problems],
+        "problems": [
+            {"source": one_line(p.source), "message": p.message} for p in library.problems
+        ],
     }
 
 
 def article_line(article: Article, width: int = 60) -> str:
-    label = article.label.replace("\n", " ")
+    label = article.label
     if article.kind == "photo":
         label = "[图] " + label
     return label if len(label) <= width else label[: width - 1] + "…"
@@ -161,18 +163,18 @@ def print_tree(library: Library, out: TextIO) -> None:
         )
         out.write(f"{issue.title}{date}\n")
         for section in issue.sections:
-            out.write(f"  {section.title}  ({clean(section.source)})\n")
+            out.write(f"  {section.title}  ({one_line(section.source)})\n")
             for article in section.articles:
                 out.write(f"    {article_line(article)}\n")
 
 
 def _note(message: str) -> None:
-    sys.stderr.write(f"{PROG}: note: {clean(message)}\n")
+    sys.stderr.write(f"{PROG}: note: {one_line(message)}\n")
 
 
 def report_problems(library: Library, err: TextIO) -> None:
     for p in library.problems:
-        err.write(f"{PROG}: skipped {clean(p.source)}: {p.message}\n")
+        err.write(f"{PROG}: skipped {one_line(p.source)}: {one_line(p.message)}\n")
 
 
 # ---------------------------------------------------------------------------
@@ -209,6 +211,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from tui.search import open_index, open_stored_index  # only for a search
     from tui.search.places import Misplaced
 
+    # From argv: bytes that are not UTF-8 arrive as lone surrogates, which no text holds.
+    args.query = one_line(args.query)
     result = None
     stored = open_stored_index(Pages(args.paths or None))  # without loading the library
     if stored is not None:
@@ -244,8 +248,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         f" for {clean(result.query)}\n"
     )
     for n, hit in enumerate(result.hits, start=1):
-        where = " · ".join(clean(p) for p in (hit.issue, hit.section) if p)
-        out.write(f"{n:>3}. {clean(hit.title or '')}  ({where})\n")
+        where = " · ".join(one_line(p) for p in (hit.issue, hit.section) if p)
+        out.write(f"{n:>3}. {one_line(hit.title or '')}  ({where})\n")
         snippet = hit.snippet
         out.write(f"     {_marked(clean(snippet.text), snippet.marks, emphasis)}\n")
     if result.total > len(result.hits):
@@ -256,7 +260,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_read(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not os.path.exists(path):
-            raise LibraryError(f"no such file or folder: {path}")
+            raise LibraryError(f"no such file or folder: {one_line(path)}")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise LibraryError(
             "the reader needs a terminal: run it in one, or over SSH with `ssh -t HOST dubao`"
@@ -302,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: {e}\n")
         return 2
     except LibraryError as e:
-        sys.stderr.write(f"{PROG}: {clean(str(e))}\n")
+        sys.stderr.write(f"{PROG}: {one_line(str(e))}\n")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -315,5 +319,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         else:
-            sys.stderr.write(f"{PROG}: unexpected error: {clean(str(e))} (run with --debug)\n")
+            sys.stderr.write(f"{PROG}: unexpected error: {one_line(str(e))} (run with --debug)\n")
         return 1

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from tui.i18n import Strings
 from tui.remote_index import SearchUnavailable
-from tui.text import clean
+from tui.text import clean, one_line
 
 if TYPE_CHECKING:
     from tui.search import Searcher, SearchResult
@@ -131,9 +131,9 @@ class SearchScreen(ModalScreen[Choice | None]):
         self.query_one("#search-status", Label).update(Content(text))
 
     def _prompt(self, hit: object) -> Content:
-        title = clean(getattr(hit, "title", None) or "")
+        title = one_line(getattr(hit, "title", None) or "")
         where = " · ".join(
-            clean(part)
+            one_line(part)
             for part in (getattr(hit, "date", None), getattr(hit, "section", None))
             if part
         )

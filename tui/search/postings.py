@@ -177,7 +177,7 @@ def _chunks(docs: Sequence[str], units: int) -> Iterator[tuple[int, int]]:
 
 def _chunk_keys(np: Any, docs: Sequence[str], first: int, last: int) -> Any:
     """The sorted distinct keys `code << 32 | id` of articles first..last-1."""
-    encoded = [doc.encode("utf-16-le") for doc in docs[first:last]]
+    encoded = [doc.encode("utf-16-le", "surrogatepass") for doc in docs[first:last]]
     # Native order, as `units` reads a query's units.
     units = np.frombuffer(b"".join(encoded), dtype=np.uint16).astype(np.uint64)
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=last - first) // 2

@@ -69,13 +69,13 @@ def normalise_blocks(texts: list[str]) -> list[str]:
 
 def units(text: str) -> memoryview:
     """The UTF-16 code units of `text`."""
-    return memoryview(text.encode("utf-16-le")).cast("H")
+    return memoryview(text.encode("utf-16-le", "surrogatepass")).cast("H")
 
 
 def text_codes(text: str) -> set[int]:
     """The code of every unit and every pair of neighbouring units of `text`: what a text
     is filed under. `postings.build_postings` computes the same for many texts at once."""
-    data = text.encode("utf-16-le")
+    data = text.encode("utf-16-le", "surrogatepass")
     count = len(data) // 2
     codes = set(memoryview(data).cast("H"))
     if count >= 2:
