@@ -426,7 +426,32 @@ def _foreign_sqlite(path: Path, *pragmas: str, tables: tuple[str, ...] = ("t (x)
         connection.commit()
 
 
-DAMAGE = ["truncated", "cut-to-50-bytes", "garbage", "text", "foreign-sqlite", "missing-table"]
+DAMAGE = [
+    "truncated",
+    "cut-to-50-bytes",
+    "garbage",
+    "text",
+    "foreign-sqlite",
+    "missing-table",
+    "schema-not-utf8",
+    "column-name-not-utf8",
+]
+
+# Same-length patches of the schema text on page 1 that leave bytes that are not UTF-8. The
+# first makes SQLite's error message quote them, which Python cannot decode (`PRAGMA
+# quick_check` raises UnicodeDecodeError); the second parses, giving a column a name that is
+# not UTF-8.
+NOT_UTF8 = {
+    "schema-not-utf8": (b"article (", b"article \xa9"),
+    "column-name-not-utf8": (b"block INTEGER", b"bl\xffck INTEGER"),
+}
+
+
+def _patched_store_bytes(tmp_path: Path, damage: str) -> bytes:
+    whole = _real_store_bytes(tmp_path)
+    old, new = NOT_UTF8[damage]
+    assert whole.count(old) == 1
+    return whole.replace(old, new)
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
@@ -446,6 +471,8 @@ def test_a_damaged_store_is_moved_aside_and_a_fresh_one_started(
         db.write_text("这不是数据库\n" * 100, encoding="utf-8")
     elif damage == "foreign-sqlite":
         _foreign_sqlite(db)
+    elif damage in NOT_UTF8:
+        db.write_bytes(_patched_store_bytes(tmp_path, damage))
     else:
         _foreign_sqlite(
             db,
@@ -473,6 +500,60 @@ def test_a_damaged_store_is_moved_aside_and_a_fresh_one_started(
     reopened = StateStore.open(db)
     assert reopened.take_notice() is None
     reopened.close()
+
+
+def test_a_schema_whose_error_message_is_not_utf8_is_damage(tmp_path: Path, db: Path) -> None:
+    db.parent.mkdir(parents=True)
+    db.write_bytes(_patched_store_bytes(tmp_path, "schema-not-utf8"))
+    with (  # what the fix is about: not an sqlite3.Error
+        contextlib.closing(sqlite3.connect(db)) as connection,
+        pytest.raises(UnicodeDecodeError),
+    ):
+        connection.execute("PRAGMA quick_check")
+
+    for launch in range(2):  # every later launch opens the fresh store, silently
+        store = StateStore.open(db)
+        notice = store.take_notice()
+        store.mark_read("a")
+        store.close()
+        if launch == 0:
+            assert notice is not None and "not UTF-8" in notice and "kept as" in notice
+        else:
+            assert notice is None
+    asides = [name for name in files_beside(db) if ".corrupt-" in name]
+    assert len([name for name in asides if not name.endswith(("-wal", "-shm"))]) == 1
+    assert on_disk(db, "a") == (-1, 0, 0, 0, True)
+
+
+def test_rows_whose_text_is_not_utf8_are_read_without_failing(db: Path) -> None:
+    first = StateStore.open(db)
+    first.mark_read("sound")
+    first.close()
+    bad_id = "CAST(x'e8afbbff41' AS TEXT)"  # 读, a stray byte, A
+
+    def add_bad_rows() -> None:
+        with contextlib.closing(sqlite3.connect(db)) as connection:
+            connection.execute(
+                f"INSERT OR REPLACE INTO article (id, is_read, updated) VALUES ({bad_id}, 1, 0)"
+            )
+            connection.execute(
+                f"INSERT OR REPLACE INTO library (key, article_id, updated) "
+                f"VALUES ('{LIB}', {bad_id}, 0)"
+            )
+            connection.commit()
+
+    add_bad_rows()  # before the store opens: the file is sound, its rows are damaged
+    store = StateStore.open(db)
+    assert store.take_notice() is None and store.writable
+    assert store.last_article(LIB) == "读\ufffdA"
+    assert store.states(["sound", "读\ufffdA"]).keys() == {"sound"}  # the bad row matches nothing
+    add_bad_rows()  # and while it is open
+    assert store.last_article(LIB) == "读\ufffdA"
+    store.mark_read("later")
+    assert store.writable and store.take_notice() is None
+    store.close()
+    assert on_disk(db, "later") == (-1, 0, 0, 0, True)
+    assert files_beside(db) == ["state.sqlite3"]
 
 
 def test_a_directory_where_the_store_should_be_is_moved_aside(db: Path) -> None:

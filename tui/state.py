@@ -26,7 +26,9 @@ article stays read until the reader unmarks it; and a jump to the very top right
 
 Nothing here raises into the UI. A damaged file is moved aside and a fresh one started; a file
 that cannot be written (read-only or full disk, a newer dubao's schema) leaves the store working
-in memory for the session. Either way `notice` says so in one line.
+in memory for the session. Either way `notice` says so in one line. Text in the file that is not
+UTF-8 counts as damage while the file is checked; afterwards a damaged row's text reads with
+U+FFFD in place of its bad bytes, so one bad row never fails a query.
 """
 
 from __future__ import annotations
@@ -377,13 +379,13 @@ class StateStore:
         with self._operation():
             try:
                 _transaction(self._db, statements)
-            except sqlite3.Error as error:
+            except _FAILURES as error:
                 if not self.writable:
                     return  # memory itself failed: nothing better to fall back to
                 self._fall_back_to_memory(error)
                 try:
                     _transaction(self._db, statements)
-                except sqlite3.Error:
+                except _FAILURES:
                     return
             self.write_count += 1
 
@@ -393,16 +395,16 @@ class StateStore:
         with self._operation():
             try:
                 return self._db.execute(sql, params).fetchall()
-            except sqlite3.Error as error:
+            except _FAILURES as error:
                 if not self.writable:
                     return []
                 self._fall_back_to_memory(error)
                 try:
                     return self._db.execute(sql, params).fetchall()
-                except sqlite3.Error:
+                except _FAILURES:
                     return []
 
-    def _fall_back_to_memory(self, error: sqlite3.Error) -> None:
+    def _fall_back_to_memory(self, error: Exception) -> None:
         assert self._db is not None
         failing = self._db
         self._db = _memory_copy(failing)
@@ -484,6 +486,19 @@ def _open_connection(path: Path) -> tuple[sqlite3.Connection, bool, str | None]:
     raise AssertionError("unreachable")
 
 
+# What a database call can fail with: SQLite's errors, and Python failing to decode an error
+# message that quotes the file's bytes (a damaged schema's name that is not UTF-8).
+_FAILURES = (sqlite3.Error, UnicodeDecodeError)
+
+
+def _strict_text(data: bytes) -> str:
+    return data.decode("utf-8")  # raises UnicodeDecodeError itself, not an OperationalError
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE.
     return sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
@@ -494,9 +509,11 @@ def _connect_checked(path: Path) -> sqlite3.Connection:
     if path.exists() and not path.is_file():
         raise _Damaged("it is not a regular file")
     connection = _connect(path)
+    connection.text_factory = _strict_text  # while checking, text that is not UTF-8 is damage
     try:
         connection.execute("PRAGMA temp_store = MEMORY")  # never a file in the shared temp dir
         _check_integrity(connection)
+        connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
         if _up_to_date(connection):  # reads only: a file that is not ours is left as it was
             _check_columns(connection)
         # WAL: readers never block the writer, and a killed process leaves a file that opens.
@@ -506,6 +523,8 @@ def _connect_checked(path: Path) -> sqlite3.Connection:
     except _Damaged as damage:
         damage.connection = connection
         raise
+    except UnicodeDecodeError as error:
+        raise _Damaged("damaged: it holds text that is not UTF-8", connection) from error
     except sqlite3.DatabaseError as error:
         if _is_damage(error):
             raise _Damaged(str(error), connection) from error
@@ -514,6 +533,7 @@ def _connect_checked(path: Path) -> sqlite3.Connection:
     except BaseException:
         connection.close()
         raise
+    connection.text_factory = _lenient_text
     return connection
 
 
@@ -606,21 +626,27 @@ def _transaction(connection: sqlite3.Connection, statements: Sequence[Statement]
 # -- memory -----------------------------------------------------------------------------
 
 
-def _fresh_memory() -> sqlite3.Connection:
+def _memory() -> sqlite3.Connection:
     connection = sqlite3.connect(":memory:", isolation_level=None)
+    connection.text_factory = _lenient_text  # it may hold a damaged file's rows
+    return connection
+
+
+def _fresh_memory() -> sqlite3.Connection:
+    connection = _memory()
     _migrate(connection)
     return connection
 
 
 def _memory_copy(source: sqlite3.Connection) -> sqlite3.Connection:
     """What `source` holds, copied into memory; empty if it cannot be read."""
-    memory = sqlite3.connect(":memory:", isolation_level=None)
+    memory = _memory()
     try:
         if source.in_transaction:
             source.execute("ROLLBACK")
         source.backup(memory)
         _migrate(memory)
-    except (sqlite3.Error, _Damaged, _FromTheFuture):
+    except (*_FAILURES, _Damaged, _FromTheFuture):
         memory.close()
         return _fresh_memory()
     return memory
@@ -637,7 +663,7 @@ def _snapshot(path: Path) -> sqlite3.Connection:
         try:
             source.execute("SELECT count(*) FROM sqlite_schema").fetchone()
             return _memory_copy(source)
-        except sqlite3.Error:
+        except _FAILURES:
             continue
         finally:
             source.close()
