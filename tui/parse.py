@@ -24,7 +24,6 @@ from tui.text import clean
 # Recognisers
 # ---------------------------------------------------------------------------
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _RULE = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _LINE_MARKER = re.compile(r"^ {0,3}(?:>[ \t]?|[-+*][ \t]+)+")
 
@@ -52,6 +51,24 @@ _NAME_SEPARATORS = re.compile(r"[ \u3000、]+")
 # A photo credit line: 邓寅明 摄, 新华社记者某某摄, 本报记者 张三 摄影; or 资料图片.
 _CREDIT_END = re.compile(r"^(.{2,24}?)[ \u3000]*(?<!拍)(?:摄影|摄|供图|制图|/摄|／摄)$")
 _STOCK_CREDITS = frozenset(("资料图片", "新华社发", "本报资料图片"))
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    r"""An ATX heading's level and text: `## 标题`, `## 标题 ##`; None for any other line.
+
+    What `^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$` matches, without its
+    backtracking: that regex is quadratic in a run of spaces inside the heading.
+    """
+    body = line.lstrip(" ")
+    text = body.lstrip("#")
+    level = len(body) - len(text)
+    if len(line) - len(body) > 3 or not 1 <= level <= 6 or text[:1] not in ("", " ", "\t"):
+        return None
+    text = text.strip(" \t")
+    unclosed = text.rstrip("#")
+    if unclosed != text and unclosed[-1:] in (" ", "\t"):  # a closing sequence: `## 标题 ##`
+        text = unclosed.rstrip(" \t")
+    return level, text
 
 
 def _names(text: str) -> bool:
@@ -320,10 +337,10 @@ def _items(text: str) -> list[_Item]:
         if not line or (line[0] in "*-_" and _RULE.match(line)):
             flush()
             continue
-        heading = _HEADING.match(raw_line) if markdown and line[0] == "#" else None
+        heading = _heading(raw_line) if markdown and line[0] == "#" else None
         if heading:
             flush()
-            items.append(_Heading(len(heading.group(1)), strip_inline(heading.group(2) or "")))
+            items.append(_Heading(heading[0], strip_inline(heading[1])))
             continue
         if markdown:
             line = _LINE_MARKER.sub("", line).strip()
