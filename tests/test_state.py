@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TERMINAL_CONTROLS
 from tui import state
 from tui.layout import Anchor
 from tui.state import ArticleState, StateStore, install_signal_handlers
@@ -523,6 +524,19 @@ def test_a_schema_whose_error_message_is_not_utf8_is_damage(tmp_path: Path, db: 
     asides = [name for name in files_beside(db) if ".corrupt-" in name]
     assert len([name for name in asides if not name.endswith(("-wal", "-shm"))]) == 1
     assert on_disk(db, "a") == (-1, 0, 0, 0, True)
+
+
+def test_a_notice_quoting_the_files_text_carries_no_control_characters(
+    tmp_path: Path, db: Path
+) -> None:
+    db.parent.mkdir(parents=True)
+    whole = _real_store_bytes(tmp_path)
+    db.write_bytes(whole.replace(b"article (", b"article \x1b", 1))  # SQLite quotes the ESC
+    store = StateStore.open(db)
+    notice = store.take_notice()
+    store.close()
+    assert notice is not None and "kept as" in notice
+    assert not any(ch in notice for ch in TERMINAL_CONTROLS) and "\n" not in notice
 
 
 def test_rows_whose_text_is_not_utf8_are_read_without_failing(db: Path) -> None:

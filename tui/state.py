@@ -50,6 +50,7 @@ from types import FrameType
 import platformdirs
 
 from tui.layout import HEADER, Anchor
+from tui.text import one_line
 
 FILE_NAME = "state.sqlite3"
 SAVE_INTERVAL = 1.0  # seconds: while scrolling, at most one write per interval
@@ -351,6 +352,7 @@ class StateStore:
         return ArticleState(pending.anchor, pending.percent, furthest, read, pending.updated)
 
     def _tell(self, notice: str) -> None:
+        notice = one_line(notice)  # SQLite's messages quote the file's text, and paths are bytes
         self.notice = notice
         self._unshown.append(notice)
 
