@@ -94,8 +94,9 @@ def _names(text: str) -> bool:
 _LIST_LEAD = re.compile(
     r"^(?:\d{1,4}[－\-—~～.．、年)）]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|[•·●■◆▲])"
 )
-_PROSE_PUNCTUATION = re.compile(r"[，。,；;]")
-_QUOTED = re.compile(r"《[^》]*》|“[^”]*”|「[^」]*」")
+# Prose punctuation, and the marks that open a quoted title or quotation (with their closers).
+_PROSE_OR_QUOTE = re.compile(r"[，。,；;《“「]")
+_CLOSING_QUOTE = {"《": "》", "“": "”", "「": "」"}
 
 # A paragraph that ends on one of these finished its sentence.
 _SENTENCE_END = set("。！？!?…；;”’」』）)》.：:—]】")
@@ -372,6 +373,91 @@ def _items(text: str) -> list[_Item]:
 # ---------------------------------------------------------------------------
 
 
+class _Prose:
+    """Whether a growing text reads as prose: a comma or full stop outside quoted titles
+    and quotations. A mark (《, “, 「) quotes up to the first closing mark after it; one
+    that is never closed is plain text (what removing `《[^》]*》|“[^”]*”|「[^」]*」` leaves).
+
+    Text is added piece by piece, at a cost linear in what is added: the scan up to the
+    first punctuation found stands, unless the new text closes a mark left open before it.
+    """
+
+    __slots__ = ("found", "length", "open")
+
+    def __init__(self) -> None:
+        self.length = 0
+        self.found = False
+        # closing mark → where the first mark it would close, left open, is (before any
+        # punctuation found)
+        self.open: dict[str, int] = {}
+
+    def add(self, text: str) -> None:
+        base = self.length
+        self.length += len(text)
+        closed = [(at, close) for close, at in self.open.items() if close in text]
+        if closed:  # the first mark closed now quotes all that followed it
+            at, close = min(closed)
+            self.open = {c: a for c, a in self.open.items() if a < at}
+            self.found = False
+            self._scan(text, text.index(close) + 1, base)
+        elif not self.found:
+            self._scan(text, 0, base)
+
+    def _scan(self, text: str, i: int, base: int) -> None:
+        unclosed: set[str] = set()  # closing marks `text` has no more of
+        while m := _PROSE_OR_QUOTE.search(text, i):
+            close = _CLOSING_QUOTE.get(m.group())
+            if close is None:
+                self.found = True
+                return
+            end = -1 if close in unclosed else text.find(close, m.end())
+            if end == -1:
+                unclosed.add(close)
+                self.open.setdefault(close, base + m.start())
+                i = m.end()
+            else:
+                i = end + 1
+
+
+class _Tail:
+    """A draft's last paragraph, kept in pieces while column breaks may continue it, so
+    that a page of continued paragraphs is joined once, not once per piece."""
+
+    __slots__ = ("_list_lead", "_prose", "_read", "end", "length", "parts")
+
+    def __init__(self, text: str) -> None:
+        self.parts = [text]
+        self.length = len(text)
+        self.end = text[-1:]  # its last character
+        self._prose: _Prose | None = None
+        self._read = 0  # parts the prose scan has seen
+        self._list_lead: bool | None = None
+
+    def add(self, text: str) -> None:
+        if text:
+            self.parts.append(text)
+            self.length += len(text)
+            self.end = text[-1]
+
+    def reads_as_prose(self) -> bool:
+        if self._prose is None:
+            self._prose = _Prose()
+        for part in self.parts[self._read :]:
+            self._prose.add(part)
+        self._read = len(self.parts)
+        return self._prose.found
+
+    def opens_list(self) -> bool:
+        # Asked only of prose, whose punctuation ends any list lead: what follows cannot
+        # change the answer.
+        if self._list_lead is None:
+            self._list_lead = _LIST_LEAD.match(self.parts[0]) is not None
+        return self._list_lead
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
 @dataclass(slots=True)
 class _Draft:
     kind: str = "article"
@@ -383,6 +469,9 @@ class _Draft:
     blocks: list[Block] = field(default_factory=list)
     # A body that began after a finished article, still waiting for its headline.
     orphan: bool = False
+    # The last block, while it is a paragraph: its block holds only its first piece until
+    # `close` joins them.
+    tail: _Tail | None = None
 
     @property
     def finished(self) -> bool:
@@ -391,23 +480,30 @@ class _Draft:
     def has_paragraphs(self) -> bool:
         return any(b.type == "paragraph" for b in self.blocks)
 
+    def add(self, block: Block) -> None:
+        self.close()
+        self.blocks.append(block)
+        self.tail = _Tail(block.text) if block.type == "paragraph" else None
 
-def _cut_by_column_break(text: str, following: str) -> bool:
-    """`text` stops mid-sentence and `following` reads as the rest of it.
+    def close(self) -> None:
+        """The last paragraph's pieces joined into its block."""
+        if self.tail is not None and len(self.tail.parts) > 1:
+            self.blocks[-1] = Block("paragraph", self.tail.text())
+        self.tail = None
+
+
+def _cut_by_column_break(tail: _Tail, following: str) -> bool:
+    """The paragraph `tail` stops mid-sentence and `following` reads as the rest of it.
 
     Only prose is rejoined: a line without commas or full stops is a heading, a list
     entry or a name list, and so is a following line that opens a list entry.
     """
-    if text[-1] in _SENTENCE_END or text[-1].isspace() or _LIST_LEAD.match(following):
+    end = tail.end
+    if end in _SENTENCE_END or end.isspace() or _LIST_LEAD.match(following):
         return False
-    if text[-1] in "，,、":
+    if end in "，,、":
         return True
-    unquoted = _QUOTED.sub("", text)
-    return (
-        len(text) >= _JOIN_MIN
-        and _PROSE_PUNCTUATION.search(unquoted) is not None
-        and _LIST_LEAD.match(text) is None
-    )
+    return tail.length >= _JOIN_MIN and tail.reads_as_prose() and not tail.opens_list()
 
 
 def _split_byline(text: str) -> tuple[str, str | None]:
@@ -482,7 +578,7 @@ class _Builder:
                 i = self._headline(i)
             elif isinstance(item, _Heading):
                 target = self._body_target(None)
-                target.blocks.append(Block("subhead", item.text))
+                target.add(Block("subhead", item.text))
                 i += 1
             elif isinstance(item, _Para) and isinstance(self._at(i + 1), _Credit):
                 credit = self._at(i + 1)
@@ -498,6 +594,8 @@ class _Builder:
                 assert isinstance(item, _Para)
                 self._paragraph(item)
                 i += 1
+        for draft in self.drafts:
+            draft.close()
         return self.drafts
 
     def _headline(self, i: int) -> int:
@@ -530,20 +628,15 @@ class _Builder:
                 return
             text, byline = para.text, None
         target = self._body_target(para)
-        last = target.blocks[-1] if target.blocks else None
-        if (
-            last is not None
-            and last.type == "paragraph"
-            and para.dateline is None
-            and _cut_by_column_break(last.text, text)
-        ):
+        tail = target.tail
+        if tail is not None and para.dateline is None and _cut_by_column_break(tail, text):
             # A paragraph cut by a column break: the next one continues it.
-            sep = "" if _is_wide(last.text[-1]) or _is_wide(text[:1] or " ") else " "
-            target.blocks[-1] = Block("paragraph", last.text + sep + text)
+            sep = "" if _is_wide(tail.end) or _is_wide(text[:1] or " ") else " "
+            tail.add(sep + text)
         elif text:
             if para.dateline and not target.has_paragraphs():
                 target.dateline = para.dateline
-            target.blocks.append(Block("paragraph", text))
+            target.add(Block("paragraph", text))
         if byline is not None:
             target.byline = byline
 
