@@ -146,3 +146,21 @@ def test_jieba_boundaries_are_words() -> None:
     assert words.is_word_aligned(bounds, 0, 3)  # 习近平
     assert not words.is_word_aligned(bounds, 2, 3)  # 平
     assert TitleWords([""]).boundaries("") == ""
+
+
+def test_a_headline_of_any_length_is_indexed_and_found() -> None:
+    # A boundary is kept as chr(offset), which exists only below 0x110000: a longer title
+    # once stopped the whole library's index from being built.
+    headline = "山西新闻" + "长" * 1_200_000 + "太钢福德士河"
+    library = Library(
+        (issue("i", dt.date(2020, 1, 1), article("huge", headline), article("other", "太钢")),)
+    )
+    index = SearchIndex.build(library)
+    assert sorted(ids(index, "太钢")) == ["huge", "other"]
+    assert ids(index, "福德士河") == ["huge"]
+    assert ids(index, "山西") == ["huge"]
+    bounds = TitleWords([headline]).boundaries(headline)
+    start = headline[: words.WORDS_WITHIN]  # cut as a title of its own; its end is no word's
+    assert bounds == TitleWords([start]).boundaries(start)[:-1]
+    assert words.is_word_aligned(bounds, 0, 2)  # 山西, within the words cut
+    assert not words.is_word_aligned(bounds, len(headline) - 6, len(headline) - 4)

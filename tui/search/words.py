@@ -26,6 +26,11 @@ from types import ModuleType
 
 # A line of jieba's dictionary: a word, a space, its count (then a space and a tag).
 _COUNT = re.compile(r"^[^ \n]+ (\d+)", re.MULTILINE)
+# Only a title's first WORDS_WITHIN characters are cut into words; past them a term gets
+# no whole-word bonus, and is found all the same. A headline is a few dozen characters.
+# An offset is kept as chr(offset), which exists only below 0x110000, and cutting a
+# title of a million characters would take seconds.
+WORDS_WITHIN = 1000
 
 
 class TitleWords:
@@ -42,7 +47,8 @@ class TitleWords:
         jieba = _jieba()
         with jieba.Tokenizer().get_dict_file() as dictionary:
             lines = dictionary.read().decode("utf-8")
-        frequencies, total = _frequencies(lines, _pieces(titles))
+        cut = (title[:WORDS_WITHIN] for title in titles)
+        frequencies, total = _frequencies(lines, _pieces(cut))
         log_total = math.log(total)
         self._entries = frequencies  # words, and prefixes of words (0): a walk goes on
         self._scores = {
@@ -52,14 +58,17 @@ class TitleWords:
         self._han, self._skip, self._eng = jieba.re_han_default, jieba.re_skip_default, jieba.re_eng
 
     def boundaries(self, title: str) -> str:
-        """The offsets where jieba's words of `title` start or end, each as `chr(offset)`.
+        """The offsets where jieba's words of `title` start or end, each as `chr(offset)`,
+        up to WORDS_WITHIN.
 
         A string is the most compact set of small integers Python has; `chr(i) in bounds`
         asks whether offset i is a word boundary.
         """
         if not title:
             return ""
-        return "".join(map(chr, accumulate(self._lengths(title), initial=0)))
+        bounds = "".join(map(chr, accumulate(self._lengths(title[:WORDS_WITHIN]), initial=0)))
+        # Where a longer title was cut is no word's end.
+        return bounds[:-1] if len(title) > WORDS_WITHIN else bounds
 
     def _lengths(self, text: str) -> Iterator[int]:
         """The lengths of `Tokenizer.cut(text, HMM=False)`'s words."""
@@ -116,7 +125,7 @@ class TitleWords:
 
 def is_word_aligned(bounds: str, start: int, end: int) -> bool:
     """Whether [start, end) begins and ends on word boundaries (one or more whole words)."""
-    return chr(start) in bounds and chr(end) in bounds
+    return end <= WORDS_WITHIN and chr(start) in bounds and chr(end) in bounds
 
 
 def _jieba() -> ModuleType:
