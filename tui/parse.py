@@ -135,6 +135,7 @@ _CLOSE_PAREN = re.compile(r"\)")
 _URL_END = re.compile(r"[)\s]")
 _LINK_TITLE = re.compile(r'\s+"[^"]*"\)')
 _STRONG_MARK = re.compile(r"\*\*|__")
+_STRONG_OTHER = {"**": re.compile("__"), "__": re.compile(r"\*\*")}
 _STRONG_CLOSE = {"**": re.compile(r"(?<=\S)\*\*"), "__": re.compile(r"(?<=\S)__")}
 _NEWLINE = re.compile("\n")
 
@@ -157,7 +158,7 @@ class _Next:
 
 
 def _sub_images(text: str) -> str:
-    """`![alt](src)` → alt."""
+    """`![alt](src)` → alt. Stops at the first `![` with no `]…(…)` after it."""
     n = len(text)
     bracket, paren = _Next(_CLOSE_BRACKET, text), _Next(_CLOSE_PAREN, text)
     out: list[str] = []
@@ -167,7 +168,10 @@ def _sub_images(text: str) -> str:
         k = bracket(i + 2)
         if k == n:
             break
-        if text[k + 1 : k + 2] == "(" and (close := paren(k + 2)) < n:
+        if text[k + 1 : k + 2] == "(":
+            close = paren(k + 2)
+            if close == n:
+                break
             out += (text[done:i], text[i + 2 : k])
             done = close + 1
             i = text.find("![", done)
@@ -177,7 +181,7 @@ def _sub_images(text: str) -> str:
 
 
 def _sub_links(text: str) -> str:
-    """`[text](url)` and `[text](url "title")` → text."""
+    """`[text](url)` and `[text](url "title")` → text. Stops where no `]` or URL ends."""
     n = len(text)
     bracket, url_end = _Next(_CLOSE_BRACKET, text), _Next(_URL_END, text)
     titled_at, titled_end = -1, -1  # the last title tried, which the next may share
@@ -191,9 +195,11 @@ def _sub_links(text: str) -> str:
         end = -1
         if k > i + 1 and text[k + 1 : k + 2] == "(":
             u = url_end(k + 2)
-            if u < n and text[u] == ")":
+            if u == n:
+                break
+            if text[u] == ")":
                 end = u + 1
-            elif u < n:
+            else:
                 if u != titled_at:
                     m = _LINK_TITLE.match(text, u)
                     titled_at, titled_end = u, (m.end() if m else -1)
@@ -214,17 +220,23 @@ def _sub_strong(text: str) -> str:
     newline = _Next(_NEWLINE, text)
     out: list[str] = []
     done = 0
-    m = _STRONG_MARK.search(text)
+    marks = _STRONG_MARK
+    m = marks.search(text)
     while m:
         i = m.start()
         if i + 2 < n and not text[i + 2].isspace():
             close = closers[m.group()](i + 3)
-            if close < newline(i + 2):
+            line_end = newline(i + 2)
+            if close < line_end:
                 out += (text[done:i], text[i + 2 : close])
                 done = close + 2
-                m = _STRONG_MARK.search(text, done)
+                m = marks.search(text, done)
                 continue
-        m = _STRONG_MARK.search(text, i + 1)
+            if close == n:  # none of this mark closes from here on
+                if marks is not _STRONG_MARK:
+                    break
+                marks = _STRONG_OTHER[m.group()]
+        m = marks.search(text, i + 1)
     return "".join(out) + text[done:] if out else text
 
 
