@@ -540,7 +540,10 @@ def _connect_checked(path: Path) -> sqlite3.Connection:
 
 
 def _check_integrity(connection: sqlite3.Connection) -> None:
-    problems = [row[0] for row in connection.execute("PRAGMA quick_check")]
+    # Not quick_check: it misses keys out of order, which send lookups past rows that are
+    # there and upserts into duplicates. With no secondary index it costs the same (34k
+    # rows: ~6 ms each).
+    problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
     if problems != ["ok"]:
         raise _Damaged(f"damaged: {problems[0]}")
 
