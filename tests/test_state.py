@@ -715,6 +715,34 @@ def test_a_read_only_store_is_still_read_and_changes_stay_in_memory(
     assert db.read_bytes() == original
 
 
+def test_a_header_that_forbids_writing_leaves_a_session_that_still_keeps_positions(
+    db: Path,
+) -> None:
+    first = StateStore.open(db)
+    first.open_article(LIB, "old")
+    first.update_position("old", Anchor(6, 0), 66, False)
+    first.close()
+    damaged = bytearray(db.read_bytes())
+    damaged[18] = 130  # the file format's write version: above 2, SQLite opens it read-only
+    db.write_bytes(damaged)
+
+    store = StateStore.open(db)
+    store.open_article(LIB, "new")  # the first write fails: into memory
+    notice = store.take_notice()
+    assert notice is not None and "will not be saved" in notice and not store.writable
+    store.update_position("new", Anchor(7, 3), 40, False)
+    store.flush()
+    store.mark_read("other")
+    kept = store.position("new")
+    assert kept is not None and kept.anchor == Anchor(7, 3)  # memory takes the writes
+    assert store.states(["other"])["other"].read
+    old = store.position("old")
+    assert old is not None and old.anchor == Anchor(6, 0)  # and holds what the file held
+    assert store.last_article(LIB) == "new"
+    store.close()
+    assert db.read_bytes() == damaged
+
+
 # -- 6. never a worse state over a better one ---------------------------------------------------
 
 

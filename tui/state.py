@@ -644,14 +644,23 @@ def _fresh_memory() -> sqlite3.Connection:
 
 
 def _memory_copy(source: sqlite3.Connection) -> sqlite3.Connection:
-    """What `source` holds, copied into memory; empty if it cannot be read."""
-    memory = _memory()
+    """What `source` holds, copied into memory; empty if it cannot be read.
+
+    Row by row: a copy of the pages would keep the file's header, and a damaged one (a write
+    version above 2) makes SQLite refuse every write to the copy too."""
+    memory = _fresh_memory()
     try:
         if source.in_transaction:
             source.execute("ROLLBACK")
-        source.backup(memory)
-        _migrate(memory)
-    except (*_FAILURES, _Damaged, _FromTheFuture):
+        source.text_factory = _lenient_text
+        memory.execute("BEGIN")
+        for table, columns in REQUIRED_COLUMNS.items():
+            names = ", ".join(sorted(columns))
+            rows = source.execute(f"SELECT {names} FROM {table}")
+            slots = ", ".join("?" * len(columns))
+            memory.executemany(f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({slots})", rows)
+        memory.execute("COMMIT")
+    except _FAILURES:
         memory.close()
         return _fresh_memory()
     return memory
