@@ -436,6 +436,8 @@ DAMAGE = [
     "missing-table",
     "schema-not-utf8",
     "column-name-not-utf8",
+    "schema-version-zero",
+    "schema-version-negative",
 ]
 
 # Same-length patches of the schema text on page 1 that leave bytes that are not UTF-8. The
@@ -474,6 +476,14 @@ def test_a_damaged_store_is_moved_aside_and_a_fresh_one_started(
         _foreign_sqlite(db)
     elif damage in NOT_UTF8:
         db.write_bytes(_patched_store_bytes(tmp_path, damage))
+    elif damage.startswith("schema-version-"):  # user_version: bytes 60-63, big-endian
+        whole = bytearray(_real_store_bytes(tmp_path))
+        assert whole[60:64] == (1).to_bytes(4, "big")
+        if damage == "schema-version-zero":
+            whole[63] = 0
+        else:
+            whole[60] = 0x80
+        db.write_bytes(whole)
     else:
         _foreign_sqlite(
             db,

@@ -583,6 +583,8 @@ def _up_to_date(connection: sqlite3.Connection) -> bool:
         return False
     if application_id != APPLICATION_ID:
         raise _Damaged("it is an SQLite file of some other program")
+    if version < 1:  # dubao sets its id and version together, in the first migration
+        raise _Damaged(f"damaged: schema version {version}")
     if version > len(MIGRATIONS):
         raise _FromTheFuture(version)
     return version == len(MIGRATIONS)
