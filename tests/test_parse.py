@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import math
+import random
 import re
+import time
 from collections import Counter
 
+import pytest
+
+from tests.benchmarks.hostile_parse import PAGES as HOSTILE_PAGES
 from tui.model import Article
-from tui.parse import parse_page, strip_inline
+from tui.parse import _heading, _Prose, parse_page, strip_inline
 
 
 def titles(articles: list[Article]) -> list[str | None]:
@@ -327,3 +334,123 @@ def test_content_ids_differ_for_same_title() -> None:
     a, b = parse_page("## 短讯\n\n甲地消息。\n\n## 短讯\n\n乙地消息。\n")
     assert a.title == b.title
     assert a.id != b.id
+
+
+# ---------------------------------------------------------------------------
+# Hostile pages: parsing is linear in the page
+# ---------------------------------------------------------------------------
+
+
+def _best_time(page: str, reps: int) -> float:
+    """The best of 3 times of parsing `page` `reps` times, with the collector off."""
+    best = math.inf
+    gc.disable()
+    try:
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(reps):
+                parse_page(page)
+            best = min(best, time.perf_counter() - start)
+    finally:
+        gc.enable()
+    return best
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_PAGES))
+def test_parsing_twice_the_page_takes_about_twice_the_time(name: str) -> None:
+    """Unclosed marks, long runs, continued paragraphs: no quadratic time (at 20 KB, a
+    quadratic parse took seconds; at 40 KB, four times as long)."""
+    small, large = HOSTILE_PAGES[name](20_000), HOSTILE_PAGES[name](40_000)
+    once = _best_time(small, 1)
+    reps = min(200, max(1, math.ceil(0.02 / max(once, 1e-6))))  # ~20 ms a measure
+    ratios = []
+    for _ in range(3):  # the machine is shared: a linear parse passes one of three
+        ratios.append(_best_time(large, reps) / _best_time(small, reps))
+        if ratios[-1] < 3:
+            return
+    pytest.fail(f"{name!r}: doubling the page multiplied the time by {ratios}")
+
+
+# What strip_inline was with regexes only; its scanners must find exactly the same.
+_OLD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_OLD_LINK = re.compile(r"\[([^\]]+)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_OLD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_OLD_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_OLD_EMPHASIS = re.compile(r"(?<![A-Za-z0-9*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![A-Za-z0-9*])")
+_OLD_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9_])_(?=\S)([^_\n]+?)(?<=\S)_(?![A-Za-z0-9_])")
+_OLD_CODE = re.compile(r"`+([^`]*)`+")
+_OLD_STRAY = re.compile(r"\*\*+|__+")
+
+
+def _old_strip_inline(text: str) -> str:
+    escaped: list[str] = []
+
+    def protect(m: re.Match[str]) -> str:
+        escaped.append(m.group(1))
+        return "\x00"
+
+    text = _OLD_ESCAPED.sub(protect, text)
+    text = _OLD_IMAGE.sub(r"\1", text)
+    text = _OLD_LINK.sub(r"\1", text)
+    text = _OLD_CODE.sub(r"\1", text)
+    for _ in range(3):
+        text = _OLD_STRONG.sub(r"\2", text)
+        text = _OLD_EMPHASIS.sub(r"\1", text)
+    text = _OLD_UNDERSCORE.sub(r"\1", text)
+    text = _OLD_STRAY.sub("", text)
+    parts = text.split("\x00")
+    return (parts[0] + "".join(e + p for e, p in zip(escaped, parts[1:], strict=False))).strip()
+
+
+def _random_text(rng: random.Random, pieces: list[str], most: int) -> str:
+    return "".join(rng.choice(pieces) for _ in range(rng.randint(0, most)))
+
+
+def test_strip_inline_finds_what_the_regexes_found() -> None:
+    rng = random.Random(14)
+    pieces = [*'*_[]()!`"\\ \n\ta中。', "**", "__", "![", "](", ' "', "x y"]
+    for _ in range(40_000):
+        text = _random_text(rng, pieces, 24)
+        assert strip_inline(text) == _old_strip_inline(text), repr(text)
+
+
+def test_headings_read_as_the_regex_read_them() -> None:
+    regex = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+    rng = random.Random(15)
+    pieces = ["#", "#", "##", " ", " ", "\t", "a", "中", "\u3000", "*"]
+    for _ in range(40_000):
+        line = _random_text(rng, pieces, 14)
+        m = regex.match(line)
+        assert _heading(line) == ((len(m[1]), m[2] or "") if m else None), repr(line)
+
+
+def test_prose_test_added_piece_by_piece_is_that_of_the_whole_text() -> None:
+    """A paragraph continued across column breaks is tested for prose as it grows; each
+    answer is that of the whole text so far."""
+    quoted = re.compile(r"《[^》]*》|“[^”]*”|「[^」]*」")
+    rng = random.Random(16)
+    pieces = [*"《》“”「」，,;a中 ", "《a", "a》"]
+    for _ in range(20_000):
+        prose, text = _Prose(), ""
+        for _ in range(rng.randint(1, 6)):
+            piece = _random_text(rng, pieces, 6)
+            prose.add(piece)
+            text += piece
+            assert prose.found == bool(re.search("[，。,；;]", quoted.sub("", text))), text
+
+
+def test_many_continued_paragraphs_make_one() -> None:
+    line = "这一行写到这里，没有写完的句子在下一行继续"
+    (article,) = parse_page("标题\n" + f"{line}\n" * 500 + "最后一行结束了。\n")
+    assert body(article) == [("paragraph", line * 500 + "最后一行结束了。")]
+
+
+def test_a_quote_closed_by_a_later_piece_quotes_the_comma_before() -> None:
+    # 《…, alone, leaves its comma outside any quote: prose, so the next line continues it;
+    # the 》 that then comes closes the quote, and the comma with it: no longer prose.
+    start = "报告《关于进一步加强和改进工作，的若干意见"
+    page = f"## 新闻\n\n{start}\n\n全文》发布的消息在此\n\n另一段开始。\n"
+    assert body(parse_page(page)[0]) == [
+        ("paragraph", start + "全文》发布的消息在此"),
+        ("paragraph", "另一段开始。"),
+    ]
