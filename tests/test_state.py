@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -844,3 +845,89 @@ def test_positions_are_saved_only_for_the_article_shown_and_not_after_close(
     store.close()
     assert on_disk(db, "b") == (2, 0, 20, 20, False)
     assert store.open_article(LIB, "c") is None and store.last_article(LIB) is None
+
+
+# -- 7. private ----------------------------------------------------------------------------------
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@contextlib.contextmanager
+def umask(mask: int) -> Iterator[None]:
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.parametrize("mask", [0o000, 0o022, 0o277], ids=oct)
+def test_the_data_folder_and_the_store_are_private_whatever_the_umask(
+    private_dirs: Path, mask: int
+) -> None:
+    (private_dirs / "data").mkdir()  # the platform's folder exists; dubao's does not
+    with umask(mask):
+        store = StateStore.open()
+        store.mark_read("a")
+        folder = store.path.parent
+        assert mode(folder) == 0o700
+        assert mode(store.path) == 0o600
+        for journal in ("-wal", "-shm"):  # SQLite makes them while the store is open
+            assert mode(Path(f"{store.path}{journal}")) == 0o600
+        store.close()
+    assert on_disk(store.path, "a") == (-1, 0, 0, 0, True)
+
+
+def test_an_older_more_open_data_folder_and_store_of_dubaos_are_made_private(
+    private_dirs: Path,
+) -> None:
+    first = StateStore.open()
+    first.mark_read("a")
+    first.close()
+    folder = first.path.parent
+    os.chmod(folder, 0o755)  # as an earlier dubao made them
+    os.chmod(first.path, 0o644)
+    Path(f"{first.path}-wal").write_bytes(b"")  # left by a killed process
+    os.chmod(f"{first.path}-wal", 0o644)
+
+    store = StateStore.open()
+    assert store.take_notice() is None and store.writable
+    assert store.states(["a"])["a"].read  # nothing lost
+    assert mode(folder) == 0o700
+    assert mode(store.path) == 0o600
+    assert mode(Path(f"{store.path}-wal")) == 0o600
+    store.close()
+
+
+def test_a_folder_the_caller_chose_keeps_its_mode(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    store = StateStore.open(folder / "state.sqlite3")
+    store.mark_read("a")
+    store.close()
+    assert mode(folder) == 0o755  # not dubao's folder: not dubao's to change
+    assert mode(store.path) == 0o600  # the store is
+
+
+def test_a_damaged_store_moved_aside_is_private(private_dirs: Path) -> None:
+    db = state.default_path()
+    db.parent.mkdir(parents=True)
+    db.write_bytes(random.Random(2).randbytes(10_000))
+    os.chmod(db, 0o644)
+    Path(f"{db}-wal").write_bytes(b"an old log")
+    os.chmod(f"{db}-wal", 0o644)
+
+    store = StateStore.open()
+    notice = store.take_notice()
+    store.close()
+    assert notice is not None and "kept as" in notice
+    (aside,) = [
+        p
+        for p in db.parent.iterdir()
+        if p.name.startswith("state.sqlite3.corrupt-") and not p.name.endswith(("-wal", "-shm"))
+    ]
+    assert mode(aside) == 0o600 and mode(Path(f"{aside}-wal")) == 0o600
+    assert mode(db) == 0o600  # and the fresh store

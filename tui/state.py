@@ -1,7 +1,9 @@
 """Reading positions and read marks, kept in the platform data directory.
 
 One SQLite file, `user_data_dir("dubao")/state.sqlite3`, in WAL mode, shared by every dubao
-process of the user (two SSH sessions on one library are normal). Each write is one small
+process of the user (two SSH sessions on one library are normal). What someone reads is private:
+the folder is made 0700 and the file (so its -wal and -shm too) 0600, whatever the umask; an
+older, more open folder or file of dubao's own is tightened. Each write is one small
 transaction that upserts only the rows it changes, so processes never undo each other's work.
 
 How the app drives it (all from the main thread):
@@ -41,6 +43,7 @@ import math
 import os
 import signal
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -56,6 +59,9 @@ FILE_NAME = "state.sqlite3"
 SAVE_INTERVAL = 1.0  # seconds: while scrolling, at most one write per interval
 BUSY_TIMEOUT = 2.0  # seconds a write waits for another process's transaction
 APPLICATION_ID = 0x64756261  # "duba" in the file header: tells our file from any other SQLite
+# A reading history is private: the data folder and every file of the store are the user's alone.
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
 
 # MIGRATIONS[i] takes the schema from version i to i + 1 (version 0: an empty file). The
 # current version is len(MIGRATIONS). Never edit a step that has shipped: append one.
@@ -458,7 +464,7 @@ def _open_connection(path: Path) -> tuple[sqlite3.Connection, bool, str | None]:
     """A connection to the store at `path`, whether it is on disk, and what to tell the
     reader. Damaged files are moved aside; anything unwritable gives a memory store."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path.parent)
     except OSError as error:
         return _fresh_memory(), False, _unsaved_notice(path, _describe(error))
     notice = None
@@ -501,6 +507,40 @@ def _lenient_text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
+def _make_folder(folder: Path) -> None:
+    """Create the data folder 0700. One that exists is tightened only if it is dubao's own in
+    the platform data directory, not a folder a caller named or a link the user made."""
+    try:
+        folder.mkdir(mode=PRIVATE_FOLDER, parents=True)  # its parents: the umask, as mkdir -p
+    except FileExistsError:
+        if not folder.is_dir():
+            raise
+        if folder == default_path().parent and not folder.is_symlink():
+            _make_private(folder)
+        return
+    os.chmod(folder, PRIVATE_FOLDER)  # mkdir's mode went through the umask
+
+
+def _create_private(path: Path) -> None:
+    """Create the store's file 0600 before SQLite does (it would make it 0644 less the umask);
+    SQLite gives its -wal and -shm files the same mode. One that exists is tightened."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            _make_private(each)
+        return
+    os.chmod(path, PRIVATE_FILE)  # os.open's mode went through the umask
+
+
+def _make_private(path: Path) -> None:
+    """Take away the group's and others' access to a file or folder of ours, if it can be."""
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(path, mode & ~0o077)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE.
     return sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
@@ -510,6 +550,7 @@ def _connect_checked(path: Path) -> sqlite3.Connection:
     """An open, checked, up-to-date store at `path`."""
     if path.exists() and not path.is_file():
         raise _Damaged("it is not a regular file")
+    _create_private(path)
     connection = _connect(path)
     connection.text_factory = _strict_text  # while checking, text that is not UTF-8 is damage
     try:
@@ -609,10 +650,12 @@ def _move_aside(path: Path) -> Path | None:
         path.rename(aside)
     except FileNotFoundError:
         return None  # another dubao moved it a moment ago
+    _make_private(aside)  # an older dubao's file may be open to all
     # A fresh store must not pick up the damaged one's write-ahead log.
     for suffix in ("-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{path}{suffix}").rename(Path(f"{aside}{suffix}"))
+            _make_private(Path(f"{aside}{suffix}"))
     return aside
 
 
