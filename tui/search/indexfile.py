@@ -12,8 +12,8 @@ The layout holds numbers, machine integers and text, nothing that can run code:
               Bitmaps as blocks of (articles + 7) // 8 little-endian bytes.
 
 The articles are not stored, only their ids and where they are (`places`): the caller
-gives the entries, from the library or read on demand. Reading maps the file and decodes
-each section with C-level calls (`array.frombytes`, the codecs, `int.from_bytes`),
+gives the entries, from the library or read on demand. Reading reads the file whole and
+decodes each section with C-level calls (`array.frombytes`, the codecs, `int.from_bytes`),
 mapped over the strings; no Python loop runs per character or per posting. A file that
 is not whole and this code's, for this library, is `Unusable`.
 """
@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import json
-import mmap
 import os
 import re
+import stat
 import struct
 import tempfile
 import zlib
@@ -34,7 +35,6 @@ from collections.abc import Callable, Sequence
 from itertools import accumulate, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO
 
 from tui.search.build import Entry, IndexData
 from tui.search.fingerprint import code_version
@@ -47,6 +47,11 @@ EntriesFor = Callable[[Places, list[str]], Sequence[Entry]]
 FORMAT = 2
 MAGIC = b"DUBAOIX\x00"
 TEMP_SUFFIX = ".tmp"
+# The largest index file read or written. The benchmark archive's 33,917 articles take
+# 74.5 MB (~2.2 KB an article): this is ~480,000 articles, whose index alone would take
+# dubao's processes gigabytes. A larger file is not read (a file cannot make dubao read
+# all the disk); a larger index is built each time, not saved.
+MAX_SIZE = 1 << 30
 # magic, format, byte order, 'H' and 'I' item sizes, code version, fingerprint, CRC-32,
 # sections, length of the rest
 HEADER = struct.Struct("<8sI4sBB2x8s32sIIQ")
@@ -94,6 +99,8 @@ def save(path: Path, data: IndexData, fingerprint: bytes) -> None:
         len(names),
         len(table) + offset,
     )
+    if HEADER.size + len(table) + offset > MAX_SIZE:
+        raise OSError(errno.EFBIG, f"the index would be larger than {MAX_SIZE:,} bytes")
     handle, temp = tempfile.mkstemp(prefix=f"{path.stem}-", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -178,16 +185,11 @@ def load(path: Path, fingerprint: bytes, entries: EntriesFor) -> IndexData:
     """The index kept in `path` for the library with this fingerprint, its entries given
     by `entries`; Unusable if it is not one this code wrote for this library, whole."""
     try:
-        with open(path, "rb") as file:
-            head = file.read(HEADER.size)
-            length = _check_header(head, fingerprint)
-            if os.fstat(file.fileno()).st_size != HEADER.size + length:
-                raise Unusable("is truncated")
-            body = _contents(file)[HEADER.size :]
+        head, body = _read(path, fingerprint)
     except OSError as e:
         raise Unusable(f"could not be read ({e.strerror or e})") from e
     crc, count = HEADER.unpack(head)[7:9]
-    if len(body) != length or zlib.crc32(body) != crc:
+    if zlib.crc32(body) != crc:
         raise Unusable("is damaged")
     try:
         return _decode(_Sections(body, count), entries)
@@ -195,17 +197,44 @@ def load(path: Path, fingerprint: bytes, entries: EntriesFor) -> IndexData:
         raise Unusable(f"is damaged ({e})") from e
 
 
-def _contents(file: BinaryIO) -> memoryview:
-    """The whole file, mapped: read(), a copy, costs several times as much.
+def _read(path: Path, fingerprint: bytes) -> tuple[bytes, bytes]:
+    """The file's header and the rest, if it is a regular file of at most MAX_SIZE whose
+    header is this code's for this library.
 
-    The mapping goes when the last view of it does. dubao never changes a file in place
-    (it replaces it), so the mapping cannot shrink under the views.
-    """
+    Read, not mapped: a mapped file that someone truncates kills the process (SIGBUS)
+    when it touches a page past the new end. Reading the benchmark archive's 74.5 MB
+    costs ~40 ms more than mapping it; the peak and lasting memory are the same (the
+    mapping's pages counted as much, and the decoded index copies all it keeps)."""
+    # Without O_NONBLOCK, opening a FIFO waits for a writer.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        return memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
-    except (OSError, ValueError):  # a file system that cannot map files
-        file.seek(0)
-        return memoryview(file.read())
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Unusable("is not a regular file")
+        if info.st_size > MAX_SIZE:
+            raise Unusable(f"is larger than {MAX_SIZE:,} bytes")
+        head = _read_up_to(fd, HEADER.size)
+        length = _check_header(head, fingerprint)
+        if info.st_size != HEADER.size + length:
+            raise Unusable("is truncated" if info.st_size < HEADER.size + length else "is damaged")
+        body = _read_up_to(fd, length)
+    finally:
+        os.close(fd)
+    if len(body) != length:  # shorter than it says, or cut while it was read
+        raise Unusable("is truncated")
+    return head, body
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    """`size` bytes from `fd`, or fewer at the end of the file."""
+    parts = []
+    while size > 0:
+        part = os.read(fd, size)
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _check_header(head: bytes, fingerprint: bytes) -> int:
@@ -225,11 +254,11 @@ def _check_header(head: bytes, fingerprint: bytes) -> int:
 class _Sections:
     """The named sections of a file's body, and decoders for each kind."""
 
-    def __init__(self, body: memoryview, count: int) -> None:
+    def __init__(self, body: bytes, count: int) -> None:
         table_size = count * TABLE_ENTRY.size
         if table_size > len(body):
             raise ValueError("section table past the end")
-        self._data = body[table_size:]
+        self._data = memoryview(body)[table_size:]
         self._table: dict[str, tuple[int, int]] = {}
         for name, offset, length in TABLE_ENTRY.iter_unpack(body[:table_size]):
             if offset + length > len(self._data):
