@@ -9,6 +9,7 @@ import random
 import signal
 import sys
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +18,12 @@ from types import FrameType, SimpleNamespace
 import pytest
 
 from tui.model import Library
-from tui.search import SearchIndex, indexfile, open_index, store
+from tui.search import SearchIndex, indexfile, open_index, ranges, store
 from tui.search.build import IndexData, build_data, hot_terms
+from tui.search.fingerprint import library_fingerprint
 from tui.search.indexfile import HEADER, TABLE_ENTRY, Unusable
 
-from .test_search_store import QUERIES, given, make_library
+from .test_search_store import QUERIES, builds, given, make_library
 
 FINGERPRINT = b"f" * 32
 # Header fields: magic, format, byte order, item sizes, code version, fingerprint, CRC,
@@ -101,6 +103,163 @@ def flipped(content: bytes, rng: random.Random, within: list[range] | None = Non
     for _ in range(rng.randint(1, 8)):
         copy[rng.choice(rng.choice(within))] ^= rng.randint(1, 255)
     return copy
+
+
+# ---------------------------------------------------------------------------
+# Damaged copies
+# ---------------------------------------------------------------------------
+
+
+def test_flipped_copies_are_refused_or_answer_as_the_index_they_were_made_from(
+    data: IndexData, saved: bytes, tmp_path: Path
+) -> None:
+    queries = [*QUERIES, *data.hot]
+    expected = answers(data, queries)
+    used = 0
+    for seed in range(200):
+        read = loaded(bytes(flipped(saved, random.Random(seed))), data, tmp_path / "index.bin")
+        if read is not None:
+            used += 1
+            assert answers(read, queries) == expected, seed
+    assert used < 200  # the CRC and the header's checks refuse most
+
+
+# What a search does not take on trust from postings: which articles hold a term are the
+# postings (with the titles, the hot terms' bitmaps), and a snippet expects the term in the
+# text. Postings that disagree with the texts cannot be told from sound ones without
+# building the index again: the CRC keeps accidents out of them.
+CHECKED = [
+    "meta",
+    *(f"{name}.lens" for name in ("articles", "pages", "sections", "issues", "dates")),
+    *("docs.lens", "titles.lens", "heads.lens", "bounds.lens", "hot.lens"),
+    *("articles", "pages", "sections", "issues", "dates", "bounds"),
+    *("page_of", "positions", "title_ends", "title_starts", "heads.ids"),
+]
+
+
+def test_checked_parts_flipped_with_a_right_crc_are_refused_or_searched_safely(
+    data: IndexData, saved: bytes, tmp_path: Path
+) -> None:
+    """As someone who knows the format would make them, in the parts whose every number
+    the reading checks: the header, the section table, counts and lengths, places."""
+    count = HEADER.unpack_from(saved)[COUNT_FIELD]
+    regions = [range(HEADER.size + count * TABLE_ENTRY.size)]
+    regions += [
+        range(*sections(saved)[name]) for name in CHECKED if len(range(*sections(saved)[name]))
+    ]
+    refused = 0
+    for seed in range(200):
+        copy = with_crc(flipped(saved, random.Random(seed), regions))
+        read = loaded(copy, data, tmp_path / "index.bin")
+        if read is None:
+            refused += 1
+            continue
+        index = SearchIndex(read)
+        for query in QUERIES:
+            result = index.search(query, limit=0)
+            assert result.total >= len(result.hits)
+    assert 0 < refused < 200
+
+
+def patched(content: bytes, section: str, at: int, value: bytes) -> bytes:
+    """`content` with `value` written at `at` in `section` (from its end if negative), and
+    the CRC made right."""
+    start, end = sections(content)[section]
+    offset = (end if at < 0 else start) + at
+    copy = bytearray(content)
+    copy[offset : offset + len(value)] = value
+    return with_crc(copy)
+
+
+def native(typecode: str, value: int) -> bytes:
+    return array(typecode, [value]).tobytes()
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        "a posted id past the last article",
+        "the largest id the id type holds",
+        "a dense bitmap with an article past the last",
+        "a hot bitmap with an article past the last",
+        "the start of a title moved",
+        "a title longer than its article",
+        "an article on a page that is not listed",
+        "posting starts past the ids",
+        "heads of an article past the last",
+        "the section table out of order",
+        "a section count the table does not have",
+    ],
+)
+def test_a_file_with_a_right_crc_and_numbers_out_of_range_is_refused(
+    data: IndexData, saved: bytes, tmp_path: Path, patch: str
+) -> None:
+    size = len(data.docs)
+    postings = data.postings.parts()
+    ids_type = postings[3].typecode
+    counts = HEADER.unpack_from(saved)
+    content = {
+        "a posted id past the last article": lambda: patched(
+            saved, "ids", 0, native(ids_type, size)
+        ),
+        "the largest id the id type holds": lambda: patched(
+            saved, "ids", -len(native(ids_type, 0)), native(ids_type, 0xFFFF)
+        ),
+        "a dense bitmap with an article past the last": lambda: patched(
+            saved, "dense.bits", (size + 7) // 8 - 1, b"\xff"
+        ),
+        "a hot bitmap with an article past the last": lambda: patched(
+            saved, "hot.bits", (size + 7) // 8 - 1, b"\xff"
+        ),
+        "the start of a title moved": lambda: patched(
+            saved, "title_starts", 4, native(data.title_starts.typecode, 3)
+        ),
+        "a title longer than its article": lambda: patched(
+            saved, "title_ends", 0, native(data.title_ends.typecode, len(data.docs[0]) + 1)
+        ),
+        "an article on a page that is not listed": lambda: patched(
+            saved, "page_of", 0, native("I", 10**6)
+        ),
+        "posting starts past the ids": lambda: patched(
+            saved, "starts", 4, native(postings[2].typecode, len(postings[3]) + 1)
+        ),
+        "heads of an article past the last": lambda: patched(
+            saved, "heads.ids", 0, native("I", size)
+        ),
+        "the section table out of order": lambda: with_crc(
+            bytearray(saved[: HEADER.size])
+            + saved[HEADER.size + TABLE_ENTRY.size : HEADER.size + 2 * TABLE_ENTRY.size]
+            + saved[HEADER.size : HEADER.size + TABLE_ENTRY.size]
+            + saved[HEADER.size + 2 * TABLE_ENTRY.size :]
+        ),
+        "a section count the table does not have": lambda: (
+            bytes(HEADER.pack(*counts[:COUNT_FIELD], counts[COUNT_FIELD] - 1, counts[-1]))
+            + saved[HEADER.size :]
+        ),
+    }[patch]()
+    assert content != saved
+    path = tmp_path / "index.bin"
+    path.write_bytes(content)
+    with pytest.raises(Unusable, match="damaged"):
+        indexfile.load(path, FINGERPRINT, given(data.entries))
+
+
+def test_a_crafted_file_is_noted_and_rebuilt_and_the_answers_are_right(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = open_index(library, cache=False)
+    built = build_data(library)
+    path = store.index_path(library)
+    indexfile.save(path, built, library_fingerprint(library, built.entries))
+    content = patched(path.read_bytes(), "ids", 0, native(built.postings.parts()[3].typecode, 4000))
+    path.write_bytes(content)
+    seen = builds(monkeypatch)
+    notes: list[str] = []
+    index = open_index(library, on_note=notes.append)
+    assert len(seen) == 1 and "damaged" in notes[0] and "rebuilding" in notes[0], notes
+    for query in QUERIES:
+        assert index.search(query, limit=0) == expected.search(query, limit=0)
+    assert path.read_bytes() != content  # replaced
 
 
 # ---------------------------------------------------------------------------
@@ -217,3 +376,40 @@ def test_a_file_cut_short_before_it_is_read_is_refused(
     monkeypatch.setattr(os, "read", read_after_a_cut)
     with pytest.raises(Unusable, match="truncated"):
         indexfile.load(path, FINGERPRINT, given(data.entries))
+
+
+# ---------------------------------------------------------------------------
+# The range check itself
+# ---------------------------------------------------------------------------
+
+
+def test_all_below_agrees_with_max_for_every_width_and_limit_near_a_byte_edge() -> None:
+    rng = random.Random(7)
+    for typecode in ("B", "H", "I", "Q"):
+        width = array(typecode).itemsize
+        edges = [1 << bits for bits in range(0, 8 * width, 4)]
+        limits = {0, 1, *(e + d for e in edges for d in (-1, 0, 1) if e + d > 0)}
+        for limit in sorted(limits):
+            most = (1 << (8 * width)) - 1
+            for values in (
+                [],
+                [0],
+                [min(limit, most)],
+                [max(limit - 1, 0)] * 5,
+                [rng.randrange(min(limit + 2, most + 1)) for _ in range(300)],
+            ):
+                raw = array(typecode, values).tobytes()
+                padded = b"xy" + raw + b"z"  # the items start anywhere in the data
+                got = ranges.all_below(padded, 2, 2 + len(raw), width, limit)
+                assert got == all(v < limit for v in values), (typecode, limit, values[:5])
+
+
+def test_all_below_looks_at_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ranges, "CHUNK_ITEMS", 16)
+    values = array("H", [5] * 100)
+    for at in (0, 15, 16, 17, 99):
+        values[at] = 300
+        raw = values.tobytes()
+        assert not ranges.all_below(raw, 0, len(raw), 2, 300)
+        assert ranges.all_below(raw, 0, len(raw), 2, 301)
+        values[at] = 5

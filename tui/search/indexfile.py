@@ -15,7 +15,9 @@ The articles are not stored, only their ids and where they are (`places`): the c
 gives the entries, from the library or read on demand. Reading reads the file whole and
 decodes each section with C-level calls (`array.frombytes`, the codecs, `int.from_bytes`),
 mapped over the strings; no Python loop runs per character or per posting. A file that
-is not whole and this code's, for this library, is `Unusable`.
+is not whole and this code's, for this library, is `Unusable`; so is one whose numbers
+do not all fit together (ids of articles it does not hold, offsets past its arrays), CRC
+or not: the file is not trusted to have been written by this code.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from tui.search.build import Entry, IndexData
 from tui.search.fingerprint import code_version
 from tui.search.places import Places
 from tui.search.postings import Postings, id_typecode
+from tui.search.ranges import all_below
 
 # The entries of the articles with these places and ids (the library's, or read on demand).
 EntriesFor = Callable[[Places, list[str]], Sequence[Entry]]
@@ -65,6 +68,10 @@ _DECODERS = {_UTF16: codecs.utf_16_le_decode, _UTF32: codecs.utf_32_le_decode}
 _INTEGERS = ("B", "H", "I", "L", "Q")
 _PAGE_STRINGS = ("pages", "sections", "issues", "dates")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# What decoding a file that is not what it should be can raise.
+_MALFORMED = (ValueError, TypeError, LookupError, AttributeError, OverflowError, RecursionError)
 
 
 class Unusable(Exception):
@@ -193,7 +200,7 @@ def load(path: Path, fingerprint: bytes, entries: EntriesFor) -> IndexData:
         raise Unusable("is damaged")
     try:
         return _decode(_Sections(body, count), entries)
-    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as e:
+    except _MALFORMED as e:
         raise Unusable(f"is damaged ({e})") from e
 
 
@@ -258,16 +265,30 @@ class _Sections:
         table_size = count * TABLE_ENTRY.size
         if table_size > len(body):
             raise ValueError("section table past the end")
+        self._body, self._start = body, table_size
         self._data = memoryview(body)[table_size:]
         self._table: dict[str, tuple[int, int]] = {}
+        end = 0
+        # End to end, as written: a header with another count (it is outside the CRC)
+        # misreads the table, and a misread table never adds up.
         for name, offset, length in TABLE_ENTRY.iter_unpack(body[:table_size]):
-            if offset + length > len(self._data):
-                raise ValueError("section past the end")
-            self._table[name.rstrip(b"\x00").decode("ascii")] = (offset, length)
+            key = name.rstrip(b"\x00").decode("ascii")
+            if offset != end or key in self._table:
+                raise ValueError("sections not end to end")
+            self._table[key] = (offset, length)
+            end = offset + length
+        if end != len(self._data):
+            raise ValueError("sections and the file's length disagree")
 
     def raw(self, name: str) -> memoryview:
         offset, length = self._table[name]
         return self._data[offset : offset + length]
+
+    def below(self, name: str, itemsize: int, limit: int) -> bool:
+        """Whether every item of the array `name` (of `itemsize` bytes) is below `limit`."""
+        offset, length = self._table[name]
+        start = self._start + offset
+        return all_below(self._body, start, start + length, itemsize, limit)
 
     def array(self, name: str, typecode: str, count: int | None = None) -> array:
         if typecode not in _INTEGERS:
@@ -290,22 +311,27 @@ class _Sections:
         decoded = map(_DECODERS[encoding], parts, repeat(_ERRORS[encoding]), repeat(True))
         return list(map(itemgetter(0), decoded))
 
-    def bitmaps(self, name: str, count: int, width: int) -> list[int]:
-        raw = self.raw(name)
+    def bitmaps(self, name: str, count: int, size: int) -> list[int]:
+        """`count` sets of articles, each a bitmap of `size` bits (in whole bytes)."""
+        raw, width = self.raw(name), _bitmap_bytes(size)
         if len(raw) != count * width:
             raise ValueError(f"{name}: {len(raw)} bytes, not {count} × {width}")
         steps = range(0, len(raw), width or 1)
-        return [int.from_bytes(raw[i : i + width], "little") for i in steps]
+        bitmaps = [int.from_bytes(raw[i : i + width], "little") for i in steps]
+        if any(bits.bit_length() > size for bits in bitmaps):
+            raise ValueError(f"{name}: unknown articles")
+        return bitmaps
 
 
 def _decode(sections: _Sections, entries_for: EntriesFor) -> IndexData:
+    """The index the sections hold: ValueError (or TypeError, KeyError…) unless every
+    count, id and offset in it fits the others, so that no search can index past a list."""
     meta = json.loads(bytes(sections.raw("meta")))
     counts = [meta[key] for key in ("articles", "heads", "pages", "dense", "hot")]
     if any(type(n) is not int or n < 0 for n in counts):
         raise ValueError("bad counts")
     size, heads, pages, dense, hot = counts
     encodings = meta["encodings"]
-    width = _bitmap_bytes(size)
     types = meta["arrays"]
     for typecode, itemsize in types.values():
         if typecode not in _INTEGERS or array(typecode).itemsize != itemsize:
@@ -327,25 +353,29 @@ def _decode(sections: _Sections, entries_for: EntriesFor) -> IndexData:
     docs = sections.strings("docs", size, encodings["docs"])
     (titles,) = sections.strings("titles", 1, encodings["titles"])
     title_ends = numbers("title_ends", size)
+    if any(map(int.__gt__, title_ends, map(len, docs))):
+        raise ValueError("titles longer than their articles")
     title_starts = numbers("title_starts", size + 1)
-    if title_starts[0] != 0 or title_starts[-1] != len(titles) + min(size, 1):
+    # Each title starts one past the end of the one before (the separator).
+    if title_starts.tolist() != list(accumulate(map((1).__add__, title_ends), initial=0)) or (
+        title_starts[-1] != len(titles) + min(size, 1)
+    ):
         raise ValueError("titles and their starts disagree")
     head_ids = numbers("heads.ids", heads)
-    if head_ids and max(head_ids) >= size:
+    if head_ids and (max(head_ids) >= size or any(map(int.__ge__, head_ids, head_ids[1:]))):
         raise ValueError("heads of unknown articles")
     codes = numbers("codes")
     starts = numbers("starts", len(codes) + 1)
     posted = numbers("ids")
     if posted.typecode != id_typecode(size) or starts[0] != 0 or starts[-1] != len(posted):
         raise ValueError("posting starts and ids disagree")
-    dense_codes = numbers("dense.codes", dense)
-    postings = Postings(
-        size,
-        codes,
-        starts,
-        posted,
-        dict(zip(dense_codes, sections.bitmaps("dense.bits", dense, width), strict=True)),
-    )
+    if not sections.below("starts", starts.itemsize, len(posted) + 1):
+        raise ValueError("posting starts past the ids")
+    if not sections.below("ids", posted.itemsize, size):
+        raise ValueError("postings of unknown articles")
+    dense_bits = sections.bitmaps("dense.bits", dense, size)
+    dense_map = dict(zip(numbers("dense.codes", dense), dense_bits, strict=True))
+    postings = Postings(size, codes, starts, posted, dense_map)
     return IndexData(
         entries=entries,
         ids=ids,
@@ -361,7 +391,7 @@ def _decode(sections: _Sections, entries_for: EntriesFor) -> IndexData:
         hot=dict(
             zip(
                 sections.strings("hot", hot, encodings["hot"]),
-                sections.bitmaps("hot.bits", hot, width),
+                sections.bitmaps("hot.bits", hot, size),
                 strict=True,
             )
         ),
