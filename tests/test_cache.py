@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import tui.cache
 import tui.library
+import tui.state
 from tui.cache import (
     _UNCLEAN,
     CACHE_FILE,
@@ -69,7 +70,19 @@ def sql(statement: str, *args: object) -> list[tuple[Any, ...]]:
 
 
 def cached_paths() -> set[str]:
-    return {path for (path,) in sql("SELECT path FROM pages")}
+    return {os.fsdecode(path) for (path,) in sql("SELECT path FROM pages")}
+
+
+def rewrite_row(page: Path, **values: object) -> None:
+    """Set columns of a page's row, with a checksum that fits them: what a dubao whose code
+    wrote these values would have written."""
+    key = os.fsencode(page.resolve())
+    [row] = sql(f"SELECT {tui.cache._COLUMNS} FROM pages WHERE path = ?", key)
+    fields = dict(zip(tui.cache._COLUMNS.split(", "), row, strict=True)) | values
+    checksum = tui.cache._checksum(*list(fields.values())[:7])
+    fields["checksum"] = -1 if checksum is None else checksum  # -1: none fits
+    sql("DELETE FROM pages WHERE path = ?", key)
+    sql(f"INSERT INTO pages VALUES ({', '.join('?' * len(fields))})", *fields.values())
 
 
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -285,7 +298,8 @@ def test_rows_from_another_version_are_read_again(
     papers: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load(papers)
-    sql("UPDATE pages SET version = '0.0.1+0000000000000000'")
+    for page in papers.rglob("*.md"):
+        rewrite_row(page, version=b"0.0.1+0000000000000000")
     assert len(check_rebuilt(papers, monkeypatch, "another version of dubao: 6 page(s)")) == 6
 
 
@@ -296,7 +310,8 @@ def shape_edit(edit: Callable[[str, list[str]], object]) -> Callable[[Any], obje
     return apply
 
 
-# Each damage changes one thing, so that the check for that one thing is what catches it.
+# Each damage changes one thing, so that the check for that one thing is what catches it:
+# the row gets a checksum that fits, as if this code had written it.
 DAMAGE: dict[str, tuple[str, Callable[[Any], object]]] = {
     "shape not json": ("shape", lambda _: "[[["),
     "shape deeply nested": ("shape", lambda _: "[" * 100_000),
@@ -318,7 +333,7 @@ DAMAGE: dict[str, tuple[str, Callable[[Any], object]]] = {
     "None as a block": ("body", lambda b: b[: b.rindex(SEP) + 1] + NONE),
     "None as an id": ("body", lambda b: NONE + b[b.index(SEP) :]),
     "body a number": ("body", lambda _: 42),
-    "body bytes": ("body", lambda b: b.encode()),
+    "body not UTF-8": ("body", lambda b: b.encode() + b"\xff"),
     "size text": ("size", lambda _: "abc"),
 }
 
@@ -329,30 +344,269 @@ def test_a_damaged_row_is_read_again(
 ) -> None:
     load(papers)
     column, damage = DAMAGE[name]
-    page = str((papers / "2025-12-09" / "02_综合.md").resolve())
-    [(value,)] = sql(f"SELECT {column} FROM pages WHERE path = ?", page)
+    page = papers / "2025-12-09" / "02_综合.md"
+    [(value,)] = sql(f"SELECT {column} FROM pages WHERE path = ?", os.fsencode(page.resolve()))
+    value = value.decode() if isinstance(value, bytes) else value
     damaged = damage(value)
     assert damaged != value
-    sql(f"UPDATE pages SET {column} = ? WHERE path = ?", damaged, page)
+    rewrite_row(page, **{column: damaged.encode() if isinstance(damaged, str) else damaged})
     read = check_rebuilt(papers, monkeypatch, "1 damaged entry")
     assert read == ["2025-12-09/02_综合.md"]
 
 
-@pytest.mark.parametrize("where", ["cache home a file", "cache folder a file", "cache a folder"])
+# A changed byte with the checksum left as it was: what a disk or a copy does.
+FLIPS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
+    "a character": ("body", lambda b: b.replace("第一条".encode(), "第丁条".encode())),
+    "a byte not UTF-8": ("body", lambda b: b.replace("条".encode(), b"\xff\xfe\xfd")),
+    "the shape": ("shape", lambda b: b.replace(b'"p', b'"s', 1)),
+    "the version": ("version", lambda b: b[:-1] + bytes([b[-1] ^ 1])),
+    "the stamp": ("size", lambda n: n ^ 1),  # and the file as the stamp says: see below
+}
+
+
+@pytest.mark.parametrize("name", FLIPS)
+def test_a_row_changed_on_disk_is_read_again(
+    papers: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    load(papers)
+    page = papers / "2025-12-09" / "02_综合.md"
+    key = os.fsencode(page.resolve())
+    column, flip = FLIPS[name]
+    [(value,)] = sql(f"SELECT {column} FROM pages WHERE path = ?", key)
+    damaged = flip(value)
+    assert damaged != value
+    sql(f"UPDATE pages SET {column} = ? WHERE path = ?", damaged, key)
+    if name == "the stamp":
+        # The file grows or shrinks by a byte, as the row's size says: only the checksum
+        # tells that the row was not written for it.
+        text = page.read_text(encoding="utf-8")
+        mtime = page.stat().st_mtime_ns
+        page.write_text(text + "\n" if damaged > value else text[:-1], encoding="utf-8")
+        os.utime(page, ns=(mtime, mtime))
+        now = tui.cache.stamp(page)
+        sql("UPDATE pages SET ctime_ns = ? WHERE path = ?", now.ctime_ns, key)
+        [(checksum,)] = sql("SELECT checksum FROM pages WHERE path = ?", key)
+        rewrite_row(page, size=value)  # the checksum of the row as written...
+        sql("UPDATE pages SET size = ?, checksum = ? WHERE path = ?", damaged, checksum, key)
+    read = check_rebuilt(papers, monkeypatch, "1 damaged entry")
+    assert read == ["2025-12-09/02_综合.md"]
+
+
+@pytest.mark.parametrize("body", [42, None, 1.5])
+def test_a_row_without_a_checksum_is_read_again(
+    papers: Path, monkeypatch: pytest.MonkeyPatch, body: object
+) -> None:
+    """A flipped bit can make any value NULL, or of another type."""
+    load(papers)
+    page = papers / "2025-12-09" / "02_综合.md"
+    key = os.fsencode(page.resolve())
+    # As if the columns were not NOT NULL (which is checked on writes, not reads).
+    with closing(sqlite3.connect(cache_file())) as db, db:
+        db.execute("PRAGMA writable_schema = ON")
+        db.execute("UPDATE sqlite_master SET sql = replace(sql, ' NOT NULL', '')")
+    sql("UPDATE pages SET body = ?, checksum = NULL WHERE path = ?", body, key)
+    assert check_rebuilt(papers, monkeypatch, "1 damaged entry") == ["2025-12-09/02_综合.md"]
+
+
+def test_the_damage_reported_is_served_no_more(
+    papers: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: one bit flipped in a cached row showed 抗灾 as 抇灾."""
+    page = write(papers / "2025-12-09" / "03_抗灾.md", "## 抗灾\n\n抗灾救灾,众志成城。\n")
+    load(papers)
+    key = os.fsencode(page.resolve())
+    [(body,)] = sql("SELECT body FROM pages WHERE path = ?", key)
+    flipped = body.replace("抗".encode(), "抇".encode(), 1)
+    assert sum(bin(x ^ y).count("1") for x, y in zip(body, flipped, strict=True)) == 1
+    sql("UPDATE pages SET body = ? WHERE path = ?", flipped, key)
+    library, notes = load(papers)
+    assert "抇" not in json.dumps([a.title for a in library.articles()], ensure_ascii=False)
+    assert_same(library, load_library([papers], cache=False))
+    assert len(notes) == 1 and "1 damaged entry" in notes[0]
+
+
+def test_a_row_moved_to_another_path_is_not_served_as_its(
+    papers: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(papers)
+    first, second = papers / "2025-12-09" / "01_要闻.md", papers / "2025-12-09" / "02_综合.md"
+    other = tui.cache.stamp(second)
+    sql("DELETE FROM pages WHERE path = ?", os.fsencode(second.resolve()))
+    sql(
+        "UPDATE pages SET path = ?, size = ?, mtime_ns = ?, ctime_ns = ? WHERE path = ?",
+        os.fsencode(second.resolve()),
+        other.size,
+        other.mtime_ns,
+        other.ctime_ns,
+        os.fsencode(first.resolve()),
+    )
+    read = check_rebuilt(papers, monkeypatch, "1 damaged entry")
+    assert sorted(read) == ["2025-12-09/01_要闻.md", "2025-12-09/02_综合.md"]
+
+
+@pytest.mark.parametrize("where", ["cache home a file", "cache folder a file"])
 def test_a_cache_that_cannot_be_written_is_no_cache(
     papers: Path, private_dirs: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     if where == "cache home a file":
         blocker = write(private_dirs / "cache-file", "not a folder")
         monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    elif where == "cache folder a file":
-        write(cache_file().parent, "not a folder")
     else:
-        cache_file().mkdir(parents=True)
+        write(cache_file().parent, "not a folder")
     for _ in range(2):
         library, notes = load(papers)
         assert notes == []
         assert_same(library, load_library([papers], cache=False))
+
+
+def test_a_cache_of_format_1_is_rebuilt(papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dubao before issue 14 set no application id: its cache is still known for ours."""
+    page = next(papers.rglob("*.md")).resolve()
+    tui.cache.cache_dir()
+    with closing(sqlite3.connect(cache_file())) as db, db:
+        db.execute("PRAGMA journal_mode=WAL")
+        columns = ", ".join(f"{name} TEXT NOT NULL" for name in tui.cache._FORMAT_1_COLUMNS)
+        db.execute(f"CREATE TABLE pages ({columns.replace('NOT NULL', 'PRIMARY KEY', 1)})")
+        db.execute("INSERT INTO pages VALUES (?, 1, 2, 3, 'v', '[]', '')", (str(page),))
+        db.execute("PRAGMA user_version = 1")
+    assert len(check_rebuilt(papers, monkeypatch, "another version of dubao")) == 6
+
+
+def test_a_schema_that_is_not_utf8_is_rebuilt(
+    papers: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's message quotes the bad name, and Python fails to decode the message: a
+    UnicodeDecodeError, not an sqlite3.Error, on every run until the file was deleted."""
+    load(papers)
+    sql("CREATE TABLE zzqq (x)")
+    data = cache_file().read_bytes()
+    assert data.count(b"zzqq") == 3
+    broken = data.replace(b"CREATE TABLE zzqq (x)", b"CREATE TABLE z\xffq\xfe (((")
+    cache_file().write_bytes(broken.replace(b"zzqq", b"z\xffq\xfe"))
+    assert len(check_rebuilt(papers, monkeypatch, "rebuilding")) == 6
+
+
+def test_a_file_name_that_is_not_utf8_is_cached(
+    papers: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = os.fsdecode(b"04_\xff.md")
+    assert "\udcff" in name
+    page = write(papers / "2025-12-10" / name, "## 不是UTF-8的文件名\n\n正文。\n")
+    expected = load_library([papers], cache=False)
+    assert "不是UTF-8的文件名" in [a.title for a in expected.articles()]
+    library, notes = load(papers)
+    assert notes == []
+    assert_same(library, expected)
+    assert str(page.resolve()) in cached_paths()
+    with monkeypatch.context() as m:
+        no_parsing(m)
+        assert_same(load(papers)[0], expected)
+    touch(page, "## 改过\n\n正文。\n")
+    with monkeypatch.context() as m:
+        read = reads(m)
+        load(papers)
+    assert read == [f"2025-12-10/{name}"]
+    page.unlink()
+    load(papers)
+    assert str(page.resolve()) not in cached_paths()
+    assert len(cached_paths()) == 6
+
+
+def test_a_page_cache_keys_names_that_are_not_utf8(papers: Path) -> None:
+    """add, save, fresh and load, with a path that only a surrogate escape can hold."""
+    page = write(papers / os.fsdecode(b"\xff\xfe.md"), BRIEFS)
+    key = str(page.resolve())
+    articles = parse_page(BRIEFS)
+    cache = tui.cache.PageCache.open()
+    assert cache is not None
+    cache.add(key, tui.cache.stamp(key), articles)
+    cache.save([str(papers)])
+    cache = tui.cache.PageCache.open()
+    assert cache is not None
+    assert cache.fresh({key: tui.cache.stamp(key)}) == {key}
+    assert cache.load({key: tui.cache.stamp(key)}) == {key: articles}
+    cache.close()
+    assert cached_paths() == {key}
+
+
+# ---------------------------------------------------------------------------
+# What is not ours
+# ---------------------------------------------------------------------------
+
+
+def other_database(path: Path, application_id: int = 0) -> None:
+    """Another program's SQLite file."""
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE bookmarks (url TEXT)")
+        db.execute("INSERT INTO bookmarks VALUES ('https://example.com')")
+        db.execute(f"PRAGMA user_version = {tui.cache.FORMAT + 5}")
+        if application_id:
+            db.execute(f"PRAGMA application_id = {application_id}")
+
+
+def looks(folder: Path) -> dict[str, object]:
+    """What is in a folder, as it is: names, kinds, link targets and contents."""
+    found: dict[str, object] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_symlink():
+            found[path.name] = ("link", os.readlink(path))
+        elif path.is_file():
+            found[path.name] = ("file", path.read_bytes())
+        else:
+            found[path.name] = ("other", path.lstat().st_mode)
+    return found
+
+
+NOT_OURS = [
+    "a link to another program's database",
+    "a link to a cache of ours",
+    "a link to nothing",
+    "another program's database",
+    "another program's database with an application id",
+    "state.sqlite3",
+    "a folder",
+    "a named pipe",
+]
+
+
+@pytest.mark.parametrize("what", NOT_OURS)
+def test_what_is_not_ours_is_left_as_it_is(
+    papers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    """Issue 14: `ln -s other.db …/pages.sqlite3` lost other.db's tables. Nothing at the
+    cache's path that is not provably our cache is written, renamed or followed."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = elsewhere / "other.db"
+    if what == "a link to a cache of ours":
+        load(papers)
+        cache_file().rename(target)
+    tui.cache.cache_dir()
+    if what == "a link to another program's database":
+        other_database(target)
+    if what.startswith("a link"):
+        cache_file().symlink_to(target)
+    elif what == "another program's database":
+        other_database(cache_file())
+    elif what == "another program's database with an application id":
+        other_database(cache_file(), application_id=0x12345678)
+    elif what == "state.sqlite3":
+        other_database(cache_file(), application_id=tui.state.APPLICATION_ID)
+    elif what == "a folder":
+        cache_file().mkdir()
+    else:
+        os.mkfifo(cache_file())
+    before = looks(cache_file().parent), looks(elsewhere)
+    expected = load_library([papers], cache=False)
+    for _ in range(2):
+        library, notes = load(papers)
+        assert_same(library, expected)
+        assert len(notes) == 1, notes
+        assert "not dubao's page cache" in notes[0]
+        assert (looks(cache_file().parent), looks(elsewhere)) == before
+    if what == "a link to a cache of ours":  # not followed, so not used either
+        with closing(sqlite3.connect(target)) as db:
+            assert db.execute("SELECT count(*) FROM pages").fetchone() == (6,)
 
 
 # ---------------------------------------------------------------------------
