@@ -764,3 +764,74 @@ def test_an_interrupted_load_keeps_the_pages_it_read(
     assert len(read) == 2
     assert len(cached_paths()) == 6
     assert_same(library, load_library([papers], cache=False))
+
+
+# ---------------------------------------------------------------------------
+# What is kept
+# ---------------------------------------------------------------------------
+
+
+def cached_folders() -> set[str]:
+    return {Path(path).parent.name for path in cached_paths()}
+
+
+def test_the_rows_of_the_library_used_longest_ago_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: the cache never shrank (1.3 GB after five libraries)."""
+    libraries = [write(tmp_path / f"lib{n}" / "20251201.md", BRIEFS).parent for n in range(4)]
+    for library in libraries[:3]:
+        load(library)
+    assert cached_folders() == {"lib0", "lib1", "lib2"}
+    load(libraries[0])  # used again: lib1 is now the one used longest ago
+    load(libraries[3])
+    assert cached_folders() == {"lib0", "lib2", "lib3"}
+    read = reads(monkeypatch)
+    for library in (libraries[0], libraries[2], libraries[3]):
+        load(library)
+    assert read == []
+    load(libraries[1])
+    assert read == ["lib1/20251201.md"]
+    assert cached_folders() == {"lib1", "lib2", "lib3"}  # lib0 went in its turn
+    assert len(sql("SELECT roots FROM libraries")) == tui.cache.KEEP
+
+
+def test_the_rows_of_a_deleted_folder_go(papers: Path, tmp_path: Path) -> None:
+    other = write(tmp_path / "other" / "20251201.md", BRIEFS).parent
+    load(other)
+    load(papers)
+    assert len(cached_paths()) == 7
+    shutil.rmtree(other)
+    load(papers)
+    assert len(cached_paths()) == 6
+    assert sql("SELECT roots FROM libraries") == [(os.fsencode(papers.resolve()),)]
+
+
+def test_a_library_of_files_keeps_its_rows(
+    papers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library is its folders and the files given alone or linked from elsewhere."""
+    alone = [write(tmp_path / "alone" / f"2025120{n}.md", BRIEFS) for n in (1, 2)]
+    linked = write(tmp_path / "linked" / "20251203.md", BRIEFS)
+    (papers / "2025-12-10" / "03_linked.md").symlink_to(linked)
+    load_library(alone)
+    load(papers)
+    read = reads(monkeypatch)
+    load_library(alone)
+    load(papers)
+    assert read == []
+    assert {str(path) for path in [*alone, linked]} <= cached_paths()
+    assert len(cached_paths()) == 9
+
+
+def test_no_write_ahead_log_is_left(papers: Path, many_papers: Path) -> None:
+    """Issue 14: a 500 MB pages.sqlite3-wal was left after dubao exited. SQLite deletes the
+    log when its last connection closes; the search process may still have one open."""
+    load(papers)
+    wal = Path(f"{cache_file()}-wal")
+    with closing(sqlite3.connect(cache_file())) as other:
+        assert other.execute("SELECT count(*) FROM pages").fetchone() == (6,)
+        load(many_papers)
+        assert wal.exists()  # the other connection keeps it...
+        assert wal.stat().st_size == 0  # ...but empty
+        assert other.execute("SELECT count(*) FROM pages").fetchone() == (46,)

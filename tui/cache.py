@@ -32,6 +32,12 @@ What is at the cache's path is used only when it is ours, and changed only then:
   regular file, and an SQLite database of another program (another application id, or
   tables that are not ours).
 
+The cache keeps the rows of the KEEP libraries used last (a library: the folders and files
+it was opened with, in the `libraries` table), as the search index keeps its files; rows
+of other libraries, of files gone from a library, and of libraries whose folders are gone
+are deleted when a load saves. Closing checkpoints the write-ahead log, so no large -wal is
+left beside it.
+
 Writes are SQLite transactions on a WAL database, so a crash or a second dubao leaves
 either the old rows or the new ones. A cache that cannot be opened or written (a read-only
 folder, another dubao holding the lock) is no cache, and nothing is said.
@@ -72,7 +78,10 @@ APPLICATION_ID = int.from_bytes(b"dupc", "big")
 # The layout of the database (PRAGMA user_version); rows carry the parser's version too.
 FORMAT = 2
 _FORMAT_1 = 1  # no application id; a `pages` table of text
+KEEP = 3  # libraries whose rows are kept, the most recently used
 BUSY_TIMEOUT = 5.0
+CLOSE_TIMEOUT_MS = 200  # how long closing waits for readers to checkpoint the log
+JOURNAL_LIMIT = 8 << 20  # bytes of write-ahead log kept once it has been checkpointed
 # Rows per query: under SQLite's limit on variables in a statement (999 before 3.32), and
 # few enough that only a part of a large library's text is in memory twice at once.
 _CHUNK = 500
@@ -107,6 +116,9 @@ _TABLES = {
         body BLOB NOT NULL,
         checksum INTEGER NOT NULL
     )""",
+    # roots: the library's folders and files, fsencoded, sorted and joined with NUL;
+    # used: larger for a library used later.
+    "libraries": "CREATE TABLE libraries (roots BLOB PRIMARY KEY, used INTEGER NOT NULL)",
 }
 _COLUMNS = "path, size, mtime_ns, ctime_ns, version, shape, body, checksum"
 _FORMAT_1_COLUMNS = ["path", "size", "mtime_ns", "ctime_ns", "version", "shape", "body"]
@@ -477,11 +489,11 @@ class PageCache:
         if _broken(error):
             self._replace(error)
         else:
-            self.close()
+            self.close(checkpoint=False)
 
     def _replace(self, why: object) -> None:
         """Replace the damaged file with a new, empty cache (or none, if that fails)."""
-        self.close()
+        self.close(checkpoint=False)
         if not self._rebuilt:
             _note(
                 self._on_note, f"the page cache {self.path} was unreadable ({why}): rebuilding it"
@@ -518,7 +530,8 @@ class PageCache:
                 self._give_up(e)
 
     def save(self, folders: Iterable[str] = ()) -> None:
-        """Write the pages added, forget the files gone from `folders`, and close.
+        """Write the pages added, forget the files gone from `folders` and the libraries
+        used longest ago, and close. `folders`: those the library was opened with.
 
         Rows of files that changed and could not be read again are forgotten too.
         Failing to write is not an error: the pages are read again next time.
@@ -528,6 +541,7 @@ class PageCache:
             if self._db is not None:
                 stale = [key for key in self._stale if key not in self._added]
                 self._write(stale + self._missing(keys))
+                self._forget_other_libraries(self._roots(keys))
                 if self._damaged:
                     # Rows that fail their checksums: is more of the file damaged?
                     found = [row[0] for row in self._db.execute("PRAGMA quick_check")]
@@ -551,6 +565,46 @@ class PageCache:
             query = "SELECT path FROM pages WHERE path >= ? AND path < ?"
             missing += [p for (p,) in self._db.execute(query, (low, high)) if p not in self._wanted]
         return missing
+
+    def _roots(self, folders: list[bytes]) -> bytes:
+        """This library, as the `libraries` table has it: its folders, and the files it
+        loaded outside them (files given alone, and those linked from elsewhere)."""
+        inside = _prefixes(folders)
+        files = {key for key in self._wanted if not key.startswith(inside)}
+        return b"\0".join(sorted({*folders, *files}))
+
+    def _forget_other_libraries(self, roots: bytes) -> None:
+        """Note this library's use, and delete the rows of files under none of the KEEP
+        libraries used last whose folders or files are still there."""
+        assert self._db is not None
+        db = self._db
+        with _transaction(db):
+            if roots:
+                db.execute(
+                    "INSERT OR REPLACE INTO libraries (roots, used)"
+                    " VALUES (?, (SELECT coalesce(max(used), 0) + 1 FROM libraries))",
+                    (roots,),
+                )
+            kept: list[bytes] = []
+            libraries = 0
+            for (found,) in db.execute("SELECT roots FROM libraries ORDER BY used DESC"):
+                there = [
+                    path
+                    for path in (found.split(b"\0") if type(found) is bytes else ())
+                    if path and os.path.exists(path)
+                ]
+                if there and libraries < KEEP:
+                    kept += there
+                    libraries += 1
+                else:
+                    db.execute("DELETE FROM libraries WHERE roots = ?", (found,))
+            exact, inside = set(kept), _prefixes(kept)
+            gone = [
+                (path,)
+                for (path,) in db.execute("SELECT path FROM pages")
+                if type(path) is not bytes or not (path in exact or path.startswith(inside))
+            ]
+            db.executemany("DELETE FROM pages WHERE path = ?", gone)
 
     def _write(self, stale: Sequence[bytes] = ()) -> None:
         """Write the pending rows and delete the stale ones, in one transaction."""
@@ -583,11 +637,24 @@ class PageCache:
             )
         self._other_version = self._damaged = 0
 
-    def close(self) -> None:
+    def close(self, *, checkpoint: bool = True) -> None:
+        """Close, first moving the write-ahead log into the file and emptying it (unless
+        another dubao reads for more than CLOSE_TIMEOUT_MS): SQLite deletes it only when
+        the last connection closes, and the search process may keep one open."""
         if self._db is not None:
+            if checkpoint:
+                with contextlib.suppress(*_ERRORS):
+                    self._db.execute(f"PRAGMA busy_timeout = {CLOSE_TIMEOUT_MS}")
+                    self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             with contextlib.suppress(*_ERRORS):
                 self._db.close()
             self._db = None
+
+
+def _prefixes(roots: Iterable[bytes]) -> tuple[bytes, ...]:
+    """What the paths inside these folders start with."""
+    sep = os.sep.encode()
+    return tuple(root.rstrip(sep) + sep for root in roots)
 
 
 def _note(on_note: NoteCallback | None, message: str) -> None:
@@ -689,10 +756,12 @@ def _connect(path: Path, on_note: NoteCallback | None) -> sqlite3.Connection:
         # WAL: a crash loses at most the last transaction, never the database's sanity.
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA temp_store=MEMORY")  # never a file in the shared temp folder
+        db.execute(f"PRAGMA journal_size_limit={JOURNAL_LIMIT}")
         if _header(db) != (APPLICATION_ID, FORMAT):
             _create(db, on_note)
-        # A database that claims our format must also have our table and columns.
+        # A database that claims our format must also have our tables and columns.
         db.execute(f"SELECT {_COLUMNS} FROM pages LIMIT 0")
+        db.execute("SELECT roots, used FROM libraries LIMIT 0")
     except BaseException:
         db.close()
         raise
