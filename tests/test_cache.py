@@ -425,6 +425,45 @@ def test_the_damage_reported_is_served_no_more(
     assert len(notes) == 1 and "1 damaged entry" in notes[0]
 
 
+def index_pages(data: bytes) -> list[int]:
+    """The offsets of the index leaf pages of an SQLite file."""
+    size = int.from_bytes(data[16:18], "big")
+    return [
+        start
+        for start in range(0, len(data), size)
+        if data[start + (100 if start == 0 else 0)] == 0x0A
+    ]
+
+
+def test_a_damaged_index_is_found_when_rows_are(
+    papers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path changed in the index as well as a row: quick_check, which does not compare
+    the index with the rows, passed such files, and SQLite's writes to them lost rows (so
+    that pages were read again on every run). The index entry is another library's, which
+    this load does not write over."""
+    other = write(tmp_path / "other" / "20251201.md", BRIEFS)
+    load(other.parent)
+    load(papers)
+    data = bytearray(cache_file().read_bytes())
+    key = str(other.resolve()).encode()
+    size = int.from_bytes(data[16:18], "big")
+    [at] = [data.index(key, i) for i in index_pages(data) if key in data[i : i + size]]
+    data[at + len(key) - 1] ^= 1  # 20251201.md → 20251201.me, in the index alone
+    data[data.index("今天天气很好".encode())] ^= 1  # and a row of this library
+    cache_file().write_bytes(data)
+    assert sql("PRAGMA quick_check") == [("ok",)]
+    library, notes = load(papers)
+    assert_same(library, load_library([papers], cache=False))
+    assert len(notes) == 1 and "rebuilding" in notes[0], notes
+    assert sql("PRAGMA integrity_check") == [("ok",)]
+    assert load(papers)[1] == []  # filling the new cache
+    with monkeypatch.context() as m:
+        no_parsing(m)
+        library, notes = load(papers)
+    assert notes == []
+
+
 def test_a_row_moved_to_another_path_is_not_served_as_its(
     papers: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,7 +25,7 @@ What is at the cache's path is used only when it is ours, and changed only then:
   (no application id, user_version 1, one `pages` table). Of another FORMAT: rebuilt.
 - damaged, and replaced by a new cache, with one note: a regular file that is not an SQLite
   database at all, or that SQLite finds damaged (when our application id is in its header,
-  or none is), or whose rows fail their checks and then SQLite's `quick_check`.
+  or none is), or whose rows fail their checks and then SQLite's `integrity_check`.
 - not ours, and left exactly as it is (not opened for writing, not renamed) with one note,
   and no page cache this run: a symbolic link (never followed, whatever it points to: to
   keep the cache elsewhere, link or move the folder, or set XDG_CACHE_HOME), anything but a
@@ -543,10 +543,13 @@ class PageCache:
                 self._write(stale + self._missing(keys))
                 self._forget_other_libraries(self._roots(keys))
                 if self._damaged:
-                    # Rows that fail their checksums: is more of the file damaged?
-                    found = [row[0] for row in self._db.execute("PRAGMA quick_check")]
+                    # Rows that fail their checksums: is more of the file damaged? (quick_check
+                    # does not compare the path index with the rows: a damaged one made
+                    # lookups miss, and pages read again on every run.)
+                    found = [row[0] for row in self._db.execute("PRAGMA integrity_check")]
                     if found != [b"ok"]:
-                        self._replace(f"{self._damaged} damaged entries, and {found[0]!r}")
+                        first = found[0] if isinstance(found[0], bytes) else b"?"
+                        self._replace(f"{first.decode(errors='replace')}")
         except _ERRORS as e:
             self._give_up(e)
         finally:
