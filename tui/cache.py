@@ -549,7 +549,7 @@ class PageCache:
                     found = [row[0] for row in self._db.execute("PRAGMA integrity_check")]
                     if found != [b"ok"]:
                         first = found[0] if isinstance(found[0], bytes) else b"?"
-                        self._replace(f"{first.decode(errors='replace')}")
+                        self._replace(first.decode(errors="replace"))
         except _ERRORS as e:
             self._give_up(e)
         finally:
