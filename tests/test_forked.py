@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 from collections.abc import Iterator
 from functools import partial
@@ -64,3 +65,30 @@ def test_unused_spares_are_stopped_and_reaped() -> None:
     for pid in pids:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def _start_inside() -> tuple[int | None, int]:
+    """In a freshly forked child: work of its own in a child of its own."""
+    inner = forked.start(partial(add, 2, 3))
+    return (inner.result() if inner is not None else None), len(forked._spares)
+
+
+def test_a_child_never_sends_work_to_its_parents_spares() -> None:
+    """The spares a child inherits are its parent's children: it cannot wait for them. A
+    search process's library loader lost half its pages that way."""
+    forked.keep_spares(1)
+    outer = forked.start(lambda: _start_inside())  # a lambda does not pickle: a new fork
+    assert outer is not None
+    assert outer.result() == (5, 0)
+    # The parent's spare was left alone, and still takes work.
+    assert len(forked._spares) == 1
+    child = forked.start(partial(add, 1, 1))
+    assert child is not None and child.result() == 2
+    assert forked._spares == []
+
+
+def test_a_value_from_a_process_that_is_not_a_child_is_refused() -> None:
+    read, write = os.pipe()
+    os.write(write, pickle.dumps(5))
+    os.close(write)
+    assert forked.Child(os.getppid(), read).result() is None

@@ -261,3 +261,21 @@ def test_the_child_stops_waiting_when_the_cache_stops_filling(quick_waits: None)
     orphan = FillingCache([2000])
     remote_index._let_the_reader_parse(orphan, os.getppid() + 1)  # type: ignore[arg-type]
     assert orphan.looks == 1
+
+
+def test_with_no_page_cache_the_search_process_indexes_every_page(tmp_path: Path) -> None:
+    """A cache folder that is a file (or read-only): the search process's loader reads
+    ahead in a child of its own, and must not hand that work to its parent's spares."""
+    archive = write_archive(tmp_path / "archive", 140)  # 280 pages: enough to read ahead
+    folder = Path(os.environ["XDG_CACHE_HOME"]) / "dubao"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("not a folder")
+    remote = started([str(archive)])
+    try:
+        assert remote.wait_ready()
+        here = SearchIndex.build(load_library([archive], cache=False))
+        for query in ("山西", "消息"):
+            assert remote.search(query, limit=0).total == here.search(query, limit=0).total
+        assert remote.search("消息", limit=0).total >= 140  # each day has its own
+    finally:
+        remote.close()

@@ -57,8 +57,11 @@ class Child(Generic[T]):
             self.cancel()
             return None
         os.close(self._pipe)
-        _, status = os.waitpid(self._pid, 0)
         self._reaped = True
+        try:
+            _, status = os.waitpid(self._pid, 0)
+        except ChildProcessError:  # not this process's child: its value cannot be trusted
+            return None
         if os.waitstatus_to_exitcode(status) != 0 or not chunks:
             return None
         return pickle.loads(b"".join(chunks))
@@ -170,11 +173,14 @@ def fork(pipes: tuple[int, ...]) -> int | None:
     try:
         with warnings.catch_warnings():  # forking a threaded process warns from 3.12
             warnings.simplefilter("ignore")
-            return os.fork()
+            pid = os.fork()
     except OSError:
         for fd in pipes:
             os.close(fd)
         return None
+    if pid == 0:
+        _forget_spares()
+    return pid
 
 
 def _run_child(work: Callable[[], object], read: int, write: int, parent: int) -> None:
@@ -194,6 +200,15 @@ def _run_child(work: Callable[[], object], read: int, write: int, parent: int) -
         pass
     finally:
         os._exit(code)
+
+
+def _forget_spares() -> None:
+    """In a forked child: the spares copied from the parent are the parent's children, not
+    this one's. Work sent to one would be waited for with `waitpid`, which fails here (a
+    child that loaded a library this way lost the pages of its read-ahead)."""
+    while _spares:
+        with contextlib.suppress(OSError):
+            os.close(_spares.pop().requests)
 
 
 def die_with(parent: int) -> None:
