@@ -279,3 +279,18 @@ def test_with_no_page_cache_the_search_process_indexes_every_page(tmp_path: Path
         assert remote.search("消息", limit=0).total >= 140  # each day has its own
     finally:
         remote.close()
+
+
+def test_a_search_process_that_died_is_reaped_without_a_search(archive: Path) -> None:
+    remote = started([str(archive)])
+    assert remote.wait_ready()
+    assert not remote.has_died()
+    os.kill(remote._pid, signal.SIGKILL)
+    for _ in range(200):
+        if remote.has_died():
+            break
+        time.sleep(0.02)
+    assert remote.has_died()
+    assert gone(remote._pid)  # reaped: no zombie
+    with pytest.raises(SearchUnavailable):
+        remote.search("山西")

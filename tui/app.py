@@ -480,6 +480,11 @@ class DubaoApp(App[None]):
         if self.store is not None:
             self.store.tick()
             self._tell_store_notice()
+        # Once it answers, only calls under its lock read its pipe: reaped now if it died,
+        # not at the next search.
+        searcher = self._searcher
+        if searcher is not None and self.index is searcher and searcher.has_died():
+            self.index_lost()
 
     def _tell_store_notice(self) -> None:
         notice = self.store.take_notice() if self.store else None

@@ -136,6 +136,28 @@ class RemoteIndex:
             raise SearchUnavailable(str(value))
         return value
 
+    def has_died(self) -> bool:
+        """Whether the child has ended, reaping it if so (no zombie is left until the next
+        search). Never waits: while a call is under way, the answer is False."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if self._dead:
+                return True
+            try:
+                pid, _ = os.waitpid(self._pid, os.WNOHANG)
+            except ChildProcessError:
+                pid = self._pid
+            if pid == 0:
+                return False
+            self._dead = True  # reaped: its pid may be another process's, never signal it
+            for fd in (self._to_child, self._from_child):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            return True
+        finally:
+            self._lock.release()
+
     def close(self) -> None:
         """Stop the child and reap it."""
         with self._lock:
