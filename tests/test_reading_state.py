@@ -127,3 +127,27 @@ async def test_an_unwritable_data_directory_still_reads_and_says_so(
         await pilot.pause()
         assert app.places[app.current].article.title == "乙"
         assert any("not be saved" in str(n.message) for n in app._notifications)
+
+
+async def test_going_to_the_top_at_once_after_reopening_is_kept(paper: Path) -> None:
+    """`g` pressed the moment an article reopens mid-way is the reader's doing, not the view
+    settling at the top: the next launch opens at the top, not where it was before."""
+    app = make_app(paper)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space", "space", "space")
+        await pilot.pause()
+        assert view(app).top_anchor().block >= 1
+        await pilot.press("q")
+    app = make_app(paper)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert view(app).top_anchor().block >= 1  # reopened mid-way
+        await pilot.press("g")
+        await pilot.pause()
+        assert view(app).scroll_y == 0
+        await pilot.press("q")
+    app = make_app(paper)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert view(app).scroll_y == 0
+        await pilot.press("q")

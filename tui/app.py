@@ -572,7 +572,9 @@ class DubaoApp(App[None]):
         label.update(percent, layout=percent.cell_length != label.content_size.width)
         if self.store is not None:
             article_id = event.article.id
-            self.store.update_position(article_id, event.anchor, event.percent, event.at_end)
+            self.store.update_position(
+                article_id, event.anchor, event.percent, event.at_end, by_reader=event.by_reader
+            )
             self.sidebar.update_progress(article_id, self._current_progress(article_id))
 
     @on(Sidebar.ArticleChosen)

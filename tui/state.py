@@ -280,10 +280,21 @@ class StateStore:
         self._opened_at = self.position(article_id)
         return self._opened_at
 
-    def update_position(self, article_id: str, anchor: Anchor, percent: int, at_end: bool) -> None:
+    def update_position(
+        self,
+        article_id: str,
+        anchor: Anchor,
+        percent: int,
+        at_end: bool,
+        *,
+        by_reader: bool = False,
+    ) -> None:
         """Where the reader is in the article shown: `anchor` is the first visible text,
-        `percent` how far they have got (0–100), `at_end` whether its end is on screen."""
-        if self._closed or article_id != self.current_article or not self._moved(anchor, at_end):
+        `percent` how far they have got (0–100), `at_end` whether its end is on screen.
+        `by_reader`: moved there by a key, so never the view settling after it opened."""
+        if self._closed or article_id != self.current_article:
+            return
+        if not self._moved(anchor, at_end, by_reader):
             return
         percent = max(0, min(100, int(percent)))
         if self._end_unmarked == article_id:
@@ -336,11 +347,13 @@ class StateStore:
 
     # -- inside -----------------------------------------------------------------------
 
-    def _moved(self, anchor: Anchor, at_end: bool) -> bool:
+    def _moved(self, anchor: Anchor, at_end: bool, by_reader: bool) -> bool:
         """Whether a reported position is the reader's doing, not the view settling down
-        after `open_article`: repeating the stored position, or resetting to the very top."""
+        after `open_article`: repeating the stored position, or resetting to the very top
+        (unless a key took it there: `g` right after the article opened)."""
         opened = self._opened_at
-        if opened is None:
+        if opened is None or by_reader:
+            self._opened_at = None
             return True
         if anchor == opened.anchor and (opened.read or not at_end):
             return False

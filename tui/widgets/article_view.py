@@ -68,12 +68,16 @@ class ArticleView(ScrollView, can_focus=True):
     class Position(Message):
         """Where the reader is in the article shown."""
 
-        def __init__(self, article: Article, anchor: Anchor, percent: int, at_end: bool) -> None:
+        def __init__(
+            self, article: Article, anchor: Anchor, percent: int, at_end: bool, by_reader: bool
+        ) -> None:
             super().__init__()
             self.article = article
             self.anchor = anchor
             self.percent = percent
             self.at_end = at_end
+            # Moved by a key since the article opened, not only laid out where it was left.
+            self.by_reader = by_reader
 
     def __init__(self, photo_label: str = "[图]", *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -83,6 +87,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._laid_out_width = -1
         self._pending_anchor: Anchor | None = None
         self._last_position: tuple[str, Anchor, int, bool] | None = None
+        self._by_reader = False
         self._matches: list[tuple[int, int, int]] = []
         self._current_match = -1
         # Keys pressed before the first layout (typed ahead at start-up) wait for it.
@@ -96,6 +101,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._matches = []
         self._current_match = -1
         self._pending_anchor = anchor or Anchor(-1, 0)
+        self._by_reader = False
         self._laid_out_width = -1
         self._relayout()
 
@@ -177,7 +183,7 @@ class ArticleView(ScrollView, can_focus=True):
         key = (self.article.id, anchor, percent, at_end)
         if key != self._last_position:
             self._last_position = key
-            self.post_message(self.Position(self.article, anchor, percent, at_end))
+            self.post_message(self.Position(self.article, anchor, percent, at_end, self._by_reader))
 
     # -- scrolling ---------------------------------------------------------------
 
@@ -185,6 +191,7 @@ class ArticleView(ScrollView, can_focus=True):
         if not self._lines:
             self._waiting.append(lambda: self._go(target))
             return
+        self._by_reader = True
         animate = self.animate_scroll
         self.scroll_to(
             y=target(), animate=animate, duration=0.15, immediate=not animate, force=True
