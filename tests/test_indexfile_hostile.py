@@ -17,11 +17,15 @@ from types import FrameType, SimpleNamespace
 
 import pytest
 
-from tui.model import Library
-from tui.search import SearchIndex, indexfile, open_index, ranges, store
+from tui.model import Article, Block, Library
+from tui.search import SearchIndex, indexfile, open_index, ranges, rank, store, words
 from tui.search.build import IndexData, build_data, hot_terms
 from tui.search.fingerprint import library_fingerprint
+from tui.search.index import Hit
 from tui.search.indexfile import HEADER, TABLE_ENTRY, Unusable
+from tui.search.segments import TITLE
+from tui.search.snippet import Snippet, opening_snippet
+from tui.search.tokenize import SEPARATOR, term_codes
 
 from .test_search_store import QUERIES, builds, given, make_library
 
@@ -413,3 +417,148 @@ def test_all_below_looks_at_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None
         assert not ranges.all_below(raw, 0, len(raw), 2, 300)
         assert ranges.all_below(raw, 0, len(raw), 2, 301)
         values[at] = 5
+
+
+# ---------------------------------------------------------------------------
+# Parts that disagree with one another, with a right CRC
+# ---------------------------------------------------------------------------
+
+
+def crafted(data: IndexData, tmp_path: Path, **changes: object) -> IndexData:
+    """`data` with `changes`, saved (its CRC right) and read back as the reader would."""
+    path = tmp_path / "index.bin"
+    indexfile.save(path, dataclasses.replace(data, **changes), FINGERPRINT)
+    return indexfile.load(path, FINGERPRINT, given(data.entries))
+
+
+def searched(read: IndexData, queries: list[str]) -> list[Hit]:
+    """Every hit of each query, asked for all, a few, and all but one (which scans titles);
+    none of them an article outside the query's matches."""
+    index = SearchIndex(read)
+    hits = []
+    for query in queries:
+        total = index.search(query, limit=0).total
+        matching = set(index.matching_ids(query))
+        for limit in sorted({0, 10, max(total - 1, 0)}):
+            result = index.search(query, limit=limit)
+            assert result.total == len(matching) == total, query
+            assert {hit.article_id for hit in result.hits} <= matching, (query, limit)
+            for hit in result.hits:
+                text, marks = hit.snippet.text, hit.snippet.marks
+                assert all(0 <= start < end <= len(text) for start, end in marks)
+            hits.extend(result.hits)
+    return hits
+
+
+def test_postings_that_name_articles_whose_texts_lack_the_terms_give_unmarked_snippets(
+    data: IndexData, tmp_path: Path
+) -> None:
+    """Postings say an article holds 中国, its text does not: the article's opening."""
+    read = crafted(data, tmp_path, docs=["〇" * len(doc) for doc in data.docs])
+    articles = {entry.article.id: entry.article for entry in data.entries}
+    hits = searched(read, [*QUERIES, *data.hot])
+    assert hits  # the postings' matches are still found
+    for hit in hits:
+        assert hit.snippet == opening_snippet(articles[hit.article_id])
+        assert hit.snippet.marks == [] and hit.snippet.offset == 0
+
+
+def test_texts_with_more_segments_than_their_articles_give_unmarked_snippets(
+    data: IndexData, tmp_path: Path
+) -> None:
+    read = crafted(data, tmp_path, docs=[SEPARATOR * 20 + doc for doc in data.docs])
+    articles = {entry.article.id: entry.article for entry in data.entries}
+    hits = searched(read, [*QUERIES, *data.hot])
+    assert hits
+    for hit in hits:
+        assert hit.snippet == opening_snippet(articles[hit.article_id])
+
+
+def test_titles_that_hold_a_term_their_articles_do_not_bring_no_other_articles(
+    data: IndexData, tmp_path: Path
+) -> None:
+    """Every title made of 中 (kept lengths): the titles of articles that postings say
+    lack 中 hold it, and a search that looks through titles must not take them."""
+    term = "中"
+    assert data.postings.is_dense(term_codes(term)[0])  # its matches are found in the titles
+    assert 60 < SearchIndex(data).search(term, limit=0).total < len(data.docs)
+    titles = "".join(ch if ch == SEPARATOR else term for ch in data.titles)
+    read = crafted(data, tmp_path, titles=titles)
+    assert searched(read, [term, *QUERIES])
+
+
+def test_opening_snippet_is_the_first_text_cut_to_the_width_without_controls() -> None:
+    article = Article(
+        id="x",
+        kind="article",
+        title="标题",
+        blocks=(Block("paragraph", ""), Block("paragraph", "\x1b[31m" + "长" * 100)),
+    )
+    snippet = opening_snippet(article, width=20)
+    assert snippet == Snippet(" [31m" + "长" * 7 + "…", [], 1, 0, "paragraph")  # 19 cells
+    no_blocks = Article(id="y", kind="article", title="标题", blocks=())
+    assert opening_snippet(no_blocks) == Snippet("标题", [], TITLE, 0, "title")
+
+
+# ---------------------------------------------------------------------------
+# A huge title
+# ---------------------------------------------------------------------------
+
+
+def old_word_in_title(doc: str, title_end: int, bounds: str, term: str) -> bool:
+    """Every match in the title tested: the answer `rank._word_in_title` must give."""
+    start = doc.find(term, 0, title_end)
+    while start >= 0:
+        if words.is_word_aligned(bounds, start, start + len(term)):
+            return True
+        start = doc.find(term, start + 1, title_end)
+    return False
+
+
+def test_word_in_title_answers_as_when_it_tested_every_match() -> None:
+    within = words.WORDS_WITHIN
+    every = "".join(map(chr, range(within + 1)))
+    for length in (within - 1, within, within + 1):  # the only match ends at `length`
+        title = "江" * (length - 1) + "长"
+        expected = old_word_in_title(title, length, every, "长")
+        assert rank._word_in_title(title, length, every, "长") == expected == (length <= within)
+    rng = random.Random(14)
+    for _ in range(3000):
+        length = rng.choice([5, 40, within - 3, within, within + 3, 3 * within])
+        title = "".join(rng.choice("长江大") for _ in range(length))
+        doc = title + SEPARATOR + "长江"
+        cuts = sorted(rng.sample(range(1, min(length, within)), min(length, within) // 3))
+        bounds = "".join(map(chr, [0, *cuts, *([length] if length <= within else [])]))
+        term = rng.choice(["长", "长江", "江大长", "大长江大"])
+        expected = old_word_in_title(doc, length, bounds, term)
+        assert rank._word_in_title(doc, length, bounds, term) == expected, (length, term)
+
+
+def test_a_search_in_a_huge_title_tests_no_match_past_the_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """长 in a title of 长江 a million characters long: no whole word anywhere (长江 is one
+    word), and only the matches within the words are tested."""
+    library = make_library(20)
+    huge = "长江" * 500_000
+    issues = []
+    for issue in library.issues:
+        sections = []
+        for section in issue.sections:
+            articles = tuple(
+                dataclasses.replace(a, title=huge) if a.id == "a3" else a for a in section.articles
+            )
+            sections.append(dataclasses.replace(section, articles=articles))
+        issues.append(dataclasses.replace(issue, sections=tuple(sections)))
+    index = SearchIndex.build(Library(tuple(issues)))
+    tested: list[int] = []
+
+    def is_word_aligned(bounds: str, start: int, end: int) -> bool:
+        tested.append(start)
+        return words.is_word_aligned(bounds, start, end)
+
+    monkeypatch.setattr(rank, "is_word_aligned", is_word_aligned)
+    result = index.search("长", limit=0)
+    assert [hit.article_id for hit in result.hits] == ["a3"]
+    assert 0 < len(tested) <= words.WORDS_WITHIN
+    assert max(tested) < words.WORDS_WITHIN

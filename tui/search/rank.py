@@ -22,7 +22,7 @@ from itertools import compress, filterfalse, islice
 
 from tui.search import bitset
 from tui.search.build import IndexData
-from tui.search.words import is_word_aligned
+from tui.search.words import WORDS_WITHIN, is_word_aligned
 
 K1 = 1.2
 B = 0.75
@@ -79,11 +79,14 @@ def scores(
 
 
 def _word_in_title(doc: str, title_end: int, bounds: str, term: str) -> bool:
-    start = doc.find(term, 0, title_end)
+    # Only the title's first WORDS_WITHIN characters have word boundaries: a headline of a
+    # million characters is not walked match by match past them.
+    end = min(title_end, WORDS_WITHIN)
+    start = doc.find(term, 0, end)
     while start >= 0:
         if is_word_aligned(bounds, start, start + len(term)):
             return True
-        start = doc.find(term, start + 1, title_end)
+        start = doc.find(term, start + 1, end)
     return False
 
 
@@ -130,7 +133,7 @@ def _title_ids(
     scanned = islice(with_lead, TITLE_SCAN * limit)
     others = [other for other in terms if other is not term]
     if not others:
-        return list(islice(scanned, limit))
+        return _among(list(islice(scanned, limit)), matching, len(data.docs))
     titles, starts = data.titles, data.title_starts
     found: list[int] = []
     for doc_id in scanned:
@@ -142,7 +145,15 @@ def _title_ids(
             found.append(doc_id)
             if len(found) >= limit:
                 break
-    return found
+    return _among(found, matching, len(data.docs))
+
+
+def _among(ids: list[int], matching: int, size: int) -> list[int]:
+    """`ids` less those not in `matching`. A title that holds every term is one of the
+    matches, unless a crafted index's titles disagree with its postings."""
+    if not bitset.from_few_ids(ids, size) & ~matching:
+        return ids
+    return [doc_id for doc_id in ids if matching >> doc_id & 1]
 
 
 def _titles_with(data: IndexData, lead: str, end: int) -> Iterator[int]:

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 
 from tui.model import Article
 from tui.search.align import Alignment, align
-from tui.search.segments import FIRST_BLOCK, block_number, field_name, segment_text
+from tui.search.segments import (
+    FIRST_BLOCK,
+    block_number,
+    field_name,
+    segment_text,
+    segment_texts,
+)
 from tui.search.tokenize import SEPARATOR
 from tui.text import cell_width
 
@@ -55,26 +61,47 @@ class Snippet:
 
 def article_snippet(article: Article, doc: str, terms: list[str], width: int) -> Snippet:
     """The snippet of the article whose normalised segments, joined, are `doc`: from the
-    segment holding the most terms (see `_best_segment`), around its first match."""
+    segment holding the most terms (see `_best_segment`), around its first match.
+
+    A crafted index file can say an article holds a term that `doc` does not, or hold a
+    `doc` with more segments than the article: then the article's opening, unmarked."""
     if len(terms) == 1:
         best, text = _first_segment_with(doc, terms[0])
         spans = list(occurrences(text, terms))  # in order, none twice
-        anchor = spans[0]
+        anchor = spans[0] if spans else None
     else:
         segments = doc.split(SEPARATOR)
         best = _best_segment(segments, terms)
         text = segments[best]
         spans = sorted(set(occurrences(text, terms)))
-        anchor = min(spans, key=lambda span: (span[0], -span[1]))
+        anchor = min(spans, key=lambda span: (span[0], -span[1])) if spans else None
+    if anchor is None or best >= FIRST_BLOCK + len(article.blocks):
+        return opening_snippet(article, width)
     alignment = align(segment_text(article, best), text)
     return make_snippet(
         alignment, anchor, spans, block_number(best), field_name(article, best), width
     )
 
 
+def opening_snippet(article: Article, width: int = DEFAULT_WIDTH) -> Snippet:
+    """The start of the article's first block that has text (else of its first field
+    that has), without marks."""
+    texts = segment_texts(article)
+    order = [*range(FIRST_BLOCK, len(texts)), *range(FIRST_BLOCK)]
+    segment = next((segment for segment in order if texts[segment]), order[0])
+    original = texts[segment]
+    end, _ = _extend_right(original, 0, max(width - _ELLIPSIS_CELLS, 0))
+    body = original[:end]
+    if _HAS_CONTROLS.search(body):
+        body = body.translate(_CONTROLS)
+    suffix = ELLIPSIS if end < len(original) else ""
+    return Snippet(body + suffix, [], block_number(segment), 0, field_name(article, segment))
+
+
 def _first_segment_with(doc: str, term: str) -> tuple[int, str]:
     """`_best_segment` for one term, without splitting the article: the first block that
-    holds it, else the first field above the blocks that does; and that segment's text."""
+    holds it, else the first field above the blocks that does; and that segment's text
+    ("" if none does)."""
     blocks_start = 0
     for _ in range(FIRST_BLOCK):
         blocks_start = doc.find(SEPARATOR, blocks_start) + 1
@@ -84,6 +111,8 @@ def _first_segment_with(doc: str, term: str) -> tuple[int, str]:
     position = doc.find(term, blocks_start)
     if position < 0:
         position = doc.find(term)
+        if position < 0:
+            return 0, ""
     segment = doc.count(SEPARATOR, 0, position)
     start = doc.rfind(SEPARATOR, 0, position) + 1
     end = doc.find(SEPARATOR, position)
@@ -93,7 +122,7 @@ def _first_segment_with(doc: str, term: str) -> tuple[int, str]:
 def _best_segment(segments: list[str], terms: list[str]) -> int:
     """The segment holding the most distinct terms; blocks before the title and fields
     above it (a result line shows the title anyway), earlier before later."""
-    order = [*range(FIRST_BLOCK, len(segments)), *range(FIRST_BLOCK)]
+    order = [*range(FIRST_BLOCK, len(segments)), *range(min(FIRST_BLOCK, len(segments)))]
     best, best_found = order[0], 0
     for segment in order:
         text = segments[segment]
