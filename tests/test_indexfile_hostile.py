@@ -472,6 +472,11 @@ def test_texts_with_more_segments_than_their_articles_give_unmarked_snippets(
     assert hits
     for hit in hits:
         assert hit.snippet == opening_snippet(articles[hit.article_id])
+    index = SearchIndex(read)  # and the article opened at a match: no IndexError
+    for hit in hits[:40]:
+        for query in QUERIES:
+            for _block, start, end in index.matches_in(hit.article_id, query):
+                assert 0 <= start <= end
 
 
 def test_titles_that_hold_a_term_their_articles_do_not_bring_no_other_articles(

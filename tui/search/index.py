@@ -323,7 +323,10 @@ class SearchIndex:
             return []
         originals = segment_texts(self._data.entries[doc_id].article)
         found: list[tuple[int, int, int]] = []
-        for segment, text in enumerate(self._data.docs[doc_id].split(SEPARATOR)):
+        segments = self._data.docs[doc_id].split(SEPARATOR)
+        # More segments than the article has: a crafted index file, whose text is not this
+        # article's (a sound one never is). Its matches would point at nothing.
+        for segment, text in enumerate(segments[: len(originals)]):
             spans = sorted(set(occurrences(text, terms)))
             if spans:
                 alignment = align(originals[segment], text)
