@@ -358,7 +358,7 @@ class DubaoApp(App[None]):
         view.focus()
         self._open_store()
         if self.settings.note:
-            self.notify(self.settings.note, severity="warning", markup=False)
+            self.notify(self.settings.note, severity="warning")
         if self._loading:
             self.query_one("#where", Label).update(Content(self.strings("load.start")))
             self._progress_timer = self.set_interval(PROGRESS_EVERY, self._show_progress)
@@ -393,7 +393,7 @@ class DubaoApp(App[None]):
     def _note_from_thread(self, message: str) -> None:
         """A one-line note from a worker (a cache that could not be used, say)."""
         with contextlib.suppress(RuntimeError):  # the reader has quit: nothing to tell
-            _from_thread(self, self.notify, message, severity="warning", markup=False)
+            _from_thread(self, self.notify, message, severity="warning")
 
     def _show_progress(self) -> None:
         p = self._loader.progress if self._loader is not None else None
@@ -464,7 +464,6 @@ class DubaoApp(App[None]):
             self.notify(
                 self.strings("msg.problems", n=len(self.library.problems), first=first.source),
                 severity="warning",
-                markup=False,
             )
 
     # -- reading state --------------------------------------------------------------------
@@ -489,7 +488,7 @@ class DubaoApp(App[None]):
     def _tell_store_notice(self) -> None:
         notice = self.store.take_notice() if self.store else None
         if notice:
-            self.notify(notice, severity="warning", timeout=8, markup=False)
+            self.notify(notice, severity="warning", timeout=8)
 
     def _exit_on_signal(self, signum: int) -> None:
         """The position is saved already. A hung-up terminal cannot be restored: just go."""
@@ -808,7 +807,7 @@ class _LoaderSink:
         self._call(self._app._load_failed, message)
 
     def note(self, message: str) -> None:
-        self._call(self._app.notify, message, severity="warning", markup=False)
+        self._call(self._app.notify, message, severity="warning")
 
     def _call(self, method: Callable[..., object], *args: object, **kwargs: object) -> None:
         if self._in_thread:
