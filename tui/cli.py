@@ -260,7 +260,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_read(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not os.path.exists(path):
-            raise LibraryError(f"no such file or folder: {one_line(path)}")
+            raise LibraryError(f"no such file or folder: {path}")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise LibraryError(
             "the reader needs a terminal: run it in one, or over SSH with `ssh -t HOST dubao`"

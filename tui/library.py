@@ -91,7 +91,7 @@ def _find(paths: Sequence[Path], unreadable: list[Problem] | None = None) -> lis
     folders: dict[str, str] = {}
     for given in paths:
         if not given.exists():
-            raise LibraryError(f"no such file or folder: {one_line(str(given))}")
+            raise LibraryError(f"no such file or folder: {given}")
         if not given.is_dir():  # a file, or anything else named: `read_page` says what it is
             top = given.parent
             candidates = [(str(given), given.is_symlink(), (given.name,))]
@@ -430,7 +430,7 @@ def load_library(
             if page_cache is not None:
                 page_cache.close()
         if not groups:
-            names = ", ".join(one_line(str(p)) for p in given)
+            names = ", ".join(str(p) for p in given)
             raise LibraryError(f"no readable pages in {names}")
         issues = [
             built.get(key) or _build_issue(key, date, pages)
