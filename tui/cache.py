@@ -15,9 +15,9 @@ slices, `map`) with no JSON string parsing; a large library has 10⁵ blocks:
 
     shape  JSON `[kinds, types]`: one letter per article (a article, p photo), and per
            article a string with one letter per block (p paragraph, s subhead, c caption).
-    body   the page's strings joined with SEP (U+001F): six per article (id, title,
-           kicker, subtitle, byline, dateline; NONE (U+001E) for None), then the texts of
-           all its blocks in order. `clean` removes both characters from page text.
+    body   the page's strings joined with SEP (U+001F): seven per article (id,
+           title, kicker, subtitle, byline, dateline, column; NONE (U+001E) for None), then
+           the texts of all its blocks in order. `clean` removes both characters from page text.
 
 What is at the cache's path is used only when it is ours, and changed only then:
 
@@ -197,8 +197,11 @@ def encode_page(articles: Sequence[Article]) -> tuple[str, str] | None:
     return json.dumps([kinds, types], separators=(",", ":")), body
 
 
+_HEADS = 7  # strings per article before its blocks: those of `_head`
+
+
 def _head(a: Article) -> tuple[str | None, ...]:
-    return (a.id, a.title, a.kicker, a.subtitle, a.byline, a.dateline)
+    return (a.id, a.title, a.kicker, a.subtitle, a.byline, a.dateline, a.column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,11 +230,11 @@ def _check(shape: object, body: object) -> _Checked:
     if kinds.strip("".join(_KINDS)) or letters.strip("".join(_BLOCK_TYPES)):
         raise CacheError("unknown kinds of article or block")
     texts = body.split(SEP)
-    heads = 6 * len(kinds)
+    heads = _HEADS * len(kinds)
     if len(types) != len(kinds) or len(texts) != heads + len(letters):
         raise CacheError("shape and text disagree")
     nones = body.count(NONE)
-    if nones and (texts[:heads].count(NONE) != nones or NONE in texts[:heads:6]):
+    if nones and (texts[:heads].count(NONE) != nones or NONE in texts[:heads:_HEADS]):
         raise CacheError("None in the wrong place")
     return _Checked(kinds, types, letters, texts)
 
@@ -262,19 +265,20 @@ def _make_articles(pages: Sequence[_Checked]) -> list[Article]:
     heads: list[str] = []
     texts: list[str] = []
     for page in pages:
-        end = 6 * len(page.kinds)
+        end = _HEADS * len(page.kinds)
         heads += page.texts[:end]
         texts += page.texts[end:]
     letters = "".join(page.letters for page in pages)
     types = [t for page in pages for t in page.types]
     blocks = _make(Block, map(_BLOCK_TYPES.__getitem__, letters), texts)
     bounds = accumulate(map(len, types), initial=0)
-    title, kicker, subtitle, byline, dateline = (
-        list(map(_none_or_text, column, column)) for column in (heads[i::6] for i in range(1, 6))
+    title, kicker, subtitle, byline, dateline, column = (
+        list(map(_none_or_text, values, values))
+        for values in (heads[i::_HEADS] for i in range(1, _HEADS))
     )
     return _make(
         Article,
-        heads[::6],
+        heads[::_HEADS],
         map(_KINDS.__getitem__, "".join(page.kinds for page in pages)),
         title,
         [tuple(blocks[start:stop]) for start, stop in pairwise(bounds)],
@@ -282,6 +286,7 @@ def _make_articles(pages: Sequence[_Checked]) -> list[Article]:
         subtitle,
         byline,
         dateline,
+        column,
     )
 
 

@@ -34,6 +34,8 @@ class Article:
     byline: str | None = None
     # The dateline ("本报讯") that the first paragraph's text starts with.
     dateline: str | None = None
+    # The column (栏目) the paper ran it under: `（大使随笔）` after a headline → "大使随笔".
+    column: str | None = None
 
     @property
     def label(self) -> str:
@@ -49,10 +51,28 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Section:
+    """A page of an issue: the articles of one page file, or of the files of one page's
+    articles (one article per file)."""
+
     id: str
     title: str
-    source: str
+    # The file all its articles come from; None when they come from several.
+    source: str | None
     articles: tuple[Article, ...]
+    # Where they come from several files: each article's file, in order (else empty).
+    article_sources: tuple[str, ...] = ()
+
+    def places(self) -> list[tuple[str, int]]:
+        """Each article's file and its position among that file's articles."""
+        if self.source is not None:
+            return [(self.source, i) for i in range(len(self.articles))]
+        seen: dict[str, int] = {}
+        out = []
+        for path in self.article_sources:
+            n = seen.get(path, 0)
+            seen[path] = n + 1
+            out.append((path, n))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +81,8 @@ class Issue:
     title: str
     date: dt.date | None
     sections: tuple[Section, ...]
+    # The paper's name, where the file names carry a known paper code (renmrb → 人民日报).
+    paper: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
