@@ -68,8 +68,8 @@ class Entry:
     section: str  # the section's title
     issue: str  # the issue's title
     date: dt.date | None  # the issue's
-    source: str  # the page the article is on (its section's source)
-    position: int  # its place among that page's articles
+    source: str  # the file the article is in
+    position: int  # its place among that file's articles
 
 
 @dataclass(slots=True)
@@ -120,10 +120,10 @@ class _Progress:
 def ranked_entries(library: Library) -> list[Entry]:
     """Every article, newest issue first (undated last), then in library order."""
     entries = [
-        Entry(article, section.title, issue.title, issue.date, section.source, position)
+        Entry(article, section.title, issue.title, issue.date, source, position)
         for issue in library.issues
         for section in issue.sections
-        for position, article in enumerate(section.articles)
+        for article, (source, position) in zip(section.articles, section.places(), strict=True)
     ]
     order = sorted(range(len(entries)), key=lambda i: _recency_key(entries[i].date, i))
     return [entries[i] for i in order]

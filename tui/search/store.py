@@ -231,7 +231,12 @@ def _index_path(home: str) -> Path:
 def _home(library: Library) -> str:
     """The deepest folder holding every page of the library (the page, if only one)."""
     return _common_folder(
-        [section.source for issue in library.issues for section in issue.sections]
+        [
+            source
+            for issue in library.issues
+            for section in issue.sections
+            for source in ((section.source,) if section.source else section.article_sources)
+        ]
     )
 
 
