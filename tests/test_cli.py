@@ -62,8 +62,9 @@ def test_list_json_follows_the_contract() -> None:
     data = json.loads(out.stdout)
     assert set(data) == {"issues", "problems"}
     issue = data["issues"][0]
-    assert set(issue) == {"id", "title", "date", "sections"}
+    assert set(issue) == {"id", "title", "date", "paper", "sections"}
     assert issue["date"] is None
+    assert issue["paper"] is None
     section = issue["sections"][0]
     assert set(section) == {"id", "title", "source", "articles"}
     assert Path(section["source"]).name == SEED.name
@@ -76,9 +77,12 @@ def test_list_json_follows_the_contract() -> None:
         "subtitle",
         "byline",
         "dateline",
+        "column",
+        "source",
         "blocks",
     }
     assert first["kicker"] == "省政府新闻办发布会"
+    assert {a["source"] for a in section["articles"]} == {section["source"]}
     assert {b["type"] for a in section["articles"] for b in a["blocks"]} == {
         "paragraph",
         "subhead",

@@ -399,3 +399,63 @@ def test_one_line_labels() -> None:
     assert one_line("a\tb\nc\u2028d\x1b]0;x\x07e\udcff") == "a b c d]0;xe\ufffd"
     article = Article("x", "article", "标题\t有\n制表符", ())
     assert article.label == "标题 有 制表符"
+
+
+def _article_file(title: str) -> str:
+    return f"\r\n{title}\r\n\r\n　　本报北京2月3日电  {title}的正文。\r\n"
+
+
+def test_one_article_files_of_a_page_form_one_section_in_their_order(tmp_path: Path) -> None:
+    day = tmp_path / "2019年2月" / "20190204"
+    for page, order in [(2, 1), (1, 10), (1, 2), (1, 1), (12, 1)]:
+        write(day / f"20190204-{page:02}-{order:02}.txt", _article_file(f"第{page}版第{order}篇"))
+    library = load_library([tmp_path], cache=False)
+    (issue,) = library.issues
+    assert issue.date == dt.date(2019, 2, 4)
+    assert [s.title for s in issue.sections] == ["第1版", "第2版", "第12版"]
+    first = issue.sections[0]
+    assert [a.title for a in first.articles] == ["第1版第1篇", "第1版第2篇", "第1版第10篇"]
+    assert first.source is None
+    assert [(Path(path).name, n) for path, n in first.places()] == [
+        ("20190204-01-01.txt", 0),
+        ("20190204-01-02.txt", 0),
+        ("20190204-01-10.txt", 0),
+    ]
+    # A page of one file is that file's section.
+    assert Path(issue.sections[1].source or "").name == "20190204-02-01.txt"
+    assert issue.sections[1].places() == [(issue.sections[1].source, 0)]
+
+
+def test_peoples_daily_names_give_the_page_order_and_paper(tmp_path: Path) -> None:
+    for order, page in [(1, 24), (2, 24), (1, 1)]:
+        write(tmp_path / f"renmrb_20171204_{order}-{page}.txt", _article_file(f"{page}-{order}"))
+    write(tmp_path / "gmrb_20171204_1-01.txt", _article_file("光明"))
+    library = load_library([tmp_path], cache=False)
+    assert sorted((i.paper or "", i.title) for i in library.issues) == [
+        ("人民日报", "2017-12-04"),
+        ("光明日报", "2017-12-04"),
+    ]
+    rmrb = next(i for i in library.issues if i.paper == "人民日报")
+    assert rmrb.label == "人民日报 2017-12-04"
+    assert [s.title for s in rmrb.sections] == ["第1版", "第24版"]
+    assert [a.title for a in rmrb.sections[1].articles] == ["24-1", "24-2"]
+    shown = " ".join([rmrb.label, *(s.title for s in rmrb.sections)])
+    assert "renmrb" not in shown and ".txt" not in shown
+    assert len({i.id for i in library.issues}) == 2
+
+
+def test_a_page_folder_names_the_page(tmp_path: Path) -> None:
+    write(tmp_path / "20190204" / "02_国内" / "20190204-02-01.txt", _article_file("甲"))
+    write(tmp_path / "20190204" / "02_国内" / "20190204-02-02.txt", _article_file("乙"))
+    write(tmp_path / "20190204" / "20190204-03-01.txt", _article_file("丙"))
+    (issue,) = load_library([tmp_path], cache=False).issues
+    assert [s.title for s in issue.sections] == ["第2版 国内", "第3版"]
+
+
+def test_page_files_and_one_article_files_of_one_day(tmp_path: Path) -> None:
+    write(tmp_path / "20190204" / "20190204-05-01.txt", _article_file("甲"))
+    write(tmp_path / "20190204" / "01.md", PAGE)
+    write(tmp_path / "20190204" / "07.md", PAGE.replace("头条", "七版"))
+    (issue,) = load_library([tmp_path], cache=False).issues
+    assert [s.title for s in issue.sections] == ["第1版", "第5版", "第7版"]
+    assert issue.sections[0].articles[0].title == "头条新闻"

@@ -143,18 +143,10 @@ class IssueCommands(_ReaderProvider):
         first_of: dict[str, int] = {}
         for index, place in enumerate(self.reader.places):
             first_of.setdefault(place.issue.id, index)
-        return [
-            (_issue_label(self.reader.places[index].issue), None, index)
-            for index in first_of.values()
-        ]
+        return [(self.reader.places[index].issue.label, None, index) for index in first_of.values()]
 
     def open(self, index: int) -> None:
         self.reader.open_issue(index)
-
-
-def _issue_label(issue: Issue) -> str:
-    date = issue.date.isoformat() if issue.date else ""
-    return issue.title if issue.title == date or not date else f"{date} {issue.title}"
 
 
 class QuietFooter(Footer):
@@ -555,7 +547,8 @@ class DubaoApp(App[None]):
 
     def _show_place(self, place: Place) -> None:
         issue_date = place.issue.date.isoformat() if place.issue.date else ""
-        masthead = f"{self.strings('app.title')} · {place.issue.title} · {place.section.title}"
+        paper = place.issue.paper or self.strings("app.title")
+        masthead = f"{paper} · {place.issue.title} · {place.section.title}"
         if issue_date and place.issue.title == issue_date:
             issue_date = ""
         self.query_one("#masthead", Label).update(Content(masthead))

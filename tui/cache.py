@@ -86,7 +86,15 @@ JOURNAL_LIMIT = 8 << 20  # bytes of write-ahead log kept once it has been checkp
 # few enough that only a part of a large library's text is in memory twice at once.
 _CHUNK = 500
 # The source files whose code decides what a page parses to.
-_PARSER_FILES = ("model.py", "text.py", "parse.py", "library.py", "cache.py")
+_PARSER_FILES = (
+    "model.py",
+    "text.py",
+    "parse.py",
+    "article_file.py",
+    "filenames.py",
+    "library.py",
+    "cache.py",
+)
 
 SEP = "\x1f"
 NONE = "\x1e"

@@ -111,7 +111,7 @@ class UsageError(Exception):
 # ---------------------------------------------------------------------------
 
 
-def article_json(article: Article) -> dict[str, Any]:
+def article_json(article: Article, source: str) -> dict[str, Any]:
     return {
         "id": article.id,
         "kind": article.kind,
@@ -120,6 +120,8 @@ def article_json(article: Article) -> dict[str, Any]:
         "subtitle": article.subtitle,
         "byline": article.byline,
         "dateline": article.dateline,
+        "column": article.column,
+        "source": one_line(source),
         "blocks": [{"type": b.type, "text": b.text} for b in article.blocks],
     }
 
@@ -131,12 +133,18 @@ def library_json(library: Library) -> dict[str, Any]:
                 "id": issue.id,
                 "title": issue.title,
                 "date": issue.date.isoformat() if issue.date else None,
+                "paper": issue.paper,
                 "sections": [
                     {
                         "id": section.id,
                         "title": section.title,
-                        "source": one_line(section.source),
-                        "articles": [article_json(a) for a in section.articles],
+                        "source": None if section.source is None else one_line(section.source),
+                        "articles": [
+                            article_json(a, source)
+                            for a, (source, _) in zip(
+                                section.articles, section.places(), strict=True
+                            )
+                        ],
                     }
                     for section in issue.sections
                 ],
@@ -161,9 +169,11 @@ def print_tree(library: Library, out: TextIO) -> None:
         date = (
             f"  {issue.date.isoformat()}" if issue.date and issue.title != str(issue.date) else ""
         )
-        out.write(f"{issue.title}{date}\n")
+        paper = f"{issue.paper} " if issue.paper else ""
+        out.write(f"{paper}{issue.title}{date}\n")
         for section in issue.sections:
-            out.write(f"  {section.title}  ({one_line(section.source)})\n")
+            where = section.source or os.path.dirname(section.article_sources[0])
+            out.write(f"  {section.title}  ({one_line(where)})\n")
             for article in section.articles:
                 out.write(f"    {article_line(article)}\n")
 

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from tui import collector
 from tui.cache import NoteCallback, PageCache, Stamp, encode_page, parser_version, stamp
+from tui.filenames import ArticleName, article_name
 from tui.model import Article, Issue, Library, Problem, Section
 from tui.parse import parse_page
 from tui.readahead import Encoded, ReadAhead
@@ -318,41 +319,92 @@ class _Page:
     found: _Found
     articles: list[Article]
 
+    @property
+    def name(self) -> ArticleName | None:
+        """What the file's name says, when it names one article."""
+        return article_name(_stem(self.found.path))
+
 
 def _stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def _section_titles(pages: list[_Page]) -> list[str]:
+def _section_titles(pages: list[_Page]) -> list[tuple[int, str]]:
+    """Each page file's page number (its place, for a name without one) and title."""
     named = [_page_name(one_line(_stem(p.found.path))) for p in pages]
     # Page files numbered from 000 count from zero; readers count from one.
     offset = 1 if any(n == 0 for n, _ in named) else 0
     titles = []
     for position, (number, words) in enumerate(named, start=1):
-        page = f"第{(number + offset) if number is not None else position}版"
-        titles.append(f"{page} {words}" if words and number is not None else words or page)
+        shown = number + offset if number is not None else position
+        page = f"第{shown}版"
+        titles.append((shown, f"{page} {words}" if words and number is not None else words or page))
     return titles
 
 
+# A folder named for a page: `01_要闻`, `第01版：要闻`, `02版 国内`.
+_PAGE_FOLDER = re.compile(r"^第?0*(\d{1,3})版?[\s_:：\-·.]*(\D.*)$")
+
+
+def _named_page_title(number: int, pages: list[_Page]) -> str:
+    """`第N版`, with the page's name where the folder holding its files gives one."""
+    folder = pages[0].found.parts[-2] if len(pages[0].found.parts) > 2 else ""
+    m = _PAGE_FOLDER.match(one_line(folder))
+    if m and int(m.group(1)) == number and not _DATE.search(folder):
+        return f"第{number}版 {m.group(2).strip()}"
+    return f"第{number}版"
+
+
+def _section_of_files(number: int, pages: list[_Page]) -> Section:
+    """The section of one page's article files, articles in the order their names give."""
+    pages.sort(key=lambda p: (p.name.order if p.name else 0, _natural_key(p.found.path)))
+    articles = tuple(a for p in pages for a in p.articles)
+    several = len(pages) > 1
+    return Section(
+        id=_short_hash("section", *(a.id for a in articles)),
+        title=_named_page_title(number, pages),
+        source=None if several else pages[0].found.path,
+        articles=articles,
+        article_sources=tuple(p.found.path for p in pages for _ in p.articles) if several else (),
+    )
+
+
 def _build_issue(key: str, date: dt.date | None, pages: list[_Page]) -> Issue:
-    pages.sort(key=lambda p: (_natural_key(os.path.basename(p.found.path)), p.found.path))
-    sections = []
-    for page, title in zip(pages, _section_titles(pages), strict=True):
-        ids = [a.id for a in page.articles]
-        sections.append(
+    """An issue's sections, by page number: a page file each, and one per page of the
+    files named as one article each."""
+    files = sorted(
+        (p for p in pages if p.name is None),
+        key=lambda p: (_natural_key(os.path.basename(p.found.path)), p.found.path),
+    )
+    numbered = [
+        (
+            number,
             Section(
-                id=_short_hash("section", *ids),
+                id=_short_hash("section", *(a.id for a in page.articles)),
                 title=title,
                 source=page.found.path,
                 articles=tuple(page.articles),
-            )
+            ),
         )
+        for page, (number, title) in zip(files, _section_titles(files), strict=True)
+    ]
+    by_number: dict[int, list[_Page]] = {}
+    paper = None
+    for page in pages:
+        name = page.name
+        if name is not None:
+            by_number.setdefault(name.page, []).append(page)
+            paper = paper or name.paper
+    numbered += [(n, _section_of_files(n, group)) for n, group in by_number.items()]
+    numbered.sort(key=lambda item: item[0])  # stable: page files keep their name order
+    sections = [section for _, section in numbered]
     if date is not None:
-        issue_id, title = date.isoformat(), date.isoformat()
+        issue_id = date.isoformat() if paper is None else f"{date.isoformat()}-{paper}"
+        title = date.isoformat()
     else:
         folder = pages[0].found.parts[-2] if len(pages[0].found.parts) > 1 else key
         issue_id, title = "f-" + _short_hash("issue", folder), one_line(folder)
-    return Issue(id=issue_id, title=title, date=date, sections=tuple(sections))
+    return Issue(id=issue_id, title=title, date=date, sections=tuple(sections), paper=paper)
 
 
 def _unique_ids(issues: list[Issue]) -> list[Issue]:
@@ -470,15 +522,20 @@ _Groups = dict[str, tuple[dt.date | None, list[_Page]]]
 
 
 def _issue_key(f: _Found, date: dt.date | None) -> str:
-    """What groups pages into an issue: their date, or else their folder."""
-    return date.isoformat() if date else os.path.dirname(f.key)
+    """What groups pages into an issue: their date and paper, or else their folder."""
+    if date is None:
+        return os.path.dirname(f.key)
+    name = article_name(_stem(f.path))
+    paper = name.paper if name is not None else None
+    return date.isoformat() if paper is None else f"{date.isoformat()} {paper}"
 
 
 def _newest_first(found: list[_Found]) -> list[_Found]:
     """Dated pages newest first, then the others by folder: the pages of an issue together,
     and issues in the order the final library shows dated ones."""
     dates = {f.key: path_date(f.parts) for f in found}
-    dated = sorted((f for f in found if dates[f.key]), key=lambda f: dates[f.key], reverse=True)  # type: ignore[arg-type,return-value]
+    keys = {f.key: _issue_key(f, dates[f.key]) for f in found if dates[f.key]}
+    dated = sorted((f for f in found if dates[f.key]), key=lambda f: keys[f.key], reverse=True)
     undated = sorted((f for f in found if not dates[f.key]), key=lambda f: _issue_key(f, None))
     return dated + undated
 

@@ -84,6 +84,16 @@ class Issue:
     # The paper's name, where the file names carry a known paper code (renmrb → 人民日报).
     paper: str | None = None
 
+    @property
+    def label(self) -> str:
+        """What to call the issue in a list: its paper where known, its title, and its date
+        where the title is not the date."""
+        parts = [self.paper] if self.paper else []
+        parts.append(self.title)
+        if self.date and self.title != self.date.isoformat():
+            parts.append(self.date.isoformat())
+        return " ".join(parts)
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

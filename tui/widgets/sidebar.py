@@ -93,10 +93,7 @@ class Sidebar(Tree[Entry]):
         """Issues only: an issue's pages and articles are added when it is first opened, so
         years of daily issues never build tens of thousands of nodes up front."""
         for issue in issues:
-            label = issue.title
-            if issue.date and issue.title != issue.date.isoformat():
-                label = f"{issue.title} {issue.date.isoformat()}"
-            node = self.root.add(Text(label), Entry("issue", issue.id), allow_expand=True)
+            node = self.root.add(Text(issue.label), Entry("issue", issue.id), allow_expand=True)
             self._issue_nodes[issue.id] = node
             for section in issue.sections:
                 self._sections[section.id] = section
