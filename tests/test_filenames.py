@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tui.filenames import ArticleName, article_name
+from tui.filenames import ArticleName, article_name, paper_in
 
 FEB_4 = dt.date(2019, 2, 4)
 
@@ -48,3 +48,18 @@ def test_names_of_one_article(stem: str, expected: ArticleName) -> None:
 )
 def test_other_names_are_not_one_article(stem: str) -> None:
     assert article_name(stem) is None
+
+
+@pytest.mark.parametrize(
+    ("stem", "paper"),
+    [
+        ("renmrb_20171204_1-24", "人民日报"),
+        ("gmrb-20180105-03", "光明日报"),
+        ("20180105_jjrb_01", "经济日报"),
+        ("20190204-01-02", None),
+        ("03_要闻", None),
+        ("grrbx_20180105", None),  # not a code, only like one
+    ],
+)
+def test_the_paper_a_name_gives(stem: str, paper: str | None) -> None:
+    assert paper_in(stem) == paper

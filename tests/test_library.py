@@ -459,3 +459,10 @@ def test_page_files_and_one_article_files_of_one_day(tmp_path: Path) -> None:
     (issue,) = load_library([tmp_path], cache=False).issues
     assert [s.title for s in issue.sections] == ["第1版", "第5版", "第7版"]
     assert issue.sections[0].articles[0].title == "头条新闻"
+
+
+def test_a_paper_code_in_a_page_file_name_names_the_paper_not_the_page(tmp_path: Path) -> None:
+    write(tmp_path / "gmrb-20180105-03.md", PAGE)
+    (issue,) = load_library([tmp_path], cache=False).issues
+    assert issue.paper == "光明日报"
+    assert [s.title for s in issue.sections] == ["第3版"]

@@ -77,3 +77,17 @@ def article_name(stem: str) -> ArticleName | None:
         return None
     code = m["code"]
     return ArticleName(date, int(m["page"]), int(m["order"]), PAPERS.get(code) if code else None)
+
+
+_TOKENS = re.compile(r"[^a-z]+")
+
+
+def paper_in(stem: str) -> str | None:
+    """The paper a file name names by its code (`renmrb_20171204_1-24`, `gmrb-20180105-03`)."""
+    name = article_name(stem)
+    if name is not None:
+        return name.paper
+    for token in _TOKENS.split(stem.lower()):
+        if token in PAPERS:
+            return PAPERS[token]
+    return None

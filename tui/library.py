@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from tui import collector
 from tui.cache import NoteCallback, PageCache, Stamp, encode_page, parser_version, stamp
-from tui.filenames import ArticleName, article_name
+from tui.filenames import PAPERS, ArticleName, article_name, paper_in
 from tui.model import Article, Issue, Library, Problem, Section
 from tui.parse import parse_page
 from tui.readahead import Encoded, ReadAhead
@@ -294,7 +294,7 @@ def _page_name(stem: str) -> tuple[int | None, str]:
     number: int | None = None
     words = []
     for token in _TOKEN_SPLIT.split(stem):
-        if not token or _HASHLIKE.match(token):
+        if not token or _HASHLIKE.match(token) or token.lower() in PAPERS:
             continue
         if token.isdigit():
             if number is None:
@@ -389,12 +389,11 @@ def _build_issue(key: str, date: dt.date | None, pages: list[_Page]) -> Issue:
         for page, (number, title) in zip(files, _section_titles(files), strict=True)
     ]
     by_number: dict[int, list[_Page]] = {}
-    paper = None
     for page in pages:
         name = page.name
         if name is not None:
             by_number.setdefault(name.page, []).append(page)
-            paper = paper or name.paper
+    paper = paper_in(_stem(pages[0].found.path)) if date is not None else None
     numbered += [(n, _section_of_files(n, group)) for n, group in by_number.items()]
     numbered.sort(key=lambda item: item[0])  # stable: page files keep their name order
     sections = [section for _, section in numbered]
@@ -525,8 +524,7 @@ def _issue_key(f: _Found, date: dt.date | None) -> str:
     """What groups pages into an issue: their date and paper, or else their folder."""
     if date is None:
         return os.path.dirname(f.key)
-    name = article_name(_stem(f.path))
-    paper = name.paper if name is not None else None
+    paper = paper_in(_stem(f.path))
     return date.isoformat() if paper is None else f"{date.isoformat()} {paper}"
 
 
