@@ -15,7 +15,16 @@ from tests.conftest import assert_ends_soon
 from tests.test_search_oracle import oracle
 from tui.library import load_library
 from tui.model import Article, Library
-from tui.search import BYLINE, KICKER, SUBTITLE, TITLE, BuildCancelled, SearchIndex
+from tui.search import (
+    BYLINE,
+    COLUMN,
+    HEADER_FIELDS,
+    KICKER,
+    SUBTITLE,
+    TITLE,
+    BuildCancelled,
+    SearchIndex,
+)
 from tui.search import build as build_module
 from tui.search.tokenize import normalise_blocks
 from tui.text import normalise
@@ -37,7 +46,7 @@ def index(seed: Library, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 def block_text(article: Article, block: int) -> str:
     """The original text a (block, start, end) of the search API refers to."""
     fields = {TITLE: article.title, KICKER: article.kicker, SUBTITLE: article.subtitle}
-    fields[BYLINE] = article.byline
+    fields[BYLINE], fields[COLUMN] = article.byline, article.column
     return (fields[block] or "") if block < 0 else article.blocks[block].text
 
 
@@ -150,6 +159,49 @@ def test_matches_in_points_at_every_occurrence(index: SearchIndex, seed: Library
     assert (BYLINE, 0, 3) in index.matches_in(li.id, "李静")
     assert index.matches_in("no such article", "山西") == []
     assert index.matches_in(article.id, "  ") == []
+
+
+def with_columns(seed: Library) -> Library:
+    """The seed, its first article run under the column 新语 and its second under 大使随笔."""
+    columns = iter(("新语", "大使随笔"))
+    issues = []
+    for issue in seed.issues:
+        sections = []
+        for section in issue.sections:
+            articles = tuple(replace(a, column=next(columns, None)) for a in section.articles)
+            sections.append(replace(section, articles=articles))
+        issues.append(replace(issue, sections=tuple(sections)))
+    return Library(tuple(issues))
+
+
+def test_a_word_only_in_a_column_is_found_there(seed: Library) -> None:
+    library = with_columns(seed)
+    first, second = library.articles()[:2]
+    assert oracle(seed, "新语") == set() and oracle(seed, "随笔") == set()  # only in columns
+    index = SearchIndex.build(library)
+    for query, article in (("新语", first), ("随笔", second), ("大使 随笔", second)):
+        check(index, library, query)
+        (hit,) = index.search(query).hits
+        assert hit.article_id == article.id
+        assert (hit.snippet.block, hit.snippet.field) == (COLUMN, "column")
+        assert [hit.snippet.text[s:e] for s, e in hit.snippet.marks] == query.split()
+    assert index.matches_in(second.id, "使随") == [(COLUMN, 1, 3)]
+    # Terms across the column and the fields beside it in the index's text: no match.
+    for term in (first.byline[-1:] + "新", "语" + first.blocks[0].text[:2]):
+        assert oracle(library, term) == set() and index.search(term).total == 0, term
+    # A query whose other term is elsewhere in the article: the column is one of its blocks.
+    check(index, library, "新语 平安山西")
+    assert [h.article_id for h in index.search("新语 平安山西").hits] == [first.id]
+
+
+def test_header_fields_are_named_by_block_number() -> None:
+    assert HEADER_FIELDS == {
+        TITLE: "title",
+        KICKER: "kicker",
+        SUBTITLE: "subtitle",
+        BYLINE: "byline",
+        COLUMN: "column",
+    }
 
 
 def test_should_stop_cancels_the_build_and_progress_is_reported(seed: Library) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tui.model import Article, Library
-from tui.search.segments import segment_texts
+from tui.model import Article, Block, Issue, Library, Section
 from tui.text import normalise
 
 
@@ -12,8 +11,15 @@ def oracle_terms(query: str) -> list[str]:
     return [t for t in terms if t]
 
 
+def article_blocks(article: Article) -> list[str]:
+    """Every text block of an article, as the definition lists them: its title, kicker,
+    subtitle, byline, column, and each paragraph, subhead and caption."""
+    fields = (article.title, article.kicker, article.subtitle, article.byline, article.column)
+    return [text for text in fields if text] + [block.text for block in article.blocks]
+
+
 def article_matches(article: Article, terms: list[str]) -> bool:
-    blocks = [normalise(text) for text in segment_texts(article) if text]
+    blocks = [normalise(text) for text in article_blocks(article)]
     return all(any(term in block for block in blocks) for term in terms)
 
 
@@ -33,3 +39,12 @@ def test_the_oracle_reads_the_definition_literally() -> None:
     assert seed.article(li).byline == "李 静"
     assert oracle(seed, "ＦＭＧ") == oracle(seed, "fmg") != set()
     assert oracle(seed, "   ") == set()
+
+
+def test_the_oracle_reads_the_column_as_a_block_of_its_own() -> None:
+    blocks = (Block("paragraph", "正文"),)
+    article = Article("a", "article", "讲好文创的时代故事", blocks, column="新语")
+    library = Library((Issue("i", "i", None, (Section("s", "s", "p", (article,)),)),))
+    assert oracle(library, "新语") == {"a"}
+    assert oracle(library, "新语 正文") == {"a"}
+    assert oracle(library, "语正") == set()  # across the column and the paragraph

@@ -42,6 +42,7 @@ def articles(draw: st.DrawFn, number: int) -> Article:
         kicker=draw(st.none() | texts),
         subtitle=draw(st.none() | texts),
         byline=draw(st.none() | texts),
+        column=draw(st.none() | texts),
     )
 
 
@@ -63,7 +64,8 @@ def pieces(library: Library) -> list[str]:
     """Substrings of the library's texts, which make queries likely to match."""
     found = []
     for article in library.articles():
-        for text in (article.title, article.byline, *(b.text for b in article.blocks)):
+        heads = (article.title, article.byline, article.column)
+        for text in (*heads, *(b.text for b in article.blocks)):
             if text and len(text) > 1:
                 found += [text[: len(text) // 2], text[len(text) // 3 :], text[1:3]]
     return found or ["中"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import accumulate
 from pathlib import Path
 
@@ -40,6 +41,19 @@ def test_a_title_match_ranks_above_a_body_only_match() -> None:
     in_title = article("title", "山西新闻")
     library = Library((issue("i", dt.date(2020, 1, 1), in_body, in_title),))
     assert ids(SearchIndex.build(library), "山西") == ["title", "body"]
+
+
+def test_a_column_weighs_as_a_kicker_above_the_body() -> None:
+    """The same texts, the term in the column, the kicker or a paragraph."""
+    column = replace(article("column", "城市新闻"), column="山西纪行")
+    kicker = replace(article("kicker", "城市新闻"), kicker="山西纪行")
+    in_body = article("body", "城市新闻", BODY + "山西纪行")
+    library = Library((issue("i", dt.date(2020, 1, 1), in_body, kicker, column),))
+    hits = SearchIndex.build(library).search("山西", limit=0).hits
+    score = {hit.article_id: hit.score for hit in hits}
+    assert score["column"] == pytest.approx(score["kicker"])
+    assert score["kicker"] > score["body"]
+    assert [hit.article_id for hit in hits] == ["kicker", "column", "body"]
 
 
 def test_a_whole_word_in_the_title_ranks_above_part_of_a_word() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.test_search_properties import ALPHABET
 from tui.library import load_library
 from tui.model import Article, Block, Issue, Library, Section
-from tui.search import BYLINE, KICKER, SUBTITLE, TITLE, SearchIndex, Snippet
+from tui.search import BYLINE, COLUMN, KICKER, SUBTITLE, TITLE, SearchIndex, Snippet
 from tui.search.snippet import NARROW_RUN, WIDE_RUN
 from tui.text import cell_width, normalise
 
@@ -24,7 +24,7 @@ def library_of(*articles: Article) -> Library:
 
 def original_block(article: Article, block: int) -> str:
     fields = {TITLE: article.title, KICKER: article.kicker, SUBTITLE: article.subtitle}
-    fields[BYLINE] = article.byline
+    fields[BYLINE], fields[COLUMN] = article.byline, article.column
     return (fields[block] or "") if block < 0 else article.blocks[block].text
 
 
@@ -116,6 +116,24 @@ def test_a_block_match_is_preferred_to_a_title_match() -> None:
     only_title = Article("b", "article", "山西新闻", (Block("paragraph", "今天下雨"),))
     snippet = SearchIndex.build(library_of(only_title)).search("山西").hits[0].snippet
     assert (snippet.block, snippet.field, snippet.text) == (TITLE, "title", "山西新闻")
+
+
+def test_a_match_only_in_the_column_is_shown_from_the_column() -> None:
+    blocks = (Block("paragraph", "正文写北京"),)
+    article = Article("a", "article", "讲好文创的时代故事", blocks, column="人民 论坛")
+    index = SearchIndex.build(library_of(article))
+    snippet = index.search("人民论坛").hits[0].snippet
+    assert (snippet.block, snippet.field, snippet.text, snippet.marks) == (
+        COLUMN,
+        "column",
+        "人民 论坛",
+        [(0, 5)],
+    )
+    check_snippet(snippet, article, ["人民论坛"], 60)
+    snippet = index.search("论坛 北京").hits[0].snippet  # the paragraph, before the column
+    assert (snippet.block, snippet.field) == (0, "paragraph")
+    snippet = index.search("论坛 文创").hits[0].snippet  # the title, before the column
+    assert (snippet.block, snippet.field) == (TITLE, "title")
 
 
 def test_the_block_with_most_terms_is_chosen() -> None:

@@ -47,6 +47,7 @@ def make_article(number: int, body: str, rng: random.Random) -> Article:
         kicker=text(rng, 3) if number % 3 else None,
         subtitle=text(rng, 5) if number % 4 == 0 else None,
         byline="记者 " + text(rng, 2),
+        column="专栏" if number % 5 == 0 else None,  # a word in no other field
     )
 
 
@@ -82,6 +83,7 @@ def with_article(library: Library, number: int, change: str) -> Library:
 
 
 QUERIES = [*HAN[:8], "中国", "北京 新闻", "人民大会", "经济 发展 合作", "记者", "zzz", "科 技"]
+QUERIES += ["专栏", "栏 中国"]
 
 
 def given(entries: Sequence[Entry]) -> EntriesFor:
@@ -164,6 +166,9 @@ def test_a_saved_index_reads_back_equal_and_searches_the_same(library: Library) 
     loaded = indexfile.load(path, fingerprint, given(ranked_entries(library)))
     assert_same_data(loaded, built)
     assert_same_results(SearchIndex(loaded), SearchIndex(built), library)
+    in_columns = SearchIndex(loaded).search("专栏", limit=0)
+    assert in_columns.total == len(library.articles()) // 5
+    assert {hit.snippet.field for hit in in_columns.hits} == {"column"}
 
 
 def test_strings_with_any_code_point_read_back_equal(library: Library) -> None:
@@ -279,6 +284,7 @@ def test_the_fingerprint_tells_apart_what_the_index_would_tell_apart(library: Li
         first_article(library, blocks=(Block("paragraph", blocks[1].text), *blocks[1:])),
         first_article(library, blocks=blocks[:-1]),
         first_article(library, byline=None),
+        first_article(library, column="新语"),
         Library((reordered, *library.issues[1:])),  # the same articles in another order
     ]
     fingerprints = [fingerprint(lib) for lib in variants]

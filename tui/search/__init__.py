@@ -9,11 +9,12 @@
 
 A query is split on whitespace into terms, each normalised (`tui.text.normalise`); an
 article matches when every term occurs inside one of its blocks (title, kicker,
-subtitle, byline, each paragraph, subhead and caption), also normalised. Every match is
-found, whatever a term's length.
+subtitle, byline, column, each paragraph, subhead and caption), also normalised. Every
+match is found, whatever a term's length.
 
 Blocks are numbered as in `article.blocks`, and the fields above them negatively:
-TITLE = -1, KICKER = -2, SUBTITLE = -3, BYLINE = -4 (`Snippet.block`, `matches_in`).
+TITLE = -1, KICKER = -2, SUBTITLE = -3, BYLINE = -4, COLUMN = -5 (`Snippet.block`,
+`matches_in`); HEADER_FIELDS names them ("title", ..., "column") by that number.
 Offsets are always in the original (displayed) text.
 
 Modules, one job each: `tokenize` (terms, normalised forms, key codes), `postings`
@@ -29,13 +30,15 @@ Importing this package loads none of jieba's dictionary, NumPy and Textual.
 
 from tui.search.build import BuildCancelled
 from tui.search.index import Hit, Searcher, SearchIndex, SearchResult
-from tui.search.segments import BYLINE, KICKER, SUBTITLE, TITLE
+from tui.search.segments import BYLINE, COLUMN, HEADER_FIELDS, KICKER, SUBTITLE, TITLE
 from tui.search.snippet import Snippet
 from tui.search.store import open_index, open_stored_index
 from tui.search.tokenize import query_terms
 
 __all__ = [
     "BYLINE",
+    "COLUMN",
+    "HEADER_FIELDS",
     "KICKER",
     "SUBTITLE",
     "TITLE",

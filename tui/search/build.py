@@ -39,7 +39,7 @@ from tui import collector, forked
 from tui.model import Article, Library
 from tui.search import align, bitset
 from tui.search.postings import Postings, build_postings
-from tui.search.segments import FIRST_BLOCK, segment_texts
+from tui.search.segments import COLUMN, FIRST_BLOCK, KICKER, SUBTITLE, segment_of, segment_texts
 from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes
 from tui.search.words import TitleWords
 from tui.text import normalise
@@ -50,6 +50,8 @@ SAMPLE_EVERY = 32  # one article in this many is sampled for hot terms
 HOT_MIN_MATCHES = 1500  # a hot term is estimated to be in at least this many articles...
 HOT_MOST = {3: 200, 4: 100, 5: 60, 6: 40}  # ...and among the most frequent of its length
 FORK_MIN_ARTICLES = 5000  # below this, no hot terms (and no child counting them)
+# The fields ranked as heads (`rank.HEAD_WEIGHT`), with the subheads.
+HEAD_FIELDS = (KICKER, SUBTITLE, COLUMN)
 
 ProgressCallback = Callable[[int, int], None]
 StopCheck = Callable[[], bool]
@@ -84,7 +86,7 @@ class IndexData:
     # All normalised titles joined by SEPARATOR, and where each starts.
     titles: str
     title_starts: array
-    # Kicker, subtitle and subheads, normalised and joined, for the articles with any.
+    # Kicker, subtitle, column and subheads, normalised and joined, for the articles with any.
     heads: dict[int, str]
     # jieba word boundaries of each normalised title (see words.TitleWords.boundaries).
     title_bounds: list[str]
@@ -230,10 +232,11 @@ def _normalise_all(
 
 
 def _normalised(article: Article) -> tuple[str, str]:
-    """The article's normalised segments joined, and its heads (kicker, subtitle, subheads)."""
+    """The article's normalised segments joined, and its heads (`HEAD_FIELDS`, subheads)."""
     segments = normalise_blocks(segment_texts(article))
     subheads = (i for i, block in enumerate(article.blocks) if block.type == "subhead")
-    heads = [segments[1], segments[2], *(segments[FIRST_BLOCK + i] for i in subheads)]
+    fields = (segments[segment_of(field)] for field in HEAD_FIELDS)
+    heads = [*fields, *(segments[FIRST_BLOCK + i] for i in subheads)]
     return SEPARATOR.join(segments), SEPARATOR.join(h for h in heads if h)
 
 

@@ -73,7 +73,7 @@ def _content_fingerprint(entries: Sequence[Entry]) -> bytes:
     articles = list(map(attrgetter("article"), entries))
     blocks = list(chain.from_iterable(map(attrgetter("blocks"), articles)))
     ids = list(map(attrgetter("id"), articles))
-    heads = map(attrgetter("title", "kicker", "subtitle", "byline"), articles)
+    heads = map(attrgetter("title", "kicker", "subtitle", "byline", "column"), articles)
     fields = list(chain.from_iterable(heads))
     texts = [*ids, *map(_empty_for_none, fields, fields)]
     texts += map(attrgetter("text"), blocks)

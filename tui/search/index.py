@@ -314,7 +314,7 @@ class SearchIndex:
 
     def matches_in(self, article_id: str, query: str) -> list[tuple[int, int, int]]:
         """Every occurrence of every term of `query` in the article, as (block, start, end)
-        in the original text: segment order (title, kicker, subtitle, byline, blocks),
+        in the original text: segment order (title, kicker, subtitle, byline, column, blocks),
         then by start. Each term's occurrences do not overlap one another. Block numbers
         are as in `Snippet.block`; an unknown article has none."""
         doc_id = self._positions.get(article_id)

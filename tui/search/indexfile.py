@@ -47,7 +47,7 @@ from tui.search.ranges import all_below
 # The entries of the articles with these places and ids (the library's, or read on demand).
 EntriesFor = Callable[[Places, list[str]], Sequence[Entry]]
 
-FORMAT = 2
+FORMAT = 3  # 3: a doc's fields before its blocks end with the column (`segments`)
 MAGIC = b"DUBAOIX\x00"
 TEMP_SUFFIX = ".tmp"
 # The largest index file read or written. The benchmark archive's 33,917 articles take

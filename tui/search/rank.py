@@ -5,12 +5,12 @@
 TITLE_SCAN * size titles that hold the rarest term), then the newest of the rest.
 
 A term's count in an article weighs each occurrence by where it is: the title counts
-TITLE_WEIGHT times, the kicker, subtitle and subheads HEAD_WEIGHT times, everything else
-(paragraphs, captions, byline) once. An occurrence in the title that starts and ends on
-jieba word boundaries (the term is one or more whole words there, not part of a longer
-word) adds WORD_BONUS. The weighted count is saturated and length-normalised as in BM25
-and multiplied by the term's idf, where a term's document frequency is the exact number
-of articles it matches.
+TITLE_WEIGHT times, the kicker, subtitle, column and subheads HEAD_WEIGHT times (a column
+names a kind of article, as a kicker does), everything else (paragraphs, captions, byline)
+once. An occurrence in the title that starts and ends on jieba word boundaries (the term
+is one or more whole words there, not part of a longer word) adds WORD_BONUS. The
+weighted count is saturated and length-normalised as in BM25 and multiplied by the term's
+idf, where a term's document frequency is the exact number of articles it matches.
 """
 
 from __future__ import annotations

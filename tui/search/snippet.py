@@ -47,9 +47,9 @@ class Snippet:
     `text` may start and end with "…" where the block was cut. `marks` are the (start,
     end) offsets in `text` of every occurrence of every query term that lies inside the
     window. `block` names the block (see `tui.search.segments`: an index into
-    `article.blocks`, or TITLE -1, KICKER -2, SUBTITLE -3, BYLINE -4) and `field` says
-    what it is ("title", ..., "paragraph", "subhead", "caption"). `offset` is where the
-    first match starts in the block's original text.
+    `article.blocks`, or TITLE -1, KICKER -2, SUBTITLE -3, BYLINE -4, COLUMN -5) and `field`
+    says what it is ("title", ..., "column", "paragraph", "subhead", "caption"). `offset` is
+    where the first match starts in the block's original text.
     """
 
     text: str
