@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.layout import HEADER, Anchor, anchor_at, layout_article, row_of
+from tui.i18n import Strings
+from tui.layout import (
+    COLUMN_LABEL,
+    HEADER,
+    Anchor,
+    Line,
+    anchor_at,
+    byline_in_text,
+    header_offset,
+    layout_article,
+    row_of,
+)
 from tui.library import load_library
 from tui.model import Article, Block
 from tui.text import cell_width
@@ -107,3 +121,121 @@ def test_generated_articles_fit_and_anchor(paragraphs: list[str], width: int) ->
     for row, line in enumerate(lines):
         if line.kind != "blank" and line.block >= 0:
             assert row_of(lines, anchor_at(lines, row)) == row
+
+
+# ---------------------------------------------------------------------------
+# The column, and a byline the text prints
+# ---------------------------------------------------------------------------
+
+OPENING = "本报北京1月31日电 （记者杜一菲）国家主席今天会见来访的客人。"
+
+
+def header_text(lines: list[Line]) -> str:
+    """The header's lines end to end, as HEADER offsets count them."""
+    return "".join(line.text for line in lines if line.block == HEADER)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_column_is_named_above_everything_in_the_readers_language(language: str) -> None:
+    label = Strings(language)("label.column")
+    article = replace(first(), column="新语")
+    lines = layout_article(article, 60, column_label=label)
+    kinds = [line.kind for line in lines[:7]]
+    assert kinds == ["column", "kicker", "title", "subtitle", "byline", "rule", "blank"]
+    assert lines[0].text == label.format(column="新语") != "新语"
+    assert lines[0].align == "center"
+    assert [line.text for line in lines[1:5]] == [
+        line.text for line in layout_article(first(), 60)[:4]
+    ]
+
+
+def test_header_offsets_point_at_each_fields_own_text() -> None:
+    article = replace(first(), column="大使随笔")
+    for label in (COLUMN_LABEL, "Column: {column}", "〔{column}〕"):
+        text = header_text(layout_article(article, 60, column_label=label))
+        for field in ("column", "kicker", "title", "subtitle", "byline"):
+            start = header_offset(article, field, column_label=label)
+            assert start is not None
+            value = getattr(article, field)
+            assert text[start : start + len(value)] == value, (label, field)
+    assert header_offset(first(), "column") is None
+    photo = next(a for a in SEED if a.kind == "photo" and not a.kicker)
+    assert header_offset(photo, "kicker") is None  # its label is no kicker
+
+
+def test_a_long_column_wraps_within_the_width() -> None:
+    article = replace(first(), column="很长的栏目名称" * 6)
+    for width in (4, 11, 20):
+        lines = layout_article(article, width)
+        column = [line for line in lines if line.kind == "column"]
+        assert len(column) > 1
+        assert "".join(line.text for line in column) == COLUMN_LABEL.format(column=article.column)
+        assert all(cell_width(line.text) <= width for line in column)
+
+
+def with_opening(text: str, byline: str, dateline: str | None) -> Article:
+    blocks = (Block("paragraph", text), Block("paragraph", "第二段。"))
+    return Article("x", "article", "标题", blocks, byline=byline, dateline=dateline)
+
+
+@pytest.mark.parametrize(
+    ("text", "byline", "dateline"),
+    [
+        (OPENING, "记者杜一菲", "本报北京1月31日电"),
+        ("本报北京1月31日电（记者 杜一菲）国家主席今天会见。", "记者杜一菲", "本报北京1月31日电"),
+        (
+            "新华社北京1月31日电　（记者 杜一菲 张三）国家主席会见。",
+            "记者 杜一菲 张三",
+            "新华社北京1月31日电",
+        ),
+        ("（记者杜一菲）国家主席今天会见来访的客人。", "记者杜一菲", None),
+        ("本报记者 杜一菲", "本报记者 杜一菲", None),
+    ],
+)
+def test_a_byline_the_first_paragraph_prints_is_not_printed_again(
+    text: str, byline: str, dateline: str | None
+) -> None:
+    article = with_opening(text, byline, dateline)
+    assert byline_in_text(article)
+    lines = layout_article(article, 60)
+    assert [line.kind for line in lines[:3]] == ["title", "rule", "blank"]
+    assert header_offset(article, "byline") is None
+    body = "".join(line.text for line in lines if line.block == 0)
+    assert body == text  # the paragraph as printed, byline and all
+    if dateline:
+        assert lines[3].lead == len(dateline)
+
+
+@pytest.mark.parametrize(
+    ("text", "byline", "dateline"),
+    [
+        ("本报讯 太钢日前与福德士河集团签约。", "孙耀星", "本报讯"),  # cut from its paragraph
+        ("本报北京1月31日电 国家主席今天会见记者杜一菲。", "记者杜一菲", "本报北京1月31日电"),
+        ("本报北京1月31日电 （记者杜一）国家主席会见。", "记者杜一菲", "本报北京1月31日电"),
+        ("国家主席今天会见。本报北京1月31日电 （记者杜一菲）", "记者杜一菲", None),
+    ],
+)
+def test_a_byline_not_at_the_start_of_the_text_stands_under_the_headline(
+    text: str, byline: str, dateline: str | None
+) -> None:
+    article = with_opening(text, byline, dateline)
+    assert not byline_in_text(article)
+    lines = layout_article(article, 60)
+    assert [(line.kind, line.text) for line in lines[:2]] == [("title", "标题"), ("byline", byline)]
+    assert header_offset(article, "byline") == len("标题")
+
+
+def test_the_seed_bylines_all_stand_under_their_headlines() -> None:
+    # The seed's bylines were cut from the ends of their paragraphs.
+    with_bylines = [a for a in SEED if a.byline and a.kind == "article"]
+    assert with_bylines
+    for article in with_bylines:
+        assert not byline_in_text(article)
+        kinds = [line.kind for line in layout_article(article, 60)]
+        assert "byline" in kinds
+
+
+def test_a_photos_credit_still_closes_it() -> None:
+    photo = next(a for a in SEED if a.kind == "photo")
+    lines = layout_article(photo, 60)
+    assert lines[-2].kind == "credit" and lines[-2].text == photo.byline

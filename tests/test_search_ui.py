@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import pytest
 from textual.widgets import Input, OptionList
 
 from tui.app import DubaoApp
 from tui.library import load_library
-from tui.model import Article
+from tui.model import Article, Library
 from tui.screens.search import SearchScreen
 from tui.settings import Settings
 from tui.text import normalise
@@ -31,7 +32,7 @@ async def ready(app: DubaoApp, pilot) -> None:
 
 def brute_force_count(app: DubaoApp, term: str) -> int:
     def texts(article: Article) -> list[str]:
-        fields = [article.title, article.kicker, article.subtitle, article.byline]
+        fields = [article.title, article.kicker, article.subtitle, article.byline, article.column]
         return [t for t in fields if t] + [b.text for b in article.blocks]
 
     return sum(any(term in normalise(t) for t in texts(p.article)) for p in app.places)
@@ -89,6 +90,58 @@ async def test_a_match_in_a_title_is_highlighted_in_the_headline() -> None:
             if block == title_line.block and title_line.start <= start < title_line.end
         ]
         assert highlighted == ["守护幸福"]
+
+
+def under_a_column() -> DubaoApp:
+    """The reader on the seed, its first article run under the column 新语."""
+    seed = load_library()
+    issue = seed.issues[0]
+    section = issue.sections[0]
+    first = replace(section.articles[0], column="新语")
+    section = replace(section, articles=(first, *section.articles[1:]))
+    library = Library((replace(issue, sections=(section, *issue.sections[1:])), *seed.issues[1:]))
+    return DubaoApp(library, settings=Settings(theme="dubao-dark"), language="en")
+
+
+def highlighted(view: ArticleView, kind: str) -> list[str]:
+    """The text of the matches marked on the lines of one kind."""
+    return [
+        line.text[max(start, line.start) - line.start : min(end, line.end) - line.start]
+        for line in view.lines
+        if line.kind == kind
+        for block, start, end in view.matches
+        if block == line.block and start < line.end and end > line.start
+    ]
+
+
+async def test_a_column_named_as_a_header_field_is_marked_in_its_line() -> None:
+    app = under_a_column()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        view = app.query_one(ArticleView)
+        assert view.lines[0].kind == "column"
+        view.set_field_matches([("column", 0, 2), ("title", 2, 4)])
+        assert highlighted(view, "column") == ["新语"]
+        assert highlighted(view, "title") == ["平安"]
+
+
+@pytest.mark.xfail(
+    raises=KeyError, strict=True, reason="tui/app.py's SEARCH_FIELDS does not name COLUMN yet"
+)
+async def test_a_match_in_a_column_is_highlighted_in_the_column_line() -> None:
+    app = under_a_column()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash", *"新语")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app) == "1 articles"
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.query_one(ArticleView)
+        assert app.places[app.current].article.column == "新语"
+        assert view.scroll_y == 0
+        assert highlighted(view, "column") == ["新语"]
 
 
 async def test_every_keystroke_answers_and_arrows_choose() -> None:

@@ -9,17 +9,31 @@ No Textual here: widgets turn these lines into strips.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tui.model import Article
 from tui.text import cell_width, wrap_spans
 
 LineKind = Literal[
-    "kicker", "title", "subtitle", "byline", "rule", "subhead", "body", "caption", "credit", "blank"
+    "column",
+    "kicker",
+    "title",
+    "subtitle",
+    "byline",
+    "rule",
+    "subhead",
+    "body",
+    "caption",
+    "credit",
+    "blank",
 ]
 
 # Where a line's text comes from: a block of the article, or one of its header fields.
-HEADER = -1  # kicker, title, subtitle, byline: anchored before the first block
+HEADER = -1  # column, kicker, title, subtitle, byline: anchored before the first block
+# The column's line: what the reader's language calls it, the column in place of {column}.
+COLUMN_LABEL = "栏目:{column}"
+# What may stand between a dateline and a byline printed right after it.
+_BEFORE_BYLINE = " \t\u3000（(〔【["
 INDENT = "\u3000\u3000"  # a paragraph's first line is indented by two ideographic spaces
 
 MIN_MEASURE = 20
@@ -79,18 +93,21 @@ def _blank(block: int, offset: int = 0) -> Line:
     return Line("blank", "", block, offset, offset)
 
 
-def layout_article(article: Article, width: int, photo_label: str = "[图]") -> list[Line]:
+def layout_article(
+    article: Article, width: int, photo_label: str = "[图]", column_label: str = COLUMN_LABEL
+) -> list[Line]:
     """The lines of an article set in a column `width` cells wide.
 
-    A photo has no picture in a terminal: a centred label stands where it would be.
+    A photo has no picture in a terminal: a centred label stands where it would be. The
+    column (栏目) the article ran under is named above everything, by `column_label`.
     """
     width = max(width, 2)
     lines: list[Line] = []
     base = 0
-    for text, kind in _header_fields(article, photo_label):
-        if text:
-            lines += _wrapped(text, width, kind, HEADER, align="center", base=base)
-            base += len(text)
+    for field in _header_fields(article, photo_label, column_label):
+        if field.text:
+            lines += _wrapped(field.text, width, field.kind, HEADER, align="center", base=base)
+            base += len(field.text)
     if lines:
         lines.append(Line("rule", "", HEADER, base, base))
 
@@ -114,25 +131,63 @@ def layout_article(article: Article, width: int, photo_label: str = "[图]") -> 
     return lines
 
 
-def _header_fields(article: Article, photo_label: str) -> list[tuple[str | None, LineKind]]:
-    """The header's lines in print order; they share the HEADER block, one after another."""
+class _HeaderField(NamedTuple):
+    text: str | None  # what its line shows
+    kind: LineKind
+    field: str | None  # the article's field it shows; None for the photo label
+    start: int = 0  # where the field's own text starts in `text`
+
+
+def _header_fields(article: Article, photo_label: str, column_label: str) -> list[_HeaderField]:
+    """The header's lines in print order; they share the HEADER block, one after another.
+
+    The byline stands under the headline unless the first paragraph prints it already."""
+    column, column_start = _column_line(article.column, column_label)
+    shown_byline = article.kind == "article" and not byline_in_text(article)
     return [
-        (photo_label if article.kind == "photo" else None, "kicker"),
-        (article.kicker, "kicker"),
-        (article.title, "title"),
-        (article.subtitle, "subtitle"),
-        (article.byline if article.kind == "article" else None, "byline"),
+        _HeaderField(column, "column", "column", column_start),
+        _HeaderField(photo_label if article.kind == "photo" else None, "kicker", None),
+        _HeaderField(article.kicker, "kicker", "kicker"),
+        _HeaderField(article.title, "title", "title"),
+        _HeaderField(article.subtitle, "subtitle", "subtitle"),
+        _HeaderField(article.byline if shown_byline else None, "byline", "byline"),
     ]
 
 
-def header_offset(article: Article, field: str, photo_label: str = "[图]") -> int | None:
-    """Where a header field ("kicker", "title", "subtitle", "byline") starts in HEADER offsets."""
+def _column_line(column: str | None, label: str) -> tuple[str | None, int]:
+    """The column's line (`label` with the column in place of {column}), and where the
+    column starts in it; (None, 0) without a column."""
+    if not column:
+        return None, 0
+    before, _, after = label.partition("{column}")
+    return before + column + after, len(before)
+
+
+def byline_in_text(article: Article) -> bool:
+    """Whether the first paragraph prints the byline at its start, after its dateline if it
+    starts with one: a one-article file keeps `本报北京1月31日电 （记者杜一菲）国家主席…`
+    as printed, with the byline 记者杜一菲. Spaces do not count."""
+    if not article.byline:
+        return False
+    text = next((block.text for block in article.blocks if block.type == "paragraph"), "")
+    if article.dateline and text.startswith(article.dateline):
+        text = text[len(article.dateline) :]
+    byline = "".join(article.byline.split())
+    # Enough of the opening to hold the byline with a space between each of its characters.
+    opening = "".join(text.lstrip(_BEFORE_BYLINE)[: 2 * len(article.byline)].split())
+    return bool(byline) and opening.startswith(byline)
+
+
+def header_offset(
+    article: Article, field: str, photo_label: str = "[图]", column_label: str = COLUMN_LABEL
+) -> int | None:
+    """Where a header field's own text ("column", "kicker", "title", "subtitle", "byline")
+    starts in HEADER offsets; None if the header does not show it."""
     base = 0
-    fields = _header_fields(article, photo_label)
-    for n, (text, kind) in enumerate(fields):
-        if text and kind == field and (n > 0 or field != "kicker"):
-            return base
-        base += len(text or "")
+    for shown in _header_fields(article, photo_label, column_label):
+        if shown.text and shown.field == field:
+            return base + shown.start
+        base += len(shown.text or "")
     return None
 
 

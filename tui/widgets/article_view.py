@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.layout import (
+    COLUMN_LABEL,
     DEFAULT_MEASURE,
     HEADER,
     Anchor,
@@ -39,6 +40,7 @@ class ArticleView(ScrollView, can_focus=True):
     """Shows one article; posts `Position` whenever what is on screen changes."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "article--column",
         "article--kicker",
         "article--title",
         "article--subtitle",
@@ -79,9 +81,14 @@ class ArticleView(ScrollView, can_focus=True):
             # Moved by a key since the article opened, not only laid out where it was left.
             self.by_reader = by_reader
 
-    def __init__(self, photo_label: str = "[图]", *, id: str | None = None) -> None:
+    def __init__(
+        self, photo_label: str = "[图]", *, column_label: str = COLUMN_LABEL, id: str | None = None
+    ) -> None:
+        """`photo_label` stands for a photo's picture; `column_label` names the column an
+        article ran under, the column in place of its {column}."""
         super().__init__(id=id)
         self.photo_label = photo_label
+        self.column_label = column_label
         self.article: Article | None = None
         self._lines: list[Line] = []
         self._laid_out_width = -1
@@ -123,7 +130,7 @@ class ArticleView(ScrollView, can_focus=True):
         anchor = self._pending_anchor or (self.top_anchor() if self._lines else None)
         self._pending_anchor = None
         width = self.column_width
-        self._lines = layout_article(self.article, width, photo_label=self.photo_label)
+        self._lines = layout_article(self.article, width, self.photo_label, self.column_label)
         self._laid_out_width = width
         self.virtual_size = Size(self.size.width, len(self._lines))
         self._styles_cache.clear()
@@ -257,14 +264,15 @@ class ArticleView(ScrollView, can_focus=True):
         self.refresh()
 
     def set_field_matches(self, matches: list[tuple[str | int, int, int]]) -> None:
-        """Like set_matches, with header fields named ("title", …) instead of a block index."""
+        """Like set_matches, with header fields named ("title", …, "column") instead of a
+        block index. A field the header does not show (a byline the text prints) has none."""
         assert self.article is not None
         placed = []
         for where, start, end in matches:
             if isinstance(where, int):
                 placed.append((where, start, end))
                 continue
-            base = header_offset(self.article, where, self.photo_label)
+            base = header_offset(self.article, where, self.photo_label, self.column_label)
             if base is not None:
                 placed.append((HEADER, base + start, base + end))
         self.set_matches(placed)
