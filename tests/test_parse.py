@@ -304,6 +304,117 @@ def test_headline_with_no_body_anywhere_is_kept() -> None:
     assert articles[1].blocks == ()
 
 
+# A name in brackets ends an article only where the article cannot go on after it: at the
+# end of the page, before a headline or a dateline, or past a photo to one of those.
+
+
+def test_a_bracketed_note_mid_article_keeps_the_article_whole() -> None:
+    page = (
+        "## 甲\n\n第一段。\n\n(用俩画面)\n\n第二段。\n\n"
+        "## 乙\n\n乙的第一段说完了。（同期声）\n\n乙的第二段。\n"
+    )
+    first, second = parse_page(page)
+    assert titles([first, second]) == ["甲", "乙"]
+    assert body(first) == [
+        ("paragraph", "第一段。"),
+        ("paragraph", "(用俩画面)"),
+        ("paragraph", "第二段。"),
+    ]
+    assert body(second) == [
+        ("paragraph", "乙的第一段说完了。（同期声）"),
+        ("paragraph", "乙的第二段。"),
+    ]
+    assert first.byline is None and second.byline is None
+
+
+def test_a_byline_before_the_next_headline_or_the_page_end_still_closes() -> None:
+    page = "## 甲\n\n正文。\n\n(张三)\n\n## 乙\n\n正文二。(李四)\n\n## 丙\n\n正文三。\n\n（王五）\n"
+    articles = parse_page(page)
+    assert titles(articles) == ["甲", "乙", "丙"]
+    assert [a.byline for a in articles] == ["张三", "李四", "王五"]
+    assert [body(a) for a in articles] == [
+        [("paragraph", "正文。")],
+        [("paragraph", "正文二。")],
+        [("paragraph", "正文三。")],
+    ]
+
+
+def test_a_photo_between_is_looked_past() -> None:
+    closed = "## 甲\n\n正文。\n\n(张三)\n\n游客在参观。\n\n王五 摄\n\n## 乙\n\n正文二。\n"
+    articles = parse_page(closed)
+    assert [(a.kind, a.title, a.byline) for a in articles] == [
+        ("article", "甲", "张三"),
+        ("photo", None, "王五 摄"),
+        ("article", "乙", None),
+    ]
+    going_on = "## 甲\n\n第一段。\n\n(用俩画面)\n\n游客在参观。\n\n王五 摄\n\n第二段。\n"
+    article, photo = parse_page(going_on)
+    assert body(article) == [
+        ("paragraph", "第一段。"),
+        ("paragraph", "(用俩画面)"),
+        ("paragraph", "第二段。"),
+    ]
+    assert article.byline is None and photo.kind == "photo"
+
+
+def test_a_bracketed_name_before_a_subhead_stays_in_the_text() -> None:
+    page = "## 甲\n\n第一段。\n\n(张三)\n\n### 小标题\n\n第二段。\n\n## 乙\n\n正文二。\n"
+    first, second = parse_page(page)
+    assert titles([first, second]) == ["甲", "乙"]
+    assert body(first) == [
+        ("paragraph", "第一段。"),
+        ("paragraph", "(张三)"),
+        ("subhead", "小标题"),
+        ("paragraph", "第二段。"),
+    ]
+
+
+def test_plain_text_a_byline_closes_before_a_line_shaped_like_a_headline() -> None:
+    page = "标题\n第一则的正文。\n(张三)\n第二则简讯的标题\n第二则的正文。\n"
+    first, second = parse_page(page)
+    assert (first.title, first.byline, body(first)) == (
+        "标题",
+        "张三",
+        [("paragraph", "第一则的正文。")],
+    )
+    assert (second.title, body(second)[0]) == (None, ("paragraph", "第二则简讯的标题"))
+
+
+def test_plain_text_a_column_name_in_brackets_is_no_byline() -> None:
+    page = "标题\n第一段。\n小标题里的“瓦吉瓦”（好得很）\n第二段接着写，还没有完。\n"
+    (article,) = parse_page(page)
+    assert article.byline is None
+    assert body(article) == [
+        ("paragraph", "第一段。"),
+        ("paragraph", "小标题里的“瓦吉瓦”（好得很）"),
+        ("paragraph", "第二段接着写，还没有完。"),
+    ]
+
+
+def test_the_seed_mends_leave_a_daily_page_alone() -> None:
+    """A page of `## ` items with no bylines: a note mid-item, an item with no text (a
+    video), two reports under one headline. No headline goes to another item's text."""
+    page = (
+        "## 甲\n\n第一段。\n\n(用俩画面)\n\n第二段。\n\n"
+        "## 只有视频的一条\n\n"
+        "## 快讯\n\n**新华社北京1月1日电** 甲地消息。\n\n**新华社上海1月1日电** 乙地消息。\n\n"
+        "## 又一条只有视频\n\n"
+        "## 丁\n\n丁的正文。\n"
+    )
+    articles = parse_page(page)
+    assert titles(articles) == ["甲", "只有视频的一条", "快讯", None, "又一条只有视频", "丁"]
+    assert len(articles[0].blocks) == 3
+    assert articles[1].blocks == () and articles[4].blocks == ()
+    assert body(articles[3]) == [("paragraph", "新华社上海1月1日电 乙地消息。")]
+
+
+def test_a_note_never_costs_text() -> None:
+    page = "## 甲\n\n第一段。\n\n（用俩画面）\n\n第二段。(同期)\n\n第三段。\n"
+    (article,) = parse_page(page)
+    kept = "".join([article.title or "", *(b.text for b in article.blocks)])
+    assert _visible_chars(kept) == _visible_chars(page.replace("## ", ""))
+
+
 def test_plain_text_article_file() -> None:
     page = (
         "\ufeff\n   标题在第一行\n　　第一段正文。\n第二段正文。\n\n"

@@ -102,6 +102,7 @@ _CLOSING_QUOTE = {"《": "》", "“": "”", "「": "」"}
 _SENTENCE_END = set("。！？!?…；;”’」』）)》.：:—]】")
 _SLOGAN_MAX = 30
 _KICKER_MAX = 30
+_HEADLINE_LINE_MAX = 30  # an unmarked line longer than this is no headline
 _JOIN_MIN = 20
 
 
@@ -333,8 +334,7 @@ def is_markdown(text: str) -> bool:
     return _ANY_HEADING.search(text) is not None
 
 
-def _items(text: str) -> list[_Item]:
-    markdown = is_markdown(text)
+def _items(text: str, markdown: bool) -> list[_Item]:
     items: list[_Item] = []
     pending: list[str] = []
 
@@ -518,6 +518,20 @@ def _cut_by_column_break(tail: _Tail, following: str) -> bool:
     return tail.length >= _JOIN_MIN and tail.reads_as_prose() and not tail.opens_list()
 
 
+# What a headline never holds: the end of a sentence.
+_SENTENCE_MARK = re.compile(r"[。；;！？!?]")
+
+
+def _shaped_like_headline(text: str) -> bool:
+    """A short line with no sentence ended in it, nor a clause left open at its end:
+    中国银联助力海水稻研究事业, 改革潮头，帆高舵稳."""
+    return (
+        len(text) <= _HEADLINE_LINE_MAX
+        and _SENTENCE_MARK.search(text) is None
+        and text[-1:] not in ("，", ",", "：", ":", "、")
+    )
+
+
 def _split_byline(text: str) -> tuple[str, str | None]:
     m = _BYLINE.search(text)
     if not m or not _names(m.group(1)):
@@ -526,8 +540,9 @@ def _split_byline(text: str) -> tuple[str, str | None]:
 
 
 class _Builder:
-    def __init__(self, items: list[_Item]) -> None:
+    def __init__(self, items: list[_Item], markdown: bool) -> None:
         self.items = items
+        self.markdown = markdown  # a page that marks its headlines
         self.drafts: list[_Draft] = []
         self.current: _Draft | None = None  # the article new body text belongs to
 
@@ -543,6 +558,35 @@ class _Builder:
     def _bodiless(self, i: int) -> bool:
         """A headline followed straight by another headline or by the end of the page."""
         return self._is_headline(i) and (i + 1 >= len(self.items) or self._is_headline(i + 1))
+
+    def _past_photos(self, i: int) -> int:
+        """The index of the first item from `i` on that is not part of a photo (a caption
+        with its credit, or a credit alone)."""
+        while True:
+            item = self._at(i)
+            if isinstance(item, _Credit):
+                i += 1
+            elif isinstance(item, _Para) and isinstance(self._at(i + 1), _Credit):
+                i += 2
+            else:
+                return i
+
+    def _article_ends_before(self, i: int) -> bool:
+        """Whether what starts at item `i`, past any photos, cannot continue the article
+        above it: the end of the page, a headline, a paragraph opened by a dateline, or, on
+        a plain-text page, which marks no headlines, a line shaped like one with text after
+        it. Body text or a subhead goes on with the article, and a photo may stand in it."""
+        i = self._past_photos(i)
+        item = self._at(i)
+        if item is None or self._is_headline(i):
+            return True
+        if not isinstance(item, _Para):
+            return False
+        if item.dateline is not None:
+            return True
+        return (
+            not self.markdown and _shaped_like_headline(item.text) and self._at(i + 1) is not None
+        )
 
     def _kicker_at(self, i: int) -> tuple[str, str | None, int] | None:
         """`## 引题` [slogan] `# 主题`: (kicker, subtitle, index of the main headline)."""
@@ -603,8 +647,7 @@ class _Builder:
                 self._start(_Draft(kind="photo", byline=item.text))
                 i += 1
             else:
-                assert isinstance(item, _Para)
-                self._paragraph(item)
+                self._paragraph(i)
                 i += 1
         for draft in self.drafts:
             draft.close()
@@ -614,11 +657,18 @@ class _Builder:
         heading = self.items[i]
         assert isinstance(heading, _Heading)
         cur = self.current
-        if cur is not None and cur.orphan and cur.title is None and self._bodiless(i):
-            # The body was extracted before its headline: give the headline back.
+        if (
+            cur is not None
+            and cur.orphan
+            and cur.finished
+            and cur.title is None
+            and self._bodiless(i)
+        ):
+            # A whole article, opened after a finished one and closed by its byline, then a
+            # headline with no body: the body was extracted before its headline.
             cur.title = heading.text
             cur.orphan = False
-            self.current = cur if not cur.finished else None
+            self.current = None
             return i + 1
         kicker = self._kicker_at(i)
         if kicker is not None:
@@ -630,8 +680,23 @@ class _Builder:
         self._start(_Draft(title=heading.text))
         return i + 1
 
-    def _paragraph(self, para: _Para) -> None:
-        text, byline = _split_byline(para.text)
+    def _byline_in(self, i: int) -> tuple[str, str | None]:
+        """Paragraph `i`'s text and the byline that ends its article, if it has one.
+
+        A name in brackets, alone or after a finished sentence, is that byline only where
+        the article cannot go on after it: (用俩画面) with more of the article after it is
+        a note, and stays in the text."""
+        text = self.items[i].text
+        if not text.rstrip(" \t\u3000").endswith((")", "）")):
+            return text, None  # no byline, without trying the pattern all along the text
+        if not self._article_ends_before(i + 1):
+            return text, None
+        return _split_byline(text)
+
+    def _paragraph(self, i: int) -> None:
+        para = self.items[i]
+        assert isinstance(para, _Para)
+        text, byline = self._byline_in(i)
         if not text and byline is not None:
             # A byline on a line of its own closes the article it follows.
             closing = self.current
@@ -671,7 +736,9 @@ def article_id(kind: str, title: str | None, blocks: tuple[Block, ...]) -> str:
 
 def parse_page(text: str) -> list[Article]:
     """Articles of one page, in reading order. Ids are content ids, not yet unique."""
-    drafts = _Builder(_items(clean(text))).build()
+    text = clean(text)
+    markdown = is_markdown(text)
+    drafts = _Builder(_items(text, markdown), markdown).build()
     articles = []
     for d in drafts:
         if d.title is None and not d.blocks and d.byline is None:
