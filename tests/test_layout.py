@@ -173,52 +173,69 @@ def test_a_long_column_wraps_within_the_width() -> None:
         assert all(cell_width(line.text) <= width for line in column)
 
 
-def with_opening(text: str, byline: str, dateline: str | None) -> Article:
-    blocks = (Block("paragraph", text), Block("paragraph", "第二段。"))
+def with_paragraphs(paragraphs: list[str], byline: str, dateline: str | None) -> Article:
+    blocks = tuple(Block("paragraph", text) for text in paragraphs)
     return Article("x", "article", "标题", blocks, byline=byline, dateline=dateline)
 
 
+NBSP = "\u00a0"
+DATELINE = "本报北京1月31日电"
+
+
 @pytest.mark.parametrize(
-    ("text", "byline", "dateline"),
+    ("paragraphs", "byline", "dateline"),
     [
-        (OPENING, "记者杜一菲", "本报北京1月31日电"),
-        ("本报北京1月31日电（记者 杜一菲）国家主席今天会见。", "记者杜一菲", "本报北京1月31日电"),
+        ([OPENING, "第二段。"], "记者杜一菲", DATELINE),
+        ([OPENING.replace(" ", NBSP)], "记者杜一菲", DATELINE),
+        ([f"{DATELINE}（记者 杜一菲）国家主席今天会见。"], "记者杜一菲", DATELINE),
+        (["新华社北京电　（记者 杜一菲 张三）国家主席会见。"], "记者 杜一菲 张三", "新华社北京电"),
+        (["（记者杜一菲）国家主席今天会见来访的客人。"], "记者杜一菲", None),
+        (["本报记者 杜一菲", "国家主席今天会见。"], "本报记者 杜一菲", None),
+        # The paragraph that starts with the dateline, after a lead paragraph.
         (
-            "新华社北京1月31日电　（记者 杜一菲 张三）国家主席会见。",
-            "记者 杜一菲 张三",
-            "新华社北京1月31日电",
+            ["春节期间形势总体平稳。", f"{DATELINE}{NBSP * 2}（记者丁怡婷）今天通报。"],
+            "记者丁怡婷",
+            DATELINE,
         ),
-        ("（记者杜一菲）国家主席今天会见来访的客人。", "记者杜一菲", None),
-        ("本报记者 杜一菲", "本报记者 杜一菲", None),
+        # A credit closing the text, or a paragraph, in brackets.
+        (
+            ["官兵们坚守岗位。", f"（新华社北京电{NBSP * 2}记者梅世雄、梅常伟）"],
+            "记者梅世雄、梅常伟",
+            None,
+        ),
+        (["文章正文写在这里。", "（周飞亚）"], "周飞亚", None),
+        (["国家主席今天会见。", f"第二段。{DATELINE} （记者杜一菲） "], "记者杜一菲", None),
     ],
 )
-def test_a_byline_the_first_paragraph_prints_is_not_printed_again(
-    text: str, byline: str, dateline: str | None
+def test_a_byline_the_text_prints_is_not_printed_again(
+    paragraphs: list[str], byline: str, dateline: str | None
 ) -> None:
-    article = with_opening(text, byline, dateline)
+    article = with_paragraphs(paragraphs, byline, dateline)
     assert byline_in_text(article)
     lines = layout_article(article, 60)
     assert [line.kind for line in lines[:3]] == ["title", "rule", "blank"]
     assert header_offset(article, "byline") is None
-    body = "".join(line.text for line in lines if line.block == 0)
-    assert body == text  # the paragraph as printed, byline and all
-    if dateline:
+    for index, text in enumerate(paragraphs):  # each paragraph as printed, byline and all
+        assert "".join(line.text for line in lines if line.block == index) == text
+    if dateline and paragraphs[0].startswith(dateline):
         assert lines[3].lead == len(dateline)
 
 
 @pytest.mark.parametrize(
-    ("text", "byline", "dateline"),
+    ("paragraphs", "byline", "dateline"),
     [
-        ("本报讯 太钢日前与福德士河集团签约。", "孙耀星", "本报讯"),  # cut from its paragraph
-        ("本报北京1月31日电 国家主席今天会见记者杜一菲。", "记者杜一菲", "本报北京1月31日电"),
-        ("本报北京1月31日电 （记者杜一）国家主席会见。", "记者杜一菲", "本报北京1月31日电"),
-        ("国家主席今天会见。本报北京1月31日电 （记者杜一菲）", "记者杜一菲", None),
+        (["本报讯 太钢日前与福德士河集团签约。"], "孙耀星", "本报讯"),  # cut from its paragraph
+        ([f"{DATELINE} 国家主席今天会见记者杜一菲。"], "记者杜一菲", DATELINE),
+        ([f"{DATELINE} （记者杜一）国家主席会见。"], "记者杜一菲", DATELINE),
+        (["第一段。", "记者杜一菲今天来到现场。"], "记者杜一菲", None),  # not where one opens
+        (["第一段。", "他说（记者杜一菲）还要再来。"], "记者杜一菲", None),
+        ([], "记者杜一菲", None),
     ],
 )
-def test_a_byline_not_at_the_start_of_the_text_stands_under_the_headline(
-    text: str, byline: str, dateline: str | None
+def test_a_byline_the_text_does_not_print_stands_under_the_headline(
+    paragraphs: list[str], byline: str, dateline: str | None
 ) -> None:
-    article = with_opening(text, byline, dateline)
+    article = with_paragraphs(paragraphs, byline, dateline)
     assert not byline_in_text(article)
     lines = layout_article(article, 60)
     assert [(line.kind, line.text) for line in lines[:2]] == [("title", "标题"), ("byline", byline)]

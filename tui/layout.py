@@ -32,8 +32,9 @@ LineKind = Literal[
 HEADER = -1  # column, kicker, title, subtitle, byline: anchored before the first block
 # The column's line: what the reader's language calls it, the column in place of {column}.
 COLUMN_LABEL = "栏目:{column}"
-# What may stand between a dateline and a byline printed right after it.
-_BEFORE_BYLINE = " \t\u3000（(〔【["
+# Brackets around a byline the text prints.
+_BYLINE_OPENERS = "（(〔【["
+_BYLINE_CLOSERS = ("）", ")", "〕", "】", "]")
 INDENT = "\u3000\u3000"  # a paragraph's first line is indented by two ideographic spaces
 
 MIN_MEASURE = 20
@@ -164,18 +165,40 @@ def _column_line(column: str | None, label: str) -> tuple[str | None, int]:
 
 
 def byline_in_text(article: Article) -> bool:
-    """Whether the first paragraph prints the byline at its start, after its dateline if it
-    starts with one: a one-article file keeps `本报北京1月31日电 （记者杜一菲）国家主席…`
-    as printed, with the byline 记者杜一菲. Spaces do not count."""
-    if not article.byline:
+    """Whether a paragraph prints the byline already, as one-article files keep it: at the
+    start of the first paragraph or of the one that starts with the dateline, after that
+    dateline (`本报北京1月31日电 （记者杜一菲）国家主席…`), or closing a paragraph in
+    brackets (`（新华社北京2月3日电　记者梅世雄）`, `（周飞亚）`). Spaces do not count."""
+    byline = _squeezed(article.byline or "")
+    if not byline:
         return False
-    text = next((block.text for block in article.blocks if block.type == "paragraph"), "")
-    if article.dateline and text.startswith(article.dateline):
-        text = text[len(article.dateline) :]
-    byline = "".join(article.byline.split())
-    # Enough of the opening to hold the byline with a space between each of its characters.
-    opening = "".join(text.lstrip(_BEFORE_BYLINE)[: 2 * len(article.byline)].split())
-    return bool(byline) and opening.startswith(byline)
+    dateline = article.dateline or ""
+    paragraphs = (block.text for block in article.blocks if block.type == "paragraph")
+    for n, text in enumerate(paragraphs):
+        dated = bool(dateline) and text.startswith(dateline)
+        if (n == 0 or dated) and _opens_with(text[len(dateline) if dated else 0 :], byline):
+            return True
+        if _closes_with(text, byline):
+            return True
+    return False
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def _opens_with(text: str, byline: str) -> bool:
+    """`text` starts with `byline` (squeezed), after any spaces and an opening bracket.
+    Files put a no-break space after a dateline."""
+    opening = text.lstrip().lstrip(_BYLINE_OPENERS).lstrip()
+    # Enough of it to hold the byline with a space after each of its characters.
+    return _squeezed(opening[: 2 * len(byline)]).startswith(byline)
+
+
+def _closes_with(text: str, byline: str) -> bool:
+    """`text` ends with `byline` (squeezed) in brackets: `…（记者 张三）`."""
+    closing = text[-(2 * len(byline) + 8) :].rstrip()
+    return closing.endswith(_BYLINE_CLOSERS) and _squeezed(closing[:-1]).endswith(byline)
 
 
 def header_offset(
