@@ -49,6 +49,19 @@ def test_paragraphs_are_indented_and_the_dateline_is_marked() -> None:
     assert second.indent == 0 and second.lead == 0
 
 
+def test_the_dateline_is_marked_where_a_paragraph_opens_with_it() -> None:
+    blocks = (
+        Block("subhead", "本报北京2月10日电"),
+        Block("paragraph", "春节期间形势总体平稳。"),
+        Block("paragraph", "本报北京2月10日电\u00a0（记者丁怡婷）今天通报。"),
+        Block("paragraph", "本报北京2月10日电 又一段。"),
+    )
+    dateline = "本报北京2月10日电"
+    article = Article("x", "article", "标题", blocks, dateline=dateline)
+    lines = layout_article(article, 60)
+    assert [(line.block, line.lead) for line in lines if line.lead] == [(2, len(dateline))]
+
+
 def test_no_line_is_wider_than_the_column() -> None:
     for width in (20, 37, 60, 76):
         for article in SEED:

@@ -112,7 +112,7 @@ def layout_article(
     if lines:
         lines.append(Line("rule", "", HEADER, base, base))
 
-    first_paragraph = next((i for i, b in enumerate(article.blocks) if b.type == "paragraph"), -1)
+    dated = _dated_paragraph(article)
     for index, block in enumerate(article.blocks):
         if lines:
             lines.append(_blank(index))
@@ -122,14 +122,23 @@ def layout_article(
             lines += _wrapped(block.text, width, "caption", index)
         else:
             body = _wrapped(block.text, width, "body", index, indent=True)
-            if index == first_paragraph and article.dateline and body:
-                lead = len(article.dateline) if block.text.startswith(article.dateline) else 0
-                body[0] = Line(**{**_fields(body[0]), "lead": lead})
+            if index == dated and article.dateline and body:
+                body[0] = Line(**{**_fields(body[0]), "lead": len(article.dateline)})
             lines += body
     if article.kind == "photo" and article.byline:
         lines += _wrapped(article.byline, width, "credit", len(article.blocks), align="right")
     lines.append(_blank(len(article.blocks)))
     return lines
+
+
+def _dated_paragraph(article: Article) -> int:
+    """The index of the first paragraph that starts with the dateline (the first paragraph,
+    or one after a lead paragraph); -1 if none does."""
+    dateline = article.dateline
+    for index, block in enumerate(article.blocks):
+        if dateline and block.type == "paragraph" and block.text.startswith(dateline):
+            return index
+    return -1
 
 
 class _HeaderField(NamedTuple):
