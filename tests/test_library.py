@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -466,3 +467,32 @@ def test_a_paper_code_in_a_page_file_name_names_the_paper_not_the_page(tmp_path:
     (issue,) = load_library([tmp_path], cache=False).issues
     assert issue.paper == "光明日报"
     assert [s.title for s in issue.sections] == ["第3版"]
+
+
+_PIECES = [
+    "## 另一个标题",
+    "# 头版头条",
+    "（张三）",
+    "(用俩画面)",
+    "新华社记者 李明 摄",
+    "　　",
+    "",
+    "本报讯 记者从有关部门获悉，春运开始。",
+    "　　“让每个人都有出彩的机会。”",
+    "——习近平",
+    "短标题",
+    "---",
+    "资料图片",
+]
+
+
+def test_a_file_named_as_one_article_is_never_split(tmp_path: Path) -> None:
+    rng = random.Random(20190204)
+    day = tmp_path / "20190204"
+    for order in range(1, 61):
+        lines = [rng.choice(_PIECES) for _ in range(rng.randint(1, 14))] + ["正文。"]
+        write(day / f"20190204-01-{order:02}.txt", "\r\n".join(lines))
+    library = load_library([tmp_path], cache=False)
+    (section,) = library.issues[0].sections
+    files = [Path(path).name for path, _ in section.places()]
+    assert files == [f"20190204-01-{order:02}.txt" for order in range(1, 61)]

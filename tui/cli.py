@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from tui.remote_index import RemoteIndex
 
 PROG = "dubao"
+JSON_HELP = "print JSON (its shape is in the README)"
 COMMANDS = ("list", "search")
 
 
@@ -77,7 +78,7 @@ def _list_parser() -> argparse.ArgumentParser:
         prog=f"{PROG} list", description="Print the library: issues, sections, articles."
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
-    parser.add_argument("--json", action="store_true", help="print JSON (its shape is in the README)")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser
 
@@ -97,7 +98,7 @@ def _search_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--limit", type=int, default=20, metavar="N", help="show at most N hits (0: every hit)"
     )
-    parser.add_argument("--json", action="store_true", help="print JSON (its shape is in the README)")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser
 

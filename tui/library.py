@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from tui import collector
+from tui.article_file import parse_article_file
 from tui.cache import NoteCallback, PageCache, Stamp, encode_page, parser_version, stamp
 from tui.filenames import PAPERS, ArticleName, article_name, paper_in
 from tui.model import Article, Issue, Library, Problem, Section
@@ -437,8 +438,12 @@ def _with_id(item: _Item, id_: str) -> _Item:
 
 
 def read_page(path: str | os.PathLike[str]) -> list[Article]:
-    """The articles of one file; DecodeError or OSError when it cannot be read."""
-    articles = parse_page(decode(read_bytes(path)))
+    """The articles of one file; DecodeError or OSError when it cannot be read. A file
+    named as one article (`tui.filenames`) is one article, whatever its text looks like."""
+    text = decode(read_bytes(path))
+    if article_name(_stem(os.fspath(path))) is not None:
+        return [parse_article_file(text)]
+    articles = parse_page(text)
     if not articles:
         raise DecodeError("no text found in it")
     return articles

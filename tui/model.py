@@ -6,6 +6,7 @@ Plain frozen dataclasses with stable ids, free of any UI concern.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -39,14 +40,32 @@ class Article:
 
     @property
     def label(self) -> str:
-        """What to call the article in a list, on one line: its title, else the start of
-        its text."""
+        """What to call the article in a list, on one line: its title; else, for a photo,
+        the start of its caption; else a title made from the first words of its text, marked
+        as made by the `…` that ends it."""
         if self.title:
             return one_line(self.title[:_LABEL_CHARS])
         for block in self.blocks:
             if block.text:
-                return one_line(block.text[:_LABEL_CHARS])
+                text = one_line(block.text[:_LABEL_CHARS])
+                return text if self.kind == "photo" else _first_words(text, self.dateline)
         return one_line(self.byline or "")
+
+
+# What a made title stops at: the end of the first phrase, or this many characters.
+_MADE_TITLE_CHARS = 24
+_PHRASE_END = re.compile(r"[，。！？；：,!?;:]")
+# A dateline's reporter, before the text proper: `（记者杜一菲）`.
+_REPORTER = re.compile(r"^\s*[（(][^（）()]{1,30}[)）]\s*")
+
+
+def _first_words(text: str, dateline: str | None) -> str:
+    """A title made from a paragraph: its first phrase (after any dateline), then `…`."""
+    if dateline and text.startswith(dateline) and len(text) > len(dateline) + 4:
+        text = _REPORTER.sub("", text[len(dateline) :].lstrip(), count=1) or text
+    end = _PHRASE_END.search(text, 4, _MADE_TITLE_CHARS + 1)
+    words = text[: end.start() if end else _MADE_TITLE_CHARS].rstrip()
+    return words + "…" if words != text else words
 
 
 @dataclass(frozen=True, slots=True)
