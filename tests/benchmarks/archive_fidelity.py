@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import platform
 import re
 import statistics
 import sys
@@ -682,6 +683,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     command = " ".join(["tests/benchmarks/archive_fidelity.py", *(argv or sys.argv[1:])])
     print(f"$ .venv/bin/python {command}")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs; load average {load}")
     for corpus in args.corpus:
         report_corpus(corpus, args.runs, args.examples)
     if not args.no_seeds:
