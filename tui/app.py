@@ -58,8 +58,6 @@ INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
 PROGRESS_EVERY = 0.25
 FIRST_PAINT_WAIT = 1.0  # seconds loading waits, at most, for the first article to paint
 FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
-# How tui.search names the header fields it matched in.
-SEARCH_FIELDS = {-1: "title", -2: "kicker", -3: "subtitle", -4: "byline"}
 
 
 class Place(NamedTuple):
@@ -327,7 +325,11 @@ class DubaoApp(App[None]):
             yield Label(id="dateline")
         with Horizontal(id="main"):
             yield Sidebar(self.library, self.strings("label.photo"), id="sidebar")
-            yield ArticleView(self.strings("status.photo"), id="article")
+            yield ArticleView(
+                self.strings("status.photo"),
+                column_label=self.strings("label.column"),
+                id="article",
+            )
         with Horizontal(id="status"):
             yield Label(id="where")
             if self._loading:  # a library given whole needs no bar, nor its styles parsed
@@ -751,6 +753,7 @@ class DubaoApp(App[None]):
             index, Anchor(choice.block, choice.offset) if in_body else Anchor(HEADER, 0)
         )
         from tui.remote_index import SearchUnavailable  # loaded with the search screen
+        from tui.search import HEADER_FIELDS
 
         view = self.article_view
         try:
@@ -760,7 +763,7 @@ class DubaoApp(App[None]):
             matches = []
         view.set_field_matches(
             [
-                (block if block >= 0 else SEARCH_FIELDS[block], start, end)
+                (block if block >= 0 else HEADER_FIELDS[block], start, end)
                 for block, start, end in matches
             ]
         )

@@ -47,7 +47,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "status.photo": ("Photo", "图片"),
     "label.photo": ("[photo]", "[图]"),
     "label.untitled": ("(untitled)", "(无题)"),
-    "label.column": ("Column: {column}", "栏目:{column}"),
+    "label.column": ("Column: {column}", "栏目：{column}"),
     "search.placeholder": (
         "Search: words, names, numbers (space between terms)",
         "搜索:字词、人名、数字(多个词用空格隔开)",

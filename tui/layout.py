@@ -31,7 +31,7 @@ LineKind = Literal[
 # Where a line's text comes from: a block of the article, or one of its header fields.
 HEADER = -1  # column, kicker, title, subtitle, byline: anchored before the first block
 # The column's line: what the reader's language calls it, the column in place of {column}.
-COLUMN_LABEL = "栏目:{column}"
+COLUMN_LABEL = "栏目：{column}"
 # Brackets around a byline the text prints.
 _BYLINE_OPENERS = "（(〔【["
 _BYLINE_CLOSERS = ("）", ")", "〕", "】", "]")

@@ -33,7 +33,8 @@ class Article:
     kicker: str | None = None
     subtitle: str | None = None
     byline: str | None = None
-    # The dateline ("本报讯") that the first paragraph's text starts with.
+    # The dateline ("本报讯", "新华社北京5月26日电") a paragraph of the article opens with:
+    # the first, or one after a lead-in quotation.
     dateline: str | None = None
     # The column (栏目) the paper ran it under: `（大使随笔）` after a headline → "大使随笔".
     column: str | None = None
