@@ -874,3 +874,16 @@ def test_no_write_ahead_log_is_left(papers: Path, many_papers: Path) -> None:
         assert wal.exists()  # the other connection keeps it...
         assert wal.stat().st_size == 0  # ...but empty
         assert other.execute("SELECT count(*) FROM pages").fetchone() == (46,)
+
+
+def test_every_parser_source_exists_and_a_missing_one_is_an_error(tmp_path: Path) -> None:
+    from tui import cache
+
+    package = Path(cache.__file__).parent
+    assert all((package / name).is_file() for name in cache._PARSER_FILES)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    with pytest.raises(OSError):
+        cache.source_digest([tmp_path / "a.py", tmp_path / "moved.py"])
+    assert cache.source_digest([tmp_path / "a.py"]) != cache.source_digest(
+        [tmp_path / "a.py", tmp_path / "a.py"]
+    )

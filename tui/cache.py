@@ -175,12 +175,13 @@ def parser_version() -> str:
 
 
 def source_digest(paths: Iterable[Path]) -> bytes:
-    """A digest of source files, by name and content (the name alone if unreadable)."""
+    """A digest of source files, by name and content. OSError for a file that cannot be
+    read: a module renamed or moved must not leave its changes out of the version, or a
+    parser change would stop replacing what the old parser cached."""
     digest = hashlib.blake2b(digest_size=8)
     for path in paths:
         digest.update(path.name.encode())
-        with contextlib.suppress(OSError):
-            digest.update(path.read_bytes())
+        digest.update(path.read_bytes())
     return digest.digest()
 
 
