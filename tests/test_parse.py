@@ -244,6 +244,61 @@ def test_column_break_rejoin_only_mid_sentence() -> None:
     ]
 
 
+def test_a_long_paragraph_cut_mid_sentence_is_still_rejoined() -> None:
+    page = (
+        "## 新闻\n\n这座城市过去只有一座图书馆，市民借书往返要十几公里。二〇二一\n\n"
+        "年以后，这个问题有了改观。\n\n"
+        "会议审议了关于河道治理情况的报告，听取了各地代表的意见和建议，\n\n"
+        "开展专题询问，作出了相关决议。\n"
+    )
+    assert body(parse_page(page)[0]) == [
+        (
+            "paragraph",
+            "这座城市过去只有一座图书馆，市民借书往返要十几公里。二〇二一年以后，这个问题有了改观。",
+        ),
+        (
+            "paragraph",
+            "会议审议了关于河道治理情况的报告，听取了各地代表的意见和建议，开展专题询问，作出了相关决议。",
+        ),
+    ]
+
+
+def test_lines_of_a_list_or_a_poem_ending_on_commas_stay_apart() -> None:
+    appointments = [
+        "任命张一（兼）为秘书长，",
+        "任命李二为教育部部长，",
+        "任命赵六（蒙古族）为国家山川湖泊资源事务委员会主任，",
+        "任命钱七（女）为审计长。",
+    ]
+    members = ["委员会由下列人员组成：", "主席，", "副主席若干人，", "委员若干人。"]
+    verse = ["风吹麦浪千层绿，", "雨打芭蕉一夜声。", "莫道山高行路远，", "春来处处有歌声。"]
+    for lines in (appointments, members, verse):
+        page = "## 新闻\n\n" + "\n\n".join(lines) + "\n"
+        assert [b.text for b in parse_page(page)[0].blocks] == lines
+
+
+def test_a_quotation_mark_after_a_finished_sentence_ends_the_paragraph() -> None:
+    # Pages that print their quotation marks the wrong way round end a quotation on “.
+    lines = [
+        "村民们说：”这条路修好以后，我们卖菜再也不用走山路了，方便多了。“",
+        "记者问：”每天起早贪黑这么辛苦，您觉得是为了谁在忙？“",
+        "他回答：”为了家里人，也为了这个村子。“",
+    ]
+    page = "## 新闻\n\n" + "\n\n".join(lines) + "\n"
+    assert [b.text for b in parse_page(page)[0].blocks] == lines
+
+
+def test_a_title_line_is_no_rest_of_the_paragraph_before() -> None:
+    # The paragraph before lacks its full stop; the line after it is a title of its own.
+    lines = [
+        "两国外长今天举行会谈，双方就合作交换了意见，会谈取得积极成果",
+        "甲国总理表示愿深化合作",
+        "甲国总理当天在记者会上说，两国合作前景广阔，双方将加强交流。",
+    ]
+    page = "## 国际\n\n" + "\n\n".join(lines) + "\n"
+    assert [b.text for b in parse_page(page)[0].blocks] == lines
+
+
 def test_cut_latin_words_rejoin_with_a_space() -> None:
     page = "## News\n\nThe column, as printed, ends in the middle of the\n\nsentence and goes on.\n"
     assert body(parse_page(page)[0]) == [
@@ -559,9 +614,11 @@ def test_many_continued_paragraphs_make_one() -> None:
 def test_a_quote_closed_by_a_later_piece_quotes_the_comma_before() -> None:
     # 《…, alone, leaves its comma outside any quote: prose, so the next line continues it;
     # the 》 that then comes closes the quote, and the comma with it: no longer prose.
+    # (The piece that follows is longer than a title line, which is never a continuation.)
     start = "报告《关于进一步加强和改进工作，的若干意见"
-    page = f"## 新闻\n\n{start}\n\n全文》发布的消息在此\n\n另一段开始。\n"
+    rest = "全文》发布的消息在此后几天里被各地的报纸和网站转载引起广泛关注"
+    page = f"## 新闻\n\n{start}\n\n{rest}\n\n另一段开始。\n"
     assert body(parse_page(page)[0]) == [
-        ("paragraph", start + "全文》发布的消息在此"),
+        ("paragraph", start + rest),
         ("paragraph", "另一段开始。"),
     ]

@@ -100,6 +100,15 @@ _CLOSING_QUOTE = {"《": "》", "“": "”", "「": "」"}
 
 # A paragraph that ends on one of these finished its sentence.
 _SENTENCE_END = set("。！？!?…；;”’」』）)》.：:—]】")
+# A quotation mark that opens, and the marks that end a sentence: a paragraph ending on
+# `。“` finished its sentence too, whether the mark opens the next quotation or is a closing
+# one printed the wrong way round (”你好。“).
+_OPENING_QUOTE = set("“‘「『")
+_FULL_STOP = set("。！？!?…；;")
+# Where a clause ends: a short line ending on one is an entry of a list or a line of verse.
+_CLAUSE_END = set("，,、")
+# What a title line is without: any punctuation of a sentence.
+_PUNCTUATION = re.compile(r"[，。,.；;！？!?：:、…]")
 _SLOGAN_MAX = 30
 _KICKER_MAX = 30
 _HEADLINE_LINE_MAX = 30  # an unmarked line longer than this is no headline
@@ -435,12 +444,13 @@ class _Tail:
     """A draft's last paragraph, kept in pieces while column breaks may continue it, so
     that a page of continued paragraphs is joined once, not once per piece."""
 
-    __slots__ = ("_list_lead", "_prose", "_read", "end", "length", "parts")
+    __slots__ = ("_list_lead", "_prose", "_read", "end", "ending", "length", "parts")
 
     def __init__(self, text: str) -> None:
         self.parts = [text]
         self.length = len(text)
         self.end = text[-1:]  # its last character
+        self.ending = text[-2:]  # its last two
         self._prose: _Prose | None = None
         self._read = 0  # parts the prose scan has seen
         self._list_lead: bool | None = None
@@ -450,6 +460,12 @@ class _Tail:
             self.parts.append(text)
             self.length += len(text)
             self.end = text[-1]
+            self.ending = text[-2:] if len(text) > 1 else self.ending[-1:] + text
+
+    def finished(self) -> bool:
+        """Whether it ends on the end of a sentence (`。`, `”`, `。“`)."""
+        end = self.end
+        return end in _SENTENCE_END or (end in _OPENING_QUOTE and self.ending[:1] in _FULL_STOP)
 
     def reads_as_prose(self) -> bool:
         if self._prose is None:
@@ -507,15 +523,28 @@ class _Draft:
 def _cut_by_column_break(tail: _Tail, following: str) -> bool:
     """The paragraph `tail` stops mid-sentence and `following` reads as the rest of it.
 
-    Only prose is rejoined: a line without commas or full stops is a heading, a list
-    entry or a name list, and so is a following line that opens a list entry.
+    Only a paragraph long enough to have been cut (_JOIN_MIN) and not ending on a finished
+    sentence (`。`, or `。“`) is rejoined, and only prose: a line without commas or full
+    stops is a heading, a list entry or a name list. What follows is no rest of a sentence
+    where it is a line of its own: one that opens a list entry, or a short one
+    (_HEADLINE_LINE_MAX) with no punctuation, a title. A paragraph ending on a comma
+    finished a clause: a short one followed by a short one is an entry of a list
+    (任命…为…部长，) or a line of verse, and neither is continued.
     """
     end = tail.end
-    if end in _SENTENCE_END or end.isspace() or _LIST_LEAD.match(following):
+    if tail.finished() or end.isspace() or tail.length < _JOIN_MIN:
         return False
-    if end in "，,、":
-        return True
-    return tail.length >= _JOIN_MIN and tail.reads_as_prose() and not tail.opens_list()
+    if _LIST_LEAD.match(following) or _is_title_line(following):
+        return False
+    if end in _CLAUSE_END:
+        return tail.length > _HEADLINE_LINE_MAX or len(following) > _HEADLINE_LINE_MAX
+    return tail.reads_as_prose() and not tail.opens_list()
+
+
+def _is_title_line(text: str) -> bool:
+    """A short line with no punctuation: 甲国总理表示愿深化合作. The rest of a cut sentence
+    that is so short ends the sentence, with a full stop."""
+    return len(text) <= _HEADLINE_LINE_MAX and _PUNCTUATION.search(text) is None
 
 
 # What a headline never holds: the end of a sentence.
