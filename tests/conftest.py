@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from tui.library import load_library
+from tui.model import Library
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_9d98c7fe781bce98.txt"
@@ -85,3 +89,14 @@ def write_archive(root: Path, days: int) -> Path:
         shutil.copy(SEED, folder / "01_要闻.md")
         (folder / "02_综合.md").write_text(f"## 十一月{day}日的消息\n\n正文。\n", encoding="utf-8")
     return root
+
+
+def seed_under_a_column(column: str = "新语") -> Library:
+    """The seed library, its first article run under a column, as though its headline had
+    ended in （新语）."""
+    seed = load_library()
+    issue = seed.issues[0]
+    section = issue.sections[0]
+    first = replace(section.articles[0], column=column)
+    section = replace(section, articles=(first, *section.articles[1:]))
+    return Library((replace(issue, sections=(section, *issue.sections[1:])), *seed.issues[1:]))

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from textual.widgets import Input, OptionList
 
 from tui.app import DubaoApp
 from tui.library import load_library
-from tui.model import Article, Library
+from tui.model import Article
 from tui.screens.search import SearchScreen
 from tui.settings import Settings
 from tui.text import normalise
 from tui.widgets.article_view import ArticleView
+
+from .conftest import seed_under_a_column
 
 
 def make_app() -> DubaoApp:
@@ -93,13 +95,7 @@ async def test_a_match_in_a_title_is_highlighted_in_the_headline() -> None:
 
 def under_a_column() -> DubaoApp:
     """The reader on the seed, its first article run under the column 新语."""
-    seed = load_library()
-    issue = seed.issues[0]
-    section = issue.sections[0]
-    first = replace(section.articles[0], column="新语")
-    section = replace(section, articles=(first, *section.articles[1:]))
-    library = Library((replace(issue, sections=(section, *issue.sections[1:])), *seed.issues[1:]))
-    return DubaoApp(library, settings=Settings(theme="dubao-dark"), language="en")
+    return DubaoApp(seed_under_a_column(), settings=Settings(theme="dubao-dark"), language="en")
 
 
 def highlighted(view: ArticleView, kind: str) -> list[str]:

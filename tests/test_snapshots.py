@@ -6,12 +6,11 @@ Regenerate after an intended change of look with `pytest tests/test_snapshots.py
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from tui.app import DubaoApp
 from tui.library import load_library
-from tui.model import Library
 from tui.settings import Settings
+
+from .conftest import seed_under_a_column
 
 
 def reader(theme: str = "dubao-dark", language: str = "en") -> DubaoApp:
@@ -36,13 +35,7 @@ def test_main_view_in_chinese(snap_compare) -> None:
 
 def test_an_article_under_a_column(snap_compare) -> None:
     """The seed's first article, as though its headline had ended in （新语）."""
-    seed = load_library()
-    issue = seed.issues[0]
-    section = issue.sections[0]
-    first = replace(section.articles[0], column="新语")
-    section = replace(section, articles=(first, *section.articles[1:]))
-    library = Library((replace(issue, sections=(section, *issue.sections[1:])), *seed.issues[1:]))
-    app = DubaoApp(library, settings=Settings(theme="dubao-dark"), language="zh")
+    app = DubaoApp(seed_under_a_column(), settings=Settings(theme="dubao-dark"), language="zh")
     assert snap_compare(app, terminal_size=(80, 24))
 
 
