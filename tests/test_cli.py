@@ -248,3 +248,30 @@ def test_names_tabs_and_queries_that_are_not_utf8(tmp_path: Path) -> None:
     )
     assert searched.returncode == 0, searched.stderr
     assert searched.stdout.decode().startswith("0 matching articles")
+
+
+def test_one_article_files_in_list_and_search(tmp_path: Path) -> None:
+    day = tmp_path / "20171204"
+    day.mkdir()
+    (day / "renmrb_20171204_1-24.txt").write_text(
+        "\r\n讲好文创的时代故事（新语）\r\n\r\n　　文创产品走进千家万户。\r\n", encoding="utf-8"
+    )
+    (day / "renmrb_20171204_2-24.txt").write_text(
+        "　　春节将至，那些乡亲们的日子过得怎么样？记者走访了几个村子。\r\n", encoding="utf-8"
+    )
+    out = run("list", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[:2] == ["人民日报 2017-12-04", f"  第24版  ({day})"]
+    assert lines[2:] == ["    讲好文创的时代故事", "    春节将至，那些乡亲们的日子过得怎么样…"]
+    data = json.loads(run("list", "--json", str(tmp_path)).stdout)
+    (issue,) = data["issues"]
+    (section,) = issue["sections"]
+    assert issue["paper"] == "人民日报" and section["source"] is None
+    first, second = section["articles"]
+    assert first["column"] == "新语" and first["title"] == "讲好文创的时代故事"
+    assert Path(first["source"]).name == "renmrb_20171204_1-24.txt"
+    assert Path(second["source"]).name == "renmrb_20171204_2-24.txt"
+    assert second["title"] is None
+    found = run("search", "乡亲", str(tmp_path))
+    assert "  1. 春节将至，那些乡亲们的日子过得怎么样…  (2017-12-04 · 第24版)" in found.stdout

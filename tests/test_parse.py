@@ -350,7 +350,7 @@ def test_orphan_body_without_a_spare_headline_is_kept_untitled() -> None:
     page = "## 第一篇\n\n正文。(张三)\n\n**本报讯** 另一篇的正文。\n\n## 第二篇\n\n正文二。\n"
     articles = parse_page(page)
     assert titles(articles) == ["第一篇", None, "第二篇"]
-    assert articles[1].label == "另一篇的正文…"  # made from its first words, after the dateline
+    assert articles[1].label == "另一篇的正文。"  # made from its words after the dateline
 
 
 def test_headline_with_no_body_anywhere_is_kept() -> None:

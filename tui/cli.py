@@ -260,7 +260,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     )
     for n, hit in enumerate(result.hits, start=1):
         where = " · ".join(one_line(p) for p in (hit.issue, hit.section) if p)
-        out.write(f"{n:>3}. {one_line(hit.title or '')}  ({where})\n")
+        out.write(f"{n:>3}. {hit.label}  ({where})\n")
         snippet = hit.snippet
         out.write(f"     {_marked(clean(snippet.text), snippet.marks, emphasis)}\n")
     if result.total > len(result.hits):

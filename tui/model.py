@@ -53,8 +53,9 @@ class Article:
         return one_line(self.byline or "")
 
 
-# What a made title stops at: the end of the first phrase, or this many characters.
-_MADE_TITLE_CHARS = 24
+# A made title ends at the first phrase end after _MADE_TITLE_MIN characters, or is cut at
+# _MADE_TITLE_CHARS.
+_MADE_TITLE_MIN, _MADE_TITLE_CHARS = 8, 24
 _PHRASE_END = re.compile(r"[，。！？；：,!?;:]")
 # A dateline's reporter, before the text proper: `（记者杜一菲）`.
 _REPORTER = re.compile(r"^\s*[（(][^（）()]{1,30}[)）]\s*")
@@ -64,7 +65,7 @@ def _first_words(text: str, dateline: str | None) -> str:
     """A title made from a paragraph: its first phrase (after any dateline), then `…`."""
     if dateline and text.startswith(dateline) and len(text) > len(dateline) + 4:
         text = _REPORTER.sub("", text[len(dateline) :].lstrip(), count=1) or text
-    end = _PHRASE_END.search(text, 4, _MADE_TITLE_CHARS + 1)
+    end = _PHRASE_END.search(text, _MADE_TITLE_MIN, _MADE_TITLE_CHARS + 1)
     words = text[: end.start() if end else _MADE_TITLE_CHARS].rstrip()
     return words + "…" if words != text else words
 
