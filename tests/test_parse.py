@@ -622,3 +622,14 @@ def test_a_quote_closed_by_a_later_piece_quotes_the_comma_before() -> None:
         ("paragraph", start + rest),
         ("paragraph", "另一段开始。"),
     ]
+
+
+def test_an_editors_note_in_brackets_is_no_byline() -> None:
+    page = (
+        "## 国务院常务会议召开\n\n会议讨论了有关事项。\n\n（全文另发）\n\n"
+        "## 第二条\n\n正文。（待续）\n"
+    )
+    articles = parse_page(page)
+    assert [a.byline for a in articles] == [None, None]
+    assert articles[0].blocks[-1].text == "（全文另发）"
+    assert articles[1].blocks[-1].text == "正文。（待续）"

@@ -561,9 +561,16 @@ def _shaped_like_headline(text: str) -> bool:
     )
 
 
+# Editors' notes printed in brackets where a byline would be: no one's name.
+_NOTES = re.compile(
+    r"全文另发|全文见\S*|[待未]续|续完|完|有删节|略有删节|摘编|节选|摘要|详见\S*|见\S{1,6}版"
+    r"|[上中下]|本版责编\S*|责编\S*|图片来源\S*"
+)
+
+
 def _split_byline(text: str) -> tuple[str, str | None]:
     m = _BYLINE.search(text)
-    if not m or not _names(m.group(1)):
+    if not m or not _names(m.group(1)) or _NOTES.fullmatch(m.group(1).strip()):
         return text, None
     return text[: m.start()].rstrip(), m.group(1).strip()
 
