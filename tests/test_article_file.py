@@ -416,3 +416,22 @@ def test_the_loss_check_sees_a_lost_character() -> None:
 
 def test_the_same_text_gives_the_same_id() -> None:
     assert parse_article_file(CRAWLED).id == parse_article_file(CRAWLED.replace("\r\n", "\n")).id
+
+
+def test_a_markdown_article_file_takes_its_roles_from_the_heading_levels() -> None:
+    article = parse_article_file(
+        "## 春节特别报道\n# 灯火里的团圆（百姓影像）\n## ——记一个小站的除夕夜\n\n"
+        "**本报讯** （记者张三）除夕夜，小站灯火通明。\n\n### 候车室里\n\n旅客们围坐在一起。\n"
+    )
+    assert (article.kicker, article.title, article.subtitle) == (
+        "春节特别报道",
+        "灯火里的团圆",
+        "——记一个小站的除夕夜",
+    )
+    assert article.column == "百姓影像"
+    assert article.dateline == "本报讯" and article.byline == "记者张三"
+    assert [(b.type, b.text) for b in article.blocks] == [
+        ("paragraph", "本报讯 （记者张三）除夕夜，小站灯火通明。"),
+        ("subhead", "候车室里"),
+        ("paragraph", "旅客们围坐在一起。"),
+    ]

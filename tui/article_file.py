@@ -1,7 +1,7 @@
 """One article's file → its Article: which lines are the kicker, headline, subtitle and
 byline, where the dateline is, which paragraphs are photo captions and which are subheads.
 
-Archives of one article per file print an article's head in one of three ways, told apart
+Archives of one article per file print an article's head in one of four ways, told apart
 by evidence in the file, never by its name or by one paper's habits:
 
 - slots (a crawler's): line 1 the kicker (引题, may be empty), line 2 the headline, line 3
@@ -12,6 +12,9 @@ by evidence in the file, never by its name or by one paper's habits:
   then the body, indented or not. An author or date line is never a kicker or subtitle,
   and one under a headline means the file is not in slots. Without an empty line or an
   indented body to end the head, only a —— subtitle, who and when stay in it.
+- Markdown headings (`## 引题` / `# 标题` / `## 副题`): the highest heading is the headline,
+  the one above it the kicker, the one below the subtitle; later headings are subheads.
+  Markdown markers are no text.
 - no head: the file opens with a paragraph (it closes a sentence or a clause, or is longer
   than a headline); the article has no title.
 
@@ -34,7 +37,7 @@ import re
 from dataclasses import dataclass, field
 
 from tui.model import Article, ArticleKind, Block, BlockType
-from tui.parse import _ROLE, _names, article_id, is_credit
+from tui.parse import _ROLE, _heading, _names, article_id, is_credit, is_markdown, strip_inline
 from tui.text import clean
 
 # ---------------------------------------------------------------------------
@@ -44,17 +47,25 @@ from tui.text import clean
 
 @dataclass(frozen=True, slots=True)
 class _Line:
-    text: str  # without the whitespace around it
+    text: str  # without the whitespace around it (and, in Markdown, without its markers)
     indented: bool  # printed after whitespace (　　, spaces)
+    level: int = 0  # a Markdown heading's level (1 for `#`); 0 for any other line
 
 
 _EMPTY = _Line("", False)
 
 
 def _lines(text: str) -> list[_Line]:
+    markdown = is_markdown(text)
     lines = []
     for raw in text.split("\n"):
         stripped = raw.strip()
+        if markdown and stripped:
+            heading = _heading(raw) if stripped[0] == "#" else None
+            if heading is not None:
+                lines.append(_Line(strip_inline(heading[1]), False, heading[0]))
+                continue
+            stripped = strip_inline(stripped)
         lines.append(_Line(stripped, bool(stripped) and raw[0].isspace()))
     return lines
 
@@ -440,7 +451,35 @@ def _place_titles(head: _Head, titles: list[str], marked: int) -> None:
         head.blocks += [Block("paragraph", t) for t in after[1:]]
 
 
+def _markdown_head(lines: list[_Line], start: int) -> _Head:
+    """A head of Markdown headings (from `start`, the first line of text): the highest
+    (fewest `#`) is the headline, the one above it the kicker, the one below the subtitle;
+    any others are subheads."""
+    heads: list[int] = []
+    body_from = len(lines)
+    for i in range(start, len(lines)):
+        if lines[i].level:
+            heads.append(i)
+        elif lines[i].text:
+            body_from = i
+            break
+    levels = [lines[i].level for i in heads]
+    main = levels.index(min(levels))
+    head = _Head(title=lines[heads[main]].text, body_from=body_from)
+    if main > 0:
+        head.kicker = lines[heads[main - 1]].text
+    if main + 1 < len(heads):
+        head.subtitle = lines[heads[main + 1]].text
+    others = heads[: max(main - 1, 0)] + heads[main + 2 :]
+    head.blocks = [Block("subhead", lines[i].text) for i in others]
+    _take_reporter(lines, head)
+    return head
+
+
 def _read_head(lines: list[_Line]) -> _Head:
+    start = _first_text(lines, 0)
+    if start < len(lines) and lines[start].level:
+        return _markdown_head(lines, start)
     return _slots_head(lines) if _in_slots(lines) else _title_first_head(lines)
 
 
@@ -461,6 +500,8 @@ def _pieces(lines: list[_Line]) -> list[_Piece]:
     for line in lines:
         if not line.text:
             pieces.append(_Piece("", None))
+        elif line.level:
+            pieces.append(_Piece(line.text, "subhead"))
         elif _is_credit(line.text):
             pieces.append(_Piece(line.text, "caption", credit="photo"))
         elif _GRAPHIC_CREDIT.fullmatch(line.text):
