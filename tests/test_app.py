@@ -411,7 +411,7 @@ async def test_animation_is_off_by_default_and_a_setting_turns_it_on(library: Li
 async def test_reopen_at_an_anchor(library: Library) -> None:
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.open_index(1, Anchor(1, 0))
+        app.open_place(1, Anchor(1, 0))
         await pilot.pause()
         assert view(app).top_anchor() == Anchor(1, 0)
         assert view(app).scroll_y > 0

@@ -43,7 +43,7 @@ from tui.terminal_input import decode_input_leniently
 from tui.text import one_line
 from tui.themes import THEMES, default_theme
 from tui.widgets.article_view import ArticleView
-from tui.widgets.sidebar import UNREAD, Progress, Sidebar
+from tui.widgets.sidebar import UNREAD, ReadingMark, Sidebar
 
 if TYPE_CHECKING:
     from tui.loader import Loader
@@ -55,7 +55,7 @@ MEASURE_STEP = 4
 INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index build
 # Seconds between two updates of the progress bar. Each one lays out the screen again, on
 # the thread the loader needs too: at 0.1 s the corpus's cold load took 7.5 s, not 6.3 s.
-PROGRESS_EVERY = 0.25
+PROGRESS_INTERVAL = 0.25
 FIRST_PAINT_WAIT = 1.0  # seconds loading waits, at most, for the first article to paint
 FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
 
@@ -117,7 +117,7 @@ class _ReaderProvider(Provider):
                 yield Hit(score, display, opener, text=label, help=help_text)
 
     def open(self, index: int) -> None:
-        self.reader.open_index(index)
+        self.reader.open_place(index)
 
 
 class ArticleCommands(_ReaderProvider):
@@ -355,7 +355,7 @@ class DubaoApp(App[None]):
             self.notify(self.settings.note, severity="warning")
         if self._loading:
             self.query_one("#where", Label).update(Content(self.strings("load.start")))
-            self._progress_timer = self.set_interval(PROGRESS_EVERY, self._show_progress)
+            self._progress_timer = self.set_interval(PROGRESS_INTERVAL, self._show_progress)
             if self.library.issues:  # the newest issue, loaded before the window
                 self._mark(self._index_of)
                 self._open_first()
@@ -428,16 +428,16 @@ class DubaoApp(App[None]):
         """Read marks in the sidebar for these articles, from the store."""
         if self.store is not None:
             states = self.store.states(article_ids)
-            self.sidebar.set_progress({i: _progress(s) for i, s in states.items()})
+            self.sidebar.set_marks({i: _reading_mark(s) for i, s in states.items()})
 
     def _open_first(self) -> None:
         """The article read last, else the first of the newest issue. While loading, wait
         for the one read last to arrive rather than open another and then jump."""
         last = self.store.last_article(self.library_key) if self.store else None
         if last in self._index_of:
-            self.open_index(self._index_of[last])
+            self.open_place(self._index_of[last])
         elif last is None or not self._loading:
-            self.open_index(0)
+            self.open_place(0)
 
     def _library_ready(self) -> None:
         """The library is here: marks in the sidebar, the last article open, the index."""
@@ -497,17 +497,17 @@ class DubaoApp(App[None]):
         if self._restore_signals is not None:
             self._restore_signals()
 
-    def _current_progress(self, article_id: str) -> Progress:
+    def _current_mark(self, article_id: str) -> ReadingMark:
         state = self.store.position(article_id) if self.store else None
-        return _progress(state) if state else UNREAD
+        return _reading_mark(state) if state else UNREAD
 
     def action_toggle_read(self) -> None:
         if self.store is None or not self.places:
             return
         article_id = self.places[self.current].article.id
-        read = not self._current_progress(article_id).read
+        read = not self._current_mark(article_id).read
         self.store.mark_read(article_id, read)
-        self.sidebar.update_progress(article_id, self._current_progress(article_id))
+        self.sidebar.update_mark(article_id, self._current_mark(article_id))
         self.notify(self.strings("msg.read" if read else "msg.unread"), timeout=2)
 
     def action_next_unread(self) -> None:
@@ -522,7 +522,7 @@ class DubaoApp(App[None]):
             index = (self.current + step) % count
             state = states.get(ids[index])
             if state is None or not state.read:
-                self.open_index(index)
+                self.open_place(index)
                 return
         self.notify(self.strings("msg.all_read"), timeout=2)
 
@@ -533,7 +533,7 @@ class DubaoApp(App[None]):
             return f"{self.strings('label.photo')} {article.label}"
         return article.label or self.strings("label.untitled")
 
-    def open_index(self, index: int, anchor: Anchor | None = None) -> None:
+    def open_place(self, index: int, anchor: Anchor | None = None) -> None:
         if not self.places:
             return
         self._article_open = True
@@ -569,7 +569,7 @@ class DubaoApp(App[None]):
             self.store.update_position(
                 article_id, event.anchor, event.percent, event.at_end, by_reader=event.by_reader
             )
-            self.sidebar.update_progress(article_id, self._current_progress(article_id))
+            self.sidebar.update_mark(article_id, self._current_mark(article_id))
 
     @on(Sidebar.ArticleChosen)
     def _chosen(self, event: Sidebar.ArticleChosen) -> None:
@@ -577,7 +577,7 @@ class DubaoApp(App[None]):
         if index is None:
             return
         if index != self.current:
-            self.open_index(index)
+            self.open_place(index)
         if self.screen.has_class("-narrow"):
             self._hide_overlay()
         self.article_view.focus()
@@ -587,7 +587,7 @@ class DubaoApp(App[None]):
     def action_page(self, direction: int) -> None:
         view = self.article_view
         if direction > 0 and view.at_end() and self.current + 1 < len(self.places):
-            self.open_index(self.current + 1)  # reading on: space at the end turns the page
+            self.open_place(self.current + 1)  # reading on: space at the end turns the page
             return
         view.page(direction)
 
@@ -597,7 +597,7 @@ class DubaoApp(App[None]):
         if self.current + 1 >= len(self.places):
             self.notify(self.strings("msg.last_article"), timeout=2)
             return
-        self.open_index(self.current + 1)
+        self.open_place(self.current + 1)
 
     def action_prev_article(self) -> None:
         if not self.places:
@@ -605,7 +605,7 @@ class DubaoApp(App[None]):
         if self.current == 0:
             self.notify(self.strings("msg.first_article"), timeout=2)
             return
-        self.open_index(self.current - 1)
+        self.open_place(self.current - 1)
 
     def _section_start(self, index: int) -> int:
         section = self.places[index].section
@@ -623,7 +623,7 @@ class DubaoApp(App[None]):
         if index >= len(self.places):
             self.notify(self.strings("msg.last_article"), timeout=2)
             return
-        self.open_index(index)
+        self.open_place(index)
 
     def action_prev_section(self) -> None:
         if not self.places:
@@ -632,7 +632,7 @@ class DubaoApp(App[None]):
         if start == 0:
             self.notify(self.strings("msg.first_article"), timeout=2)
             return
-        self.open_index(self._section_start(start - 1))
+        self.open_place(self._section_start(start - 1))
 
     def action_switch_pane(self) -> None:
         sidebar, view = self.sidebar, self.article_view
@@ -680,7 +680,7 @@ class DubaoApp(App[None]):
             self.push_screen(palette)
 
     def open_issue(self, index: int) -> None:
-        self.open_index(index)
+        self.open_place(index)
         self.sidebar.show_issue(self.places[index].issue.id)
 
     def action_help(self) -> None:
@@ -749,7 +749,7 @@ class DubaoApp(App[None]):
         if index is None or self.index is None:
             return
         in_body = choice.block >= 0
-        self.open_index(
+        self.open_place(
             index, Anchor(choice.block, choice.offset) if in_body else Anchor(HEADER, 0)
         )
         from tui.remote_index import SearchUnavailable  # loaded with the search screen
@@ -828,8 +828,8 @@ def _keep_out_of_collections() -> None:
     gc.freeze()
 
 
-def _progress(state: ArticleState) -> Progress:
-    return Progress(started=state.max_percent > 0 or state.anchor.block >= 0, read=state.read)
+def _reading_mark(state: ArticleState) -> ReadingMark:
+    return ReadingMark(started=state.max_percent > 0 or state.anchor.block >= 0, read=state.read)
 
 
 def run(

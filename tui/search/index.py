@@ -143,7 +143,9 @@ class SearchIndex:
         ids = per_term[0].ids if len(terms) == 1 else None
         lead = per_term[terms.index(rarest)]
         size = max(POOL, wanted)
-        pool = candidates(self._data, terms, (rarest, lead.ids, lead.starts), (matching, ids), size)
+        pool = candidates(
+            self._data, terms, (rarest, lead.ids, lead.starts), Matches(matching, ids), size
+        )
         ranked = sorted(scores(self._data, pool, terms, idfs, self._avg_len))[:wanted]
         hits = [self._hit(i, -negative, terms) for negative, i in ranked]
         return SearchResult(query, terms, total, hits)

@@ -22,6 +22,7 @@ from itertools import compress, filterfalse, islice
 
 from tui.search import bitset
 from tui.search.build import IndexData
+from tui.search.termcache import Matches
 from tui.search.words import WORDS_WITHIN, is_word_aligned
 
 K1 = 1.2
@@ -35,8 +36,6 @@ TITLE_SCAN = 4
 # than searching all the titles when few of them hold it.
 TITLE_CHECKS = 1000
 
-# Some terms' matches, as a bitmap and, if known, their ids ascending.
-Matches = tuple[int, Sequence[int] | None]
 # The rarest term, with its own matches' ids and where it first occurs in each, if known.
 Lead = tuple[str, Sequence[int] | None, Sequence[int] | None]
 
@@ -99,7 +98,7 @@ def candidates(
 ) -> list[int]:
     """The ids worth scoring among the articles `matches` of all the `terms`, as the module
     says; `lead` is the rarest term."""
-    bits, ids = matches
+    bits, ids = matches.bits, matches.ids
     total = bits.bit_count()
     if total <= size:
         return list(ids) if ids is not None else bitset.smallest(bits, total)

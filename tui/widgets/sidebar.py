@@ -26,23 +26,23 @@ TOGGLE_STYLE = Style.from_meta({"toggle": True})  # what Tree looks for on a cli
 
 
 @dataclass(frozen=True, slots=True)
-class Progress:
+class ReadingMark:
     """What the sidebar shows of an article's reading: started, and read to the end."""
 
     started: bool
     read: bool
 
 
-UNREAD = Progress(started=False, read=False)
+UNREAD = ReadingMark(started=False, read=False)
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
+class NodeData:
     kind: NodeKind
     id: str
 
 
-class Sidebar(Tree[Entry]):
+class Sidebar(Tree[NodeData]):
     """The library's tree. Selecting an article posts `ArticleChosen`."""
 
     ICON_NODE = "▸ "
@@ -72,15 +72,15 @@ class Sidebar(Tree[Entry]):
         self.auto_expand = False
         self.library = library
         self.photo_label = photo_label
-        self._article_nodes: dict[str, TreeNode[Entry]] = {}
-        self._section_nodes: dict[str, TreeNode[Entry]] = {}
-        self._issue_nodes: dict[str, TreeNode[Entry]] = {}
+        self._article_nodes: dict[str, TreeNode[NodeData]] = {}
+        self._section_nodes: dict[str, TreeNode[NodeData]] = {}
+        self._issue_nodes: dict[str, TreeNode[NodeData]] = {}
         self._issues = {issue.id: issue for issue in library.issues}
         self._articles: dict[str, Article] = {}
         self._section_of: dict[str, Section] = {}
         self._sections: dict[str, Section] = {}
         self._issue_of: dict[str, str] = {}
-        self._progress: dict[str, Progress] = {}
+        self._marks: dict[str, ReadingMark] = {}
         self._populate()
 
     def _populate(self) -> None:
@@ -93,7 +93,7 @@ class Sidebar(Tree[Entry]):
         """Issues only: an issue's pages and articles are added when it is first opened, so
         years of daily issues never build tens of thousands of nodes up front."""
         for issue in issues:
-            node = self.root.add(Text(issue.label), Entry("issue", issue.id), allow_expand=True)
+            node = self.root.add(Text(issue.label), NodeData("issue", issue.id), allow_expand=True)
             self._issue_nodes[issue.id] = node
             for section in issue.sections:
                 self._sections[section.id] = section
@@ -136,14 +136,14 @@ class Sidebar(Tree[Entry]):
             return
         for section in self._issues[issue_id].sections:
             section_node = issue_node.add(
-                self._section_label(section), Entry("section", section.id), expand=True
+                self._section_label(section), NodeData("section", section.id), expand=True
             )
             self._section_nodes[section.id] = section_node
             for article in section.articles:
-                node = section_node.add_leaf(self._label(article), Entry("article", article.id))
+                node = section_node.add_leaf(self._label(article), NodeData("article", article.id))
                 self._article_nodes[article.id] = node
 
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         data = event.node.data
         if data is not None and data.kind == "issue":
             self._fill(data.id)
@@ -160,33 +160,33 @@ class Sidebar(Tree[Entry]):
     # -- labels and read marks ------------------------------------------------------------
 
     def _label(self, article: Article) -> Text:
-        progress = self._progress.get(article.id, UNREAD)
+        mark = self._marks.get(article.id, UNREAD)
         label = article.label
         if article.kind == "photo":
             label = f"{self.photo_label} {label}"
-        if progress.read:
+        if mark.read:
             return Text(f"  {label}", style="dim")
-        marker = "◐ " if progress.started else "● "
+        marker = "◐ " if mark.started else "● "
         return Text.assemble((marker, "bold"), label)
 
     def _section_label(self, section: Section) -> Text:
-        unread = sum(not self._progress.get(a.id, UNREAD).read for a in section.articles)
+        unread = sum(not self._marks.get(a.id, UNREAD).read for a in section.articles)
         if not unread:
             return Text(section.title, style="dim")
         return Text.assemble(section.title, (f" ({unread})", "bold"))
 
-    def set_progress(self, progress: dict[str, Progress]) -> None:
+    def set_marks(self, marks: dict[str, ReadingMark]) -> None:
         """Read marks for many articles at once (at start-up)."""
-        self._progress.update(progress)
+        self._marks.update(marks)
         for article_id, node in self._article_nodes.items():
             node.set_label(self._label(self._articles[article_id]))
         for section_id, node in self._section_nodes.items():
             node.set_label(self._section_label(self._sections[section_id]))
 
-    def update_progress(self, article_id: str, progress: Progress) -> None:
-        if self._progress.get(article_id) == progress or article_id not in self._articles:
+    def update_mark(self, article_id: str, mark: ReadingMark) -> None:
+        if self._marks.get(article_id) == mark or article_id not in self._articles:
             return
-        self._progress[article_id] = progress
+        self._marks[article_id] = mark
         node = self._article_nodes.get(article_id)
         if node is None:
             return  # its issue has not been opened in the tree: labelled when it is
@@ -216,7 +216,7 @@ class Sidebar(Tree[Entry]):
             parent = parent.parent
         self.call_after_refresh(self._move_cursor_to, node)
 
-    def _move_cursor_to(self, node: TreeNode[Entry]) -> None:
+    def _move_cursor_to(self, node: TreeNode[NodeData]) -> None:
         self.move_cursor(node)
         self.scroll_to_node(node, animate=False)
 
@@ -240,7 +240,7 @@ class Sidebar(Tree[Entry]):
         elif node.data is not None and node.data.kind == "article":
             self.post_message(self.ArticleChosen(node.data.id))
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected[Entry]) -> None:
+    def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         event.stop()
         data = event.node.data
         if data is not None and data.kind == "article":
@@ -253,7 +253,7 @@ class Sidebar(Tree[Entry]):
         # one style; each costs an SGR sequence (~40 bytes on a truecolor terminal).
         return super().render_line(y).simplify()
 
-    def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
         if node.allow_expand:
             icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
             prefix = Text(icon, style=base_style + TOGGLE_STYLE)
@@ -274,7 +274,7 @@ class Sidebar(Tree[Entry]):
         label.stylize(style)
         return Text.assemble(prefix, label)
 
-    def get_label_width(self, node: TreeNode[Entry]) -> int:
+    def get_label_width(self, node: TreeNode[NodeData]) -> int:
         # Labels are cut to the width, so the tree never scrolls sideways.
         return 0
 
