@@ -63,15 +63,16 @@ from itertools import accumulate, pairwise, repeat
 from pathlib import Path
 from typing import Any, TypeVar
 
-import platformdirs
-
 from tui import __version__
+from tui.folders import cache_folder
 from tui.model import Article, Block
 
 NoteCallback = Callable[[str], None]
 _T = TypeVar("_T")
 
 CACHE_FILE = "pages.sqlite3"
+# The cache folder by its former name here, which tests still import.
+cache_dir = cache_folder
 # In the file's header: tells our cache from any other SQLite file (state.py's store has
 # another, so that neither takes the other for its own).
 APPLICATION_ID = int.from_bytes(b"dupc", "big")
@@ -152,16 +153,6 @@ class Stamp:
 def stamp(path: str | os.PathLike[str]) -> Stamp:
     st = os.stat(path)
     return Stamp(st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def cache_dir() -> Path:
-    """dubao's cache directory, created private (0700) if missing."""
-    path = Path(platformdirs.user_cache_dir("dubao"))
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = path.stat()
-    if st.st_uid == os.getuid() and st.st_mode & 0o077:
-        path.chmod(0o700)
-    return path
 
 
 @functools.cache
@@ -393,7 +384,7 @@ class PageCache:
         """The cache, or None when there can be none (a folder that cannot be written, a
         file at its path that is not ours)."""
         try:
-            path = cache_dir() / CACHE_FILE
+            path = cache_folder() / CACHE_FILE
         except OSError:
             return None
         try:

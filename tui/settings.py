@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
+from tui.folders import config_folder
 from tui.layout import DEFAULT_MEASURE, MIN_MEASURE
 
 
@@ -23,7 +22,7 @@ class Settings:
 
 
 def settings_path() -> Path:
-    return Path(platformdirs.user_config_dir("dubao")) / "settings.toml"
+    return config_folder() / "settings.toml"
 
 
 def load_settings(path: Path | None = None) -> Settings:

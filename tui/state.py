@@ -50,8 +50,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
-import platformdirs
-
+from tui.folders import data_folder, make_private
 from tui.layout import HEADER, Anchor
 from tui.text import one_line
 
@@ -59,8 +58,8 @@ FILE_NAME = "state.sqlite3"
 SAVE_INTERVAL = 1.0  # seconds: while scrolling, at most one write per interval
 BUSY_TIMEOUT = 2.0  # seconds a write waits for another process's transaction
 APPLICATION_ID = 0x64756261  # "duba" in the file header: tells our file from any other SQLite
-# A reading history is private: the data folder and every file of the store are the user's alone.
-PRIVATE_FOLDER = 0o700
+# A reading history is private: every file of the store is the user's alone (and the folder:
+# `folders.make_private`).
 PRIVATE_FILE = 0o600
 
 # MIGRATIONS[i] takes the schema from version i to i + 1 (version 0: an empty file). The
@@ -172,7 +171,7 @@ class _FromTheFuture(Exception):
 
 
 def default_path() -> Path:
-    return Path(platformdirs.user_data_dir("dubao")) / FILE_NAME
+    return data_folder() / FILE_NAME
 
 
 class StateStore:
@@ -477,7 +476,7 @@ def _open_connection(path: Path) -> tuple[sqlite3.Connection, bool, str | None]:
     """A connection to the store at `path`, whether it is on disk, and what to tell the
     reader. Damaged files are moved aside; anything unwritable gives a memory store."""
     try:
-        _make_folder(path.parent)
+        make_private(path.parent)
     except OSError as error:
         return _fresh_memory(), False, _unsaved_notice(path, _describe(error))
     notice = None
@@ -518,20 +517,6 @@ def _strict_text(data: bytes) -> str:
 
 def _lenient_text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
-
-
-def _make_folder(folder: Path) -> None:
-    """Create the data folder 0700. One that exists is tightened only if it is dubao's own in
-    the platform data directory, not a folder a caller named or a link the user made."""
-    try:
-        folder.mkdir(mode=PRIVATE_FOLDER, parents=True)  # its parents: the umask, as mkdir -p
-    except FileExistsError:
-        if not folder.is_dir():
-            raise
-        if folder == default_path().parent and not folder.is_symlink():
-            _make_private(folder)
-        return
-    os.chmod(folder, PRIVATE_FOLDER)  # mkdir's mode went through the umask
 
 
 def _create_private(path: Path) -> None:

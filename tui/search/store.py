@@ -9,7 +9,7 @@ Building takes ~10 s for 34,000 articles; reading the index back a fraction of a
 it is the library the index was made for, it reads the article of a hit from its page
 (the page cache) when the hit is shown. `open_index_from_pages` builds an index that way,
 for a process that needs the library for nothing else.
-A library's file (`indexfile`) is `cache_dir()/index-<key>.bin`, the key a digest of the
+A library's file (`indexfile`) is `cache_folder()/index-<key>.bin`, the key a digest of the
 folder holding all its pages (their longest common folder): a library that grows in place
 replaces its own file, and each folder opened gets one. Files are big (~70 MB for 34,000
 articles), so only the KEEP most recently used are kept.
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui import collector, forked
-from tui.cache import cache_dir
+from tui.folders import cache_folder
 from tui.model import Library
 from tui.search import align
 from tui.search.build import (
@@ -225,7 +225,7 @@ def index_path(library: Library) -> Path:
 
 def _index_path(home: str) -> Path:
     key = hashlib.blake2b(home.encode("utf-8", "surrogatepass"), digest_size=8)
-    return cache_dir() / f"{PREFIX}{key.hexdigest()}{SUFFIX}"
+    return cache_folder() / f"{PREFIX}{key.hexdigest()}{SUFFIX}"
 
 
 def _home(library: Library) -> str:
