@@ -1,30 +1,15 @@
-"""The core is a library: it never imports Textual."""
+"""The core is a library: it never imports Textual; and imports go one way, layer to layer."""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import tui
 
-CORE = [
-    "model",
-    "text",
-    "parse",
-    "library",
-    "cli",
-    "layout",
-    "i18n",
-    "settings",
-    "cache",
-    "collector",
-    "forked",
-    "readahead",
-    "loader",
-    "remote_index",
-]
 PACKAGE = Path(tui.__file__).parent
 
 
@@ -38,12 +23,192 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+# The layers of dubao, bottom up, and the modules in each ("tui.search.*": the package and
+# every module in it). A module imports only from its own layer and those named for it in
+# MAY_IMPORT: imports go from the UI down to the model, never back. Every module is in one.
+LAYERS = {
+    "model": ["tui.text", "tui.model"],
+    "alone": ["tui", "tui.folders", "tui.collector", "tui.forked"],
+    "files": [
+        "tui.filenames",
+        "tui.parse",
+        "tui.article_file",
+        "tui.cache",
+        "tui.readahead",
+        "tui.library",
+    ],
+    "search": ["tui.search.*"],
+    "reader": ["tui.layout", "tui.i18n", "tui.settings", "tui.state"],
+    "workers": ["tui.loader", "tui.remote_index"],
+    "command": ["tui.cli", "tui.__main__"],
+    "ui": ["tui.app", "tui.screens.*", "tui.widgets.*", "tui.themes", "tui.terminal_input"],
+}
+_CORE = ["model", "alone", "files", "search", "reader", "workers"]
+MAY_IMPORT: dict[str, list[str]] = {
+    "model": ["model"],  # text and model: nothing of dubao but each other
+    "alone": [],  # the version, the user's folders, the collector, forking: nothing at all
+    "files": ["model", "alone", "files"],
+    "search": ["model", "alone", "files", "search"],
+    "reader": ["model", "alone", "reader"],
+    "workers": ["model", "alone", "files", "search", "workers"],
+    "command": [*_CORE, "command", "ui"],  # cli starts the UI (`tui.app.run`, imported late)
+    "ui": [*_CORE, "ui"],
+}
+# The layers whose modules import nothing, not even one another.
+_IMPORT_NOTHING = {"alone"}
+
+
+def _modules() -> dict[str, Path]:
+    """Every module of the package by its dotted name."""
+    modules = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _in(module: str, member: str) -> bool:
+    package = member.removesuffix(".*")
+    return module == package or (member != package and module.startswith(f"{package}."))
+
+
+def _layer(module: str) -> str | None:
+    for layer, members in LAYERS.items():
+        if any(_in(module, member) for member in members):
+            return layer
+    return None
+
+
+def _dubao_imports(
+    path: Path, module: str, known: set[str], *, on_import: bool = False
+) -> set[str]:
+    """The modules of dubao that a module imports, anywhere in its source (at the top, in a
+    function, under TYPE_CHECKING): `from a.b import c` is `a.b.c` when that is a module.
+    `on_import`: only those imported as the module is, not inside its functions."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in _outside_functions(tree) if on_import else ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            found.update(
+                f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names
+            )
+    return {name for name in found if name.split(".")[0] == "tui"}
+
+
+def _outside_functions(node: ast.AST) -> Iterator[ast.AST]:
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            yield from _outside_functions(child)
+
+
+def _against_the_layers(imports: dict[str, set[str]]) -> list[str]:
+    """Each import, `importer → imported`, that goes against MAY_IMPORT."""
+    wrong = []
+    for module, imported in sorted(imports.items()):
+        layer = _layer(module)
+        for name in sorted(imported):
+            theirs = _layer(name)
+            if layer is None or theirs is None:
+                wrong.append(f"{module} → {name}: a module in no layer")
+            elif layer in _IMPORT_NOTHING or (theirs != layer and theirs not in MAY_IMPORT[layer]):
+                wrong.append(f"{module} ({layer}) → {name} ({theirs})")
+    return wrong
+
+
+def _imports_by_module() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _dubao_imports(path, name, set(modules)) for name, path in modules.items()}
+
+
 def test_core_modules_do_not_import_textual_in_their_source() -> None:
-    core_files = [PACKAGE / f"{name}.py" for name in CORE]
-    core_files += [p for sub in ("search",) for p in (PACKAGE / sub).glob("*.py")]
-    core_files += [PACKAGE / "state.py"] if (PACKAGE / "state.py").exists() else []
-    for path in core_files:
-        assert "textual" not in _imports(path), path.name
+    core = {name: path for name, path in _modules().items() if _layer(name) != "ui"}
+    assert {"tui.model", "tui.search.index", "tui.state", "tui.folders"} <= core.keys()
+    for name, path in core.items():
+        assert "textual" not in _imports(path), name
+
+
+def test_every_module_is_in_one_layer() -> None:
+    """A new module is given its place: the check cannot tell its direction otherwise."""
+    members = [member for members in LAYERS.values() for member in members]
+    placed = {name: [m for m in members if _in(name, m)] for name in _modules()}
+    assert {name: found for name, found in placed.items() if len(found) != 1} == {}
+
+
+def test_imports_go_one_way_between_the_layers() -> None:
+    assert _against_the_layers(_imports_by_module()) == []
+
+
+def test_the_command_imports_the_ui_only_to_start_the_reader() -> None:
+    """`dubao list` and `dubao search` must not pay for Textual."""
+    modules = _modules()
+    for name in LAYERS["command"]:
+        imported = _dubao_imports(modules[name], name, set(modules), on_import=True)
+        assert [each for each in imported if _layer(each) == "ui"] == [], name
+
+
+def test_the_table_keeps_the_rules_the_architecture_page_states() -> None:
+    """So that an import against them is not let through by widening the table."""
+    core = {layer for layer in LAYERS if layer != "ui"} - {"command"}
+    assert all("ui" not in MAY_IMPORT[layer] for layer in core)
+    assert MAY_IMPORT["model"] == ["model"] and LAYERS["model"] == ["tui.text", "tui.model"]
+    assert "tui.folders" in LAYERS["alone"] and "alone" in _IMPORT_NOTHING
+    assert not {"workers", "reader", "command", "ui"} & {*MAY_IMPORT["search"]}
+
+
+def test_the_direction_check_can_fail() -> None:
+    imports = {
+        "tui.search.store": {"tui.app", "tui.loader", "tui.library"},
+        "tui.model": {"tui.text", "tui.layout"},
+        "tui.folders": {"tui.text"},
+        "tui.cache": {"tui.search.build"},
+        "tui.state": {"tui.screens.search"},
+        "tui.widgets.sidebar": {"tui.cli"},
+        "tui.new_module": {"tui.model"},
+    }
+    assert _against_the_layers(imports) == [
+        "tui.cache (files) → tui.search.build (search)",
+        "tui.folders (alone) → tui.text (model)",
+        "tui.model (model) → tui.layout (reader)",
+        "tui.new_module → tui.model: a module in no layer",
+        "tui.search.store (search) → tui.app (ui)",
+        "tui.search.store (search) → tui.loader (workers)",
+        "tui.state (reader) → tui.screens.search (ui)",
+        "tui.widgets.sidebar (ui) → tui.cli (command)",
+    ]
+
+
+def test_imports_are_read_wherever_they_are_and_however_spelt(tmp_path: Path) -> None:
+    source = tmp_path / "x.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from tui import __version__, text\n"
+        "import tui.search.build\n"
+        "from . import store\n"
+        "from .. import app as ui\n"
+        "if TYPE_CHECKING:\n"
+        "    from tui.library import Pages\n"
+        "def f():\n"
+        "    from ..widgets.sidebar import Sidebar\n",
+        encoding="utf-8",
+    )
+    known = set(_modules())
+    assert _dubao_imports(source, "tui.search.x", known) == {
+        "tui",
+        "tui.text",
+        "tui.search.build",
+        "tui.search.store",
+        "tui.app",
+        "tui.library",
+        "tui.widgets.sidebar",
+    }
 
 
 def test_loading_a_library_and_listing_it_leaves_textual_unloaded() -> None:
