@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tui.cache
+import tui.folders
 import tui.library
 import tui.state
 from tui.cache import (
@@ -501,7 +502,7 @@ def test_a_cache_that_cannot_be_written_is_no_cache(
 def test_a_cache_of_format_1_is_rebuilt(papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """dubao before issue 14 set no application id: its cache is still known for ours."""
     page = next(papers.rglob("*.md")).resolve()
-    tui.cache.cache_dir()
+    tui.folders.cache_folder()
     with closing(sqlite3.connect(cache_file())) as db, db:
         db.execute("PRAGMA journal_mode=WAL")
         columns = ", ".join(f"{name} TEXT NOT NULL" for name in tui.cache._FORMAT_1_COLUMNS)
@@ -620,7 +621,7 @@ def test_what_is_not_ours_is_left_as_it_is(
     if what == "a link to a cache of ours":
         load(papers)
         cache_file().rename(target)
-    tui.cache.cache_dir()
+    tui.folders.cache_folder()
     if what == "a link to another program's database":
         other_database(target)
     if what.startswith("a link"):

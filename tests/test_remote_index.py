@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tui import remote_index
-from tui.cache import cache_dir
+from tui.folders import cache_folder
 from tui.library import load_library
 from tui.remote_index import NICENESS, RemoteIndex, SearchUnavailable
 from tui.search import SearchIndex
@@ -166,10 +166,10 @@ def test_a_held_search_process_starts_when_told(
     assert remote is not None
     try:
         time.sleep(1.5)  # the index of 12 pages would be built by then
-        assert not list(cache_dir().glob("index-*"))
+        assert not list(cache_folder().glob("index-*"))
         remote.go()
         assert remote.wait_ready()
-        assert list(cache_dir().glob("index-*"))
+        assert list(cache_folder().glob("index-*"))
         remote.go()  # once more, late: not taken for a call
         assert remote.search("山西").total > 0
     finally:

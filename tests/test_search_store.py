@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import tui.search.fingerprint as fingerprint_module
-from tui.cache import cache_dir
+from tui.folders import cache_folder
 from tui.library import load_library
 from tui.model import Article, Block, Issue, Library, Section
 from tui.search import BuildCancelled, SearchIndex, indexfile, open_index, store
@@ -115,7 +115,7 @@ def assert_same_results(got: SearchIndex, expected: SearchIndex, library: Librar
 
 
 def index_files() -> list[Path]:
-    return sorted(cache_dir().glob(f"{store.PREFIX}*{store.SUFFIX}"))
+    return sorted(cache_folder().glob(f"{store.PREFIX}*{store.SUFFIX}"))
 
 
 def no_building(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,7 +160,7 @@ def test_the_generated_library_has_dense_and_sparse_postings(library: Library) -
 
 def test_a_saved_index_reads_back_equal_and_searches_the_same(library: Library) -> None:
     built = build_data(library)
-    path = cache_dir() / "round-trip.bin"
+    path = cache_folder() / "round-trip.bin"
     fingerprint = library_fingerprint(library, built.entries)
     indexfile.save(path, built, fingerprint)
     loaded = indexfile.load(path, fingerprint, given(ranked_entries(library)))
@@ -182,7 +182,7 @@ def test_strings_with_any_code_point_read_back_equal(library: Library) -> None:
         hot={"中国人": (1 << size) - 1, "\ud83d\ude00": 1, "\U0001f600": 2, "": 0},
         title_ends=array("H", built.title_ends),  # arrays keep their type
     )
-    path = cache_dir() / "odd.bin"
+    path = cache_folder() / "odd.bin"
     indexfile.save(path, odd, b"f" * 32)
     assert_same_data(indexfile.load(path, b"f" * 32, given(built.entries)), odd)
 
@@ -307,7 +307,7 @@ def test_a_build_cancelled_saves_nothing(library: Library) -> None:
     with pytest.raises(BuildCancelled):
         open_index(library, should_stop=lambda: True)
     assert index_files() == []
-    assert list(cache_dir().glob("*.tmp")) == []
+    assert list(cache_folder().glob("*.tmp")) == []
 
 
 # ---------------------------------------------------------------------------
@@ -435,7 +435,7 @@ def test_a_failed_save_is_a_note_and_leaves_no_temporary_file(
     index = open_index(library, on_note=notes.append)
     assert index.search("中国").total > 0
     assert notes == [f"could not save the search index: {os.strerror(errno.ENOSPC)}"]
-    assert [p for p in cache_dir().iterdir() if p.name.startswith(store.PREFIX)] == []
+    assert [p for p in cache_folder().iterdir() if p.name.startswith(store.PREFIX)] == []
 
 
 def test_only_the_most_recently_used_files_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -445,7 +445,7 @@ def test_only_the_most_recently_used_files_are_kept(monkeypatch: pytest.MonkeyPa
         open_index(lib)
         os.utime(paths[age], (1000 + age, 1000 + age))
     open_index(libraries[0])  # used again: now the most recent
-    stale = cache_dir() / f"{store.PREFIX}crashed{indexfile.TEMP_SUFFIX}"
+    stale = cache_folder() / f"{store.PREFIX}crashed{indexfile.TEMP_SUFFIX}"
     stale.write_bytes(b"half a file")
     os.utime(stale, (1000, 1000))
     open_index(libraries[store.KEEP])

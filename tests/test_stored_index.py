@@ -14,7 +14,8 @@ import pytest
 
 import tui.library as library_module
 from tui import cli
-from tui.cache import CACHE_FILE, cache_dir
+from tui.cache import CACHE_FILE
+from tui.folders import cache_folder
 from tui.library import Pages, load_library
 from tui.model import Article, Library
 from tui.remote_index import RemoteIndex
@@ -154,7 +155,7 @@ def test_without_a_child_the_library_is_outlined_here(
 def test_pages_missing_from_the_page_cache_are_parsed(archive: Path) -> None:
     library = load_library([archive])
     here = open_index(library)
-    (cache_dir() / CACHE_FILE).unlink()
+    (cache_folder() / CACHE_FILE).unlink()
     stored = open_stored_index(Pages([archive]))
     assert stored is not None
     assert stored.search("山西", limit=0).hits == here.search("山西", limit=0).hits

@@ -71,8 +71,6 @@ NoteCallback = Callable[[str], None]
 _T = TypeVar("_T")
 
 CACHE_FILE = "pages.sqlite3"
-# The cache folder by its former name here, which tests still import.
-cache_dir = cache_folder
 # In the file's header: tells our cache from any other SQLite file (state.py's store has
 # another, so that neither takes the other for its own).
 APPLICATION_ID = int.from_bytes(b"dupc", "big")
