@@ -417,14 +417,14 @@ def test_one_article_files_of_a_page_form_one_section_in_their_order(tmp_path: P
     first = issue.sections[0]
     assert [a.title for a in first.articles] == ["第1版第1篇", "第1版第2篇", "第1版第10篇"]
     assert first.source is None
-    assert [(Path(path).name, n) for path, n in first.places()] == [
+    assert [(Path(path).name, n) for path, n in first.file_positions()] == [
         ("20190204-01-01.txt", 0),
         ("20190204-01-02.txt", 0),
         ("20190204-01-10.txt", 0),
     ]
     # A page of one file is that file's section.
     assert Path(issue.sections[1].source or "").name == "20190204-02-01.txt"
-    assert issue.sections[1].places() == [(issue.sections[1].source, 0)]
+    assert issue.sections[1].file_positions() == [(issue.sections[1].source, 0)]
 
 
 def test_peoples_daily_names_give_the_page_order_and_paper(tmp_path: Path) -> None:
@@ -494,5 +494,5 @@ def test_a_file_named_as_one_article_is_never_split(tmp_path: Path) -> None:
         write(day / f"20190204-01-{order:02}.txt", "\r\n".join(lines))
     library = load_library([tmp_path], cache=False)
     (section,) = library.issues[0].sections
-    files = [Path(path).name for path, _ in section.places()]
+    files = [Path(path).name for path, _ in section.file_positions()]
     assert files == [f"20190204-01-{order:02}.txt" for order in range(1, 61)]

@@ -43,6 +43,6 @@ def test_an_issue_label_names_its_paper() -> None:
 def test_places_of_a_section_of_several_files() -> None:
     a, b = _untitled("甲。"), _untitled("乙。")
     one = Section("s", "第1版", "p.md", (a, b))
-    assert one.places() == [("p.md", 0), ("p.md", 1)]
+    assert one.file_positions() == [("p.md", 0), ("p.md", 1)]
     several = Section("s", "第1版", None, (a, b, a), ("1.txt", "2.txt", "1.txt"))
-    assert several.places() == [("1.txt", 0), ("2.txt", 0), ("1.txt", 1)]
+    assert several.file_positions() == [("1.txt", 0), ("2.txt", 0), ("1.txt", 1)]

@@ -143,7 +143,7 @@ def library_json(library: Library) -> dict[str, Any]:
                         "articles": [
                             article_json(a, source)
                             for a, (source, _) in zip(
-                                section.articles, section.places(), strict=True
+                                section.articles, section.file_positions(), strict=True
                             )
                         ],
                     }

@@ -83,7 +83,7 @@ class Section:
     # Where they come from several files: each article's file, in order (else empty).
     article_sources: tuple[str, ...] = ()
 
-    def places(self) -> list[tuple[str, int]]:
+    def file_positions(self) -> list[tuple[str, int]]:
         """Each article's file and its position among that file's articles."""
         if self.source is not None:
             return [(self.source, i) for i in range(len(self.articles))]

@@ -202,7 +202,9 @@ def placements(library: Library) -> dict[str, list[Placed]]:
     by_file: dict[str, list[tuple[int, Placed]]] = {}
     for issue in library.issues:
         for index, section in enumerate(issue.sections):
-            for (path, position), article in zip(section.places(), section.articles, strict=True):
+            for (path, position), article in zip(
+                section.file_positions(), section.articles, strict=True
+            ):
                 placed = Placed(article, issue, section, index)
                 by_file.setdefault(os.path.realpath(path), []).append((position, placed))
     return {
@@ -401,7 +403,7 @@ def placement_figures(files: list[File], placed: dict[str, list[Placed]]) -> lis
 def section_files(section: Section) -> list[str]:
     """The files of a section's articles, each once, in the section's order."""
     seen: dict[str, None] = {}
-    for path, _ in section.places():
+    for path, _ in section.file_positions():
         seen.setdefault(os.path.realpath(path), None)
     return list(seen)
 

@@ -125,7 +125,9 @@ def ranked_entries(library: Library) -> list[Entry]:
         Entry(article, section.title, issue.title, issue.date, source, position)
         for issue in library.issues
         for section in issue.sections
-        for article, (source, position) in zip(section.articles, section.places(), strict=True)
+        for article, (source, position) in zip(
+            section.articles, section.file_positions(), strict=True
+        )
     ]
     order = sorted(range(len(entries)), key=lambda i: _recency_key(entries[i].date, i))
     return [entries[i] for i in order]
