@@ -38,7 +38,7 @@ LAYERS = {
         "tui.library",
     ],
     "search": ["tui.search.*"],
-    "reader": ["tui.layout", "tui.i18n", "tui.settings", "tui.state"],
+    "reader": ["tui.layout", "tui.navigation", "tui.i18n", "tui.settings", "tui.state"],
     "workers": ["tui.loader", "tui.remote_index"],
     "command": ["tui.cli", "tui.__main__"],
     "ui": ["tui.app", "tui.screens.*", "tui.widgets.*", "tui.themes", "tui.terminal_input"],

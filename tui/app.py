@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -36,7 +36,8 @@ from textual.worker import get_current_worker
 from tui.i18n import Strings
 from tui.layout import HEADER, MIN_MEASURE, Anchor
 from tui.library import LibraryError, is_small, load_library, seeds_path
-from tui.model import Article, Issue, Library, Section
+from tui.model import Article, Library
+from tui.navigation import Place, ReadingOrder
 from tui.settings import Settings, load_settings
 from tui.state import ArticleState, StateStore, install_signal_handlers
 from tui.terminal_input import decode_input_leniently
@@ -58,33 +59,6 @@ INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
 PROGRESS_INTERVAL = 0.25
 FIRST_PAINT_WAIT = 1.0  # seconds loading waits, at most, for the first article to paint
 FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
-
-
-class Place(NamedTuple):
-    """An article and where it sits in the library (a tuple: a library has 10⁵)."""
-
-    issue: Issue
-    section: Section
-    article: Article
-    position: int  # 1-based, within the section
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ReadingOrder:
-    """Every article of a library in reading order, and each one's place in it."""
-
-    places: list[Place]
-    index_of: dict[str, int]  # article id → position in `places`
-
-    @classmethod
-    def of(cls, library: Library) -> ReadingOrder:
-        places = [
-            Place(issue, section, article, n)
-            for issue in library.issues
-            for section in issue.sections
-            for n, article in enumerate(section.articles, start=1)
-        ]
-        return cls(places, {p.article.id: i for i, p in enumerate(places)})
 
 
 class _ReaderProvider(Provider):
@@ -138,10 +112,8 @@ class IssueCommands(_ReaderProvider):
     """The issues, newest first, found by date or title: how to jump to a day."""
 
     def entries(self) -> list[tuple[str, str | None, int]]:
-        first_of: dict[str, int] = {}
-        for index, place in enumerate(self.reader.places):
-            first_of.setdefault(place.issue.id, index)
-        return [(self.reader.places[index].issue.label, None, index) for index in first_of.values()]
+        reader = self.reader
+        return [(reader.places[i].issue.label, None, i) for i in reader.order.issue_starts()]
 
     def open(self, index: int) -> None:
         self.reader.open_issue(index)
@@ -300,6 +272,7 @@ class DubaoApp(App[None]):
 
     def _set_places(self, order: ReadingOrder | None = None) -> None:
         order = order or ReadingOrder.of(self.library)
+        self.order = order
         self.places = order.places
         self._index_of = order.index_of
 
@@ -515,16 +488,14 @@ class DubaoApp(App[None]):
             return
         if self.store is None:
             return
-        ids = [p.article.id for p in self.places]
-        states = self.store.states(ids)
-        count = len(ids)
-        for step in range(1, count + 1):
-            index = (self.current + step) % count
-            state = states.get(ids[index])
-            if state is None or not state.read:
-                self.open_place(index)
-                return
-        self.notify(self.strings("msg.all_read"), timeout=2)
+        states = self.store.states(self._index_of)
+        index = self.order.next_unread(
+            self.current, lambda article_id: (s := states.get(article_id)) is not None and s.read
+        )
+        if index is None:
+            self.notify(self.strings("msg.all_read"), timeout=2)
+            return
+        self.open_place(index)
 
     # -- what is shown --------------------------------------------------------------
 
@@ -592,47 +563,26 @@ class DubaoApp(App[None]):
         view.page(direction)
 
     def action_next_article(self) -> None:
-        if not self.places:
-            return
-        if self.current + 1 >= len(self.places):
-            self.notify(self.strings("msg.last_article"), timeout=2)
-            return
-        self.open_place(self.current + 1)
+        self._go(self.order.next_article, "msg.last_article")
 
     def action_prev_article(self) -> None:
-        if not self.places:
-            return
-        if self.current == 0:
-            self.notify(self.strings("msg.first_article"), timeout=2)
-            return
-        self.open_place(self.current - 1)
-
-    def _section_start(self, index: int) -> int:
-        section = self.places[index].section
-        while index > 0 and self.places[index - 1].section is section:
-            index -= 1
-        return index
+        self._go(self.order.previous_article, "msg.first_article")
 
     def action_next_section(self) -> None:
-        if not self.places:
-            return
-        section = self.places[self.current].section
-        index = self.current
-        while index < len(self.places) and self.places[index].section is section:
-            index += 1
-        if index >= len(self.places):
-            self.notify(self.strings("msg.last_article"), timeout=2)
-            return
-        self.open_place(index)
+        self._go(self.order.next_section, "msg.last_article")
 
     def action_prev_section(self) -> None:
+        self._go(self.order.previous_section, "msg.first_article")
+
+    def _go(self, move: Callable[[int], int | None], nowhere: str) -> None:
+        """Open where `move` goes from the open article; say `nowhere` if it goes nowhere."""
         if not self.places:
             return
-        start = self._section_start(self.current)
-        if start == 0:
-            self.notify(self.strings("msg.first_article"), timeout=2)
+        index = move(self.current)
+        if index is None:
+            self.notify(self.strings(nowhere), timeout=2)
             return
-        self.open_place(self._section_start(start - 1))
+        self.open_place(index)
 
     def action_switch_pane(self) -> None:
         sidebar, view = self.sidebar, self.article_view

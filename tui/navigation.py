@@ -1,0 +1,85 @@
+"""The reading order: every article of a library in the order a reader meets them (issues
+newest first, pages in order, articles as printed), and the moves between them.
+
+The reader asks where a key goes (`next_section(i)`, `next_unread(i, …)`) and opens the
+position it is told; None means there is nowhere to go, and the reader says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from tui.model import Article, Issue, Library, Section
+
+
+class Place(NamedTuple):
+    """An article and where it sits in the library (a tuple: a library has 10⁵)."""
+
+    issue: Issue
+    section: Section
+    article: Article
+    position: int  # 1-based, within the section
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingOrder:
+    """Every article of a library in reading order, and each one's place in it."""
+
+    places: list[Place]
+    index_of: dict[str, int]  # article id → position in `places`
+
+    @classmethod
+    def of(cls, library: Library) -> ReadingOrder:
+        places = [
+            Place(issue, section, article, n)
+            for issue in library.issues
+            for section in issue.sections
+            for n, article in enumerate(section.articles, start=1)
+        ]
+        return cls(places, {p.article.id: i for i, p in enumerate(places)})
+
+    def next_article(self, index: int) -> int | None:
+        return index + 1 if index + 1 < len(self.places) else None
+
+    def previous_article(self, index: int) -> int | None:
+        return index - 1 if index > 0 else None
+
+    def section_start(self, index: int) -> int:
+        """The first article of the section (page) that `index` is in."""
+        places = self.places
+        section = places[index].section
+        while index > 0 and places[index - 1].section is section:
+            index -= 1
+        return index
+
+    def next_section(self, index: int) -> int | None:
+        """The first article of the next page (of this issue, or the next issue's first)."""
+        places = self.places
+        section = places[index].section
+        while index < len(places) and places[index].section is section:
+            index += 1
+        return index if index < len(places) else None
+
+    def previous_section(self, index: int) -> int | None:
+        """The first article of the page before."""
+        start = self.section_start(index)
+        return self.section_start(start - 1) if start > 0 else None
+
+    def next_unread(self, index: int, is_read: Callable[[str], bool]) -> int | None:
+        """The first article after `index` not read, going round to the first; None when
+        every article is read."""
+        count = len(self.places)
+        for step in range(1, count + 1):
+            candidate = (index + step) % count
+            if not is_read(self.places[candidate].article.id):
+                return candidate
+        return None
+
+    def issue_starts(self) -> list[int]:
+        """The position of each issue's first article, in reading order."""
+        first_of: dict[str, int] = {}
+        for index, place in enumerate(self.places):
+            first_of.setdefault(place.issue.id, index)
+        return list(first_of.values())
