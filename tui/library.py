@@ -54,7 +54,7 @@ ProgressCallback = Callable[[Progress], None]
 PartialCallback = Callable[[Library], None]
 PARTIAL_EVERY = 1.0  # seconds between two partial libraries (see `load_library`)
 FIRST_CACHE_PART, CACHE_PART = 50, 500  # pages read from the page cache at a time
-# With this many pages to parse, a forked child parses the oldest share of them (`readahead`):
+# With this many pages to parse, a worker process parses the oldest share of them (`readahead`):
 # it parses and encodes, this process decodes, which costs it about a fifth as much.
 READ_AHEAD_MIN, READ_AHEAD_SHARE = 200, 0.55
 
@@ -617,9 +617,9 @@ def _read_pages(
 def _read_ahead(
     ordered: list[_Found], page_cache: PageCache | None, stamps: dict[str, Stamp]
 ) -> ReadAhead | None:
-    """A child parsing the oldest READ_AHEAD_SHARE of those pages that are not in the page
-    cache, when there are at least READ_AHEAD_MIN. With a cache, every page is stamped
-    first (into `stamps`), before the child reads it."""
+    """A worker process parsing the oldest READ_AHEAD_SHARE of those pages that are not in
+    the page cache, when there are at least READ_AHEAD_MIN. With a cache, every page is
+    stamped first (into `stamps`), before the worker reads it."""
     if len(ordered) < READ_AHEAD_MIN:
         return None
     missing = ordered
@@ -636,7 +636,7 @@ def _read_ahead(
 def _page(
     f: _Found, cached: list[Article] | None, ahead: ReadAhead | None
 ) -> tuple[list[Article], Encoded | None]:
-    """The page's articles, and their encoding where the child made it; DecodeError or
+    """The page's articles, and their encoding where the worker made it; DecodeError or
     OSError when it cannot be read."""
     if cached is not None:
         return cached, None
@@ -649,7 +649,7 @@ def _page(
 
 
 def _read_encoded(path: str) -> Encoded | str | None:
-    """In the read-ahead child: the page's articles as the page cache keeps them (None if
+    """In the read-ahead worker: the page's articles as the page cache keeps them (None if
     they cannot be kept), or why it cannot be read."""
     try:
         return encode_page(read_page(path))
