@@ -24,11 +24,11 @@ from tui.library import load_library, read_page
 from tui.loader import Loader
 from tui.readahead import ReadAhead
 
-from .conftest import SEED, assert_ends_soon
+from .conftest import SEED
 from .dubao_term import showing, user_dirs
 from .test_cache import assert_same
 from .test_loader import Heard
-from .tmux import Tmux
+from .tmux import Tmux, pid_alive
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 
@@ -171,6 +171,17 @@ def read_ahead_worker(reader: int) -> int | None:
     return workers[0] if workers else None
 
 
+def assert_all_end(pids: set[int], what: str, timeout: float = 10.0) -> None:
+    """Fail unless every process of `pids` ends within `timeout` seconds (an exited one
+    not reaped yet by whoever inherited it counts as ended)."""
+    deadline = time.monotonic() + timeout
+    running = sorted(pid for pid in pids if pid_alive(pid))
+    while running and time.monotonic() < deadline:
+        time.sleep(0.05)
+        running = [pid for pid in running if pid_alive(pid)]
+    assert running == [], f"{what}: still running: {running}"
+
+
 def fork_log(path: Path) -> list[tuple[int, int]]:
     """(pid, threads) for each fork the wrapper logged."""
     lines = path.read_text().split() if path.exists() else []
@@ -204,8 +215,7 @@ def test_cold_and_warm_the_reader_forks_no_thread_and_q_leaves_no_process(
             processes = family(term.pane_pid())
             term.send("q")
             assert term.wait_for_exit(10) == 0, start
-            for pid in processes:
-                assert_ends_soon(pid, f"process {pid} of the {start} start")
+            assert_all_end(processes, f"the {start} start")
             forked = fork_log(log)
             assert forked, f"{start}: the search process is forked: the log must show it"
             assert [(pid, n) for pid, n in forked if n > 1] == [], start
@@ -233,6 +243,5 @@ def test_ending_the_reader_while_the_worker_reads_leaves_no_process(
         else:
             os.kill(reader, signal.SIGHUP)  # what a dropped SSH link delivers
         assert term.wait_for_exit(10) == 0
-        for pid in processes:
-            assert_ends_soon(pid, f"process {pid}")
+        assert_all_end(processes, f"after {end}")
     assert [(pid, n) for pid, n in fork_log(log) if n > 1] == []
