@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -100,3 +104,18 @@ def seed_under_a_column(column: str = "新语") -> Library:
     first = replace(section.articles[0], column=column)
     section = replace(section, articles=(first, *section.articles[1:]))
     return Library((replace(issue, sections=(section, *issue.sections[1:])), *seed.issues[1:]))
+
+
+def mode(path: Path) -> int:
+    """A file's permission bits."""
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@contextlib.contextmanager
+def umask(mask: int) -> Iterator[None]:
+    """The process's umask set to `mask` for a while."""
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,20 +14,9 @@ from tui.folders import cache_folder, config_folder, data_folder, make_private
 from tui.search.store import _index_path
 from tui.settings import settings_path
 
+from .conftest import mode, umask
+
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="XDG folders are Linux's")
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@contextlib.contextmanager
-def umask(mask: int) -> Iterator[None]:
-    previous = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import sqlite3
-import stat
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from tests.conftest import TERMINAL_CONTROLS
 from tui import state
 from tui.layout import Anchor
 from tui.state import ArticleState, StateStore, install_signal_handlers
+
+from .conftest import mode, umask
 
 CHILD = Path(__file__).with_name("state_child.py")
 LIB = "library"
@@ -848,19 +849,6 @@ def test_positions_are_saved_only_for_the_article_shown_and_not_after_close(
 
 
 # -- 7. private ----------------------------------------------------------------------------------
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@contextlib.contextmanager
-def umask(mask: int) -> Iterator[None]:
-    previous = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 @pytest.mark.parametrize("mask", [0o000, 0o022, 0o277], ids=oct)
