@@ -171,3 +171,12 @@ def test_the_runs_a_window_grows_over_have_the_width_they_claim() -> None:
         members = [chr(code) for code in range(0x10000) if run.fullmatch(chr(code))]
         assert members
         assert all(cell_width(ch) == cells for ch in members)
+
+
+def test_a_match_that_starts_with_a_combining_mark_keeps_its_base_character() -> None:
+    text = "111111\u030111\u3000\u3000一"
+    article = Article("a", "article", None, (Block("paragraph", text),))
+    snippet = SearchIndex.build(library_of(article), snippet_width=10).search("\u030111一").hits
+    assert snippet
+    body = snippet[0].snippet.text.lstrip("…")
+    assert not unicodedata.combining(body[:1] or "x")

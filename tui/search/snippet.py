@@ -179,9 +179,12 @@ def _window(text: str, start: int, end: int, width: int) -> tuple[int, int]:
     window_start, left = _extend_left(text, start, left)
     window_end, right = _extend_right(text, end, right)
     window_start, _ = _extend_left(text, window_start, right + left)
-    # A combining mark stays with its base character.
+    # A combining mark stays with its base character: forward while the match is ahead,
+    # back to the base where the match itself starts with the mark.
     while window_start < start and unicodedata.combining(text[window_start]):
         window_start += 1
+    while 0 < window_start < len(text) and unicodedata.combining(text[window_start]):
+        window_start -= 1
     while window_end < len(text) and unicodedata.combining(text[window_end]):
         window_end += 1
     return window_start, window_end
