@@ -271,10 +271,16 @@ class DubaoApp(App[None]):
         )
 
     def _set_places(self, order: ReadingOrder | None = None) -> None:
-        order = order or ReadingOrder.of(self.library)
-        self.order = order
-        self.places = order.places
-        self._index_of = order.index_of
+        self.order = order or ReadingOrder.of(self.library)
+
+    @property
+    def places(self) -> list[Place]:
+        """Every article in reading order (the reading order's)."""
+        return self.order.places
+
+    @property
+    def _index_of(self) -> dict[str, int]:
+        return self.order.index_of
 
     def _localise_bindings(self) -> None:
         """Footer and help descriptions in the reader's language."""
