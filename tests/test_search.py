@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import assert_ends_soon
 from tests.test_search_oracle import oracle
 from tui.library import load_library
 from tui.model import Article, Library
@@ -221,17 +219,6 @@ def test_should_stop_cancels_the_build_and_progress_is_reported(seed: Library) -
         SearchIndex.build(seed, should_stop=stop_later)
 
 
-def test_a_forked_build_equals_an_in_process_one(
-    seed: Library, index: SearchIndex, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(build_module, "FORK_MIN_ARTICLES", 0)
-    forked = SearchIndex.build(seed)
-    assert forked._data.title_bounds == index._data.title_bounds
-    for query in ("山西", "李静", "的 了", "太钢"):
-        ours = [(h.article_id, h.score) for h in forked.search(query, limit=0).hits]
-        assert ours == [(h.article_id, h.score) for h in index.search(query, limit=0).hits]
-
-
 def test_fast_normalising_of_blocks_equals_normalise() -> None:
     samples = [
         ["建设平安山西 守护幸福生活", "", "李 静", "本报讯 12月9日，ＦＭＧ（福德士河）"],
@@ -255,16 +242,11 @@ def test_the_package_is_small_modules(tmp_path: Path) -> None:
         assert len(path.read_text(encoding="utf-8").splitlines()) < 400, path.name
 
 
-@pytest.mark.parametrize("fork", [True, False])
-def test_hot_terms_keep_answers_exact(
-    seed: Library, monkeypatch: pytest.MonkeyPatch, fork: bool
-) -> None:
-    # Make the seed library "large" so hot terms are computed (in a child, or here).
-    monkeypatch.setattr(build_module, "FORK_MIN_ARTICLES", 0)
+def test_hot_terms_keep_answers_exact(seed: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Make the seed library "large" so hot terms are computed.
+    monkeypatch.setattr(build_module, "HOT_MIN_ARTICLES", 0)
     monkeypatch.setattr(build_module, "SAMPLE_EVERY", 1)
     monkeypatch.setattr(build_module, "HOT_MIN_MATCHES", 2)
-    if not fork:
-        monkeypatch.setattr(build_module.forked, "start", lambda work: None)
     index = SearchIndex.build(seed)
     hot = index._data.hot
     assert {len(term) for term in hot} >= {3, 4}
@@ -272,71 +254,6 @@ def test_hot_terms_keep_answers_exact(
         assert set(index.matching_ids(term)) == oracle(seed, term), term
     for query in [*seed_queries(seed)[::3], "山西公安", "习近平总书记", "的 山西公"]:
         check(index, seed, query)
-
-
-def test_the_child_normalises_titles_as_the_build_does(seed: Library) -> None:
-    # Else each build would cut every title into words again, here (~5 s on the corpus).
-    tricky = ["ＦＭＧ（福德士河）", " a\u3000b ", "ß\u0301ﬁ", "e\u0301", "", "李 静\t"]
-    entries = build_module.ranked_entries(seed)
-    articles = [replace(entries[0].article, title=title or None) for title in tricky]
-    entries += [replace(entries[0], article=article) for article in articles]
-    packed = build_module._packed([entry.article.title or "" for entry in entries])
-    titles, bounds = build_module._title_words(*packed)
-    docs, _, _ = build_module._normalise_all(
-        entries, build_module._Progress(len(entries), None, None)
-    )
-    assert titles == [doc[: doc.index("\n")] for doc in docs]
-    assert bounds == [build_module._title_bounds([title])[0] for title in titles]
-
-
-def test_cancelling_a_forked_build_leaves_no_child(
-    seed: Library, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(build_module, "FORK_MIN_ARTICLES", 0)
-    started: list[int] = []
-    real_start = build_module.forked.start
-
-    def start(work):  # type: ignore[no-untyped-def]
-        child = real_start(work)
-        started.append(child._pid)
-        return child
-
-    monkeypatch.setattr(build_module.forked, "start", start)
-    calls: list[int] = []
-    with pytest.raises(BuildCancelled):
-        SearchIndex.build(seed, should_stop=lambda: bool(calls.append(1)) or len(calls) > 3)
-    assert len(started) == 2  # jieba's, and the one counting frequent strings
-    for pid in started:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # already reaped
-
-
-def test_a_reaped_child_is_never_signalled(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Its pid may belong to another process by then.
-    from tui import forked
-
-    child = forked.start(lambda: 6 * 7)
-    assert child is not None and child.result() == 42
-    killed: list[int] = []
-    monkeypatch.setattr(forked.os, "kill", lambda pid, sig: killed.append(pid))
-    child.cancel()
-    assert killed == []
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_a_forked_child_dies_with_its_parent() -> None:
-    code = (
-        "import os, time; from tui import forked\n"
-        "child = forked.start(lambda: time.sleep(60))\n"
-        "print(child._pid, flush=True); time.sleep(60)\n"
-    )
-    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert parent.stdout is not None
-    child = int(parent.stdout.readline())
-    os.kill(child, 0)  # alive
-    parent.kill()
-    parent.wait()
-    assert_ends_soon(child, "the forked child, its parent gone,")
 
 
 def test_frequent_terms_are_every_string_in_enough_docs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,12 +12,11 @@ cancellation every PROGRESS_EVERY articles:
 
 In a large library, the 3- to 6-character strings most frequent in a sample also get
 exact bitmaps ("hot" terms) after step 3: 习近平 or 新闻联播 would otherwise need
-thousands of candidates verified at each keystroke. Step 4, and (in a large library)
-counting those strings, each run in a forked child from the start where they can
-(`forked`): on the benchmark archive they take ~5 s and ~2 s of a core, and jieba's
-dictionary (`words.TitleWords`), which the index does not keep, stays out of this
-process. The children normalise the titles and the sample themselves, so that they run
-beside steps 1 to 3. Where there is no fork, or a child fails, that work is done here.
+thousands of candidates verified at each keystroke.
+
+Everything runs in the calling process, one step after the other: the reader builds in a
+worker process of its own (`tui.indexer`). Running jieba and the counting of frequent
+strings in forked children saved 0.8 s of the benchmark archive's 7.8 s build.
 
 The cyclic garbage collector is off while building: the build allocates millions of
 objects and none of them form cycles, but every collection would walk the library.
@@ -30,26 +29,24 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from itertools import accumulate, compress, repeat
 from operator import contains
 from typing import TypeVar
 
-from tui import collector, forked
+from tui import collector
 from tui.model import Article, Library
 from tui.search import align, bitset
 from tui.search.postings import Postings, build_postings
 from tui.search.segments import COLUMN, FIRST_BLOCK, KICKER, SUBTITLE, segment_of, segment_texts
 from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes
 from tui.search.words import TitleWords
-from tui.text import normalise
 
 PROGRESS_EVERY = 1000
 PASSES = 4
 SAMPLE_EVERY = 32  # one article in this many is sampled for hot terms
 HOT_MIN_MATCHES = 1500  # a hot term is estimated to be in at least this many articles...
 HOT_MOST = {3: 200, 4: 100, 5: 60, 6: 40}  # ...and among the most frequent of its length
-FORK_MIN_ARTICLES = 5000  # below this, no hot terms (and no child counting them)
+HOT_MIN_ARTICLES = 5000  # below this, no hot terms
 # The fields ranked as heads (`rank.HEAD_WEIGHT`), with the subheads.
 HEAD_FIELDS = (KICKER, SUBTITLE, COLUMN)
 
@@ -151,54 +148,25 @@ def build_entries(
     entries: Sequence[Entry],
     on_progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
-    *,
-    titles: list[str] | None = None,
-    sample: list[Entry] | None = None,
 ) -> IndexData:
     """The index of `entries` (`ranked_entries`, or read from their pages on demand:
-    `places.StoredEntries`, read once, in order). `titles` (each article's) and `sample`
-    (`entries[::SAMPLE_EVERY]`) may be given, worked out where the library was at hand."""
+    `places.StoredEntries`, read once, in order)."""
     align.warm_up()
     try:
         with collector.paused():
-            return _build(entries, _Progress(0, on_progress, should_stop), titles, sample)
+            return _build(entries, _Progress(0, on_progress, should_stop))
     finally:
         collector.give_back_memory()
 
 
-def _build(
-    entries: Sequence[Entry],
-    progress: _Progress,
-    titles: list[str] | None,
-    sample: list[Entry] | None,
-) -> IndexData:
+def _build(entries: Sequence[Entry], progress: _Progress) -> IndexData:
     size = progress.count = len(entries)
-    large = size >= FORK_MIN_ARTICLES
-    # jieba in a child whatever the size: reading its dictionary holds this process's one
-    # running thread for ~1.5 s, and the reader's keys would wait.
-    if titles is None:
-        titles = [entry.article.title or "" for entry in entries]
-    packed_titles = _packed(titles)
-    words_child = forked.start(partial(_title_words, *packed_titles)) if entries else None
-    frequent_child = None
-    if large:
-        sample = sample if sample is not None else list(entries[::SAMPLE_EVERY])
-        frequent_child = forked.start(partial(_frequent, sample))
-    try:
-        docs, heads, ids = _normalise_all(entries, progress)
-        postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
-        frequent = _result(frequent_child)
-        if large and frequent is None:  # no child, or it failed: counted here
-            frequent = frequent_terms(docs[::SAMPLE_EVERY])
-        hot = hot_terms(docs, postings, frequent) if frequent else {}
-        titles_seen, title_bounds = _result(words_child) or (None, [])
-    finally:
-        for child in (words_child, frequent_child):
-            if child is not None:
-                child.cancel()  # nothing if it was reaped
+    docs, heads, ids = _normalise_all(entries, progress)
+    postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
+    frequent = frequent_terms(docs[::SAMPLE_EVERY]) if size >= HOT_MIN_ARTICLES else []
+    hot = hot_terms(docs, postings, frequent) if frequent else {}
     title_list = [doc[: doc.index(SEPARATOR)] for doc in docs]
-    if titles_seen != title_list:  # no child, or it failed (or, never yet, normalised apart)
-        title_bounds = _title_bounds(title_list, progress)
+    title_bounds = _title_bounds(title_list, progress)
     progress.tick(PASSES * len(docs))
     title_ends = array("I", map(len, title_list))
     title_starts = array("I", accumulate((end + 1 for end in title_ends), initial=0))
@@ -246,36 +214,6 @@ def _title_bounds(titles: list[str], progress: _Progress | None = None) -> list[
     words = TitleWords(titles)
     tracked = progress.track(titles, 3) if progress is not None else titles
     return [words.boundaries(title) for title in tracked]
-
-
-def _packed(texts: list[str]) -> tuple[str, array]:
-    """`texts` as one string and their lengths, for a forked child to read.
-
-    Reading the strings themselves would change their reference counts, and so copy each
-    page of the parent's memory that holds one: titles lie among all the library's texts.
-    On the benchmark archive the words child's peak PSS went from 199 to 175 MB."""
-    return "".join(texts), array("Q", map(len, texts))
-
-
-def _unpacked(joined: str, lengths: array) -> list[str]:
-    ends = list(accumulate(lengths))
-    return list(map(joined.__getitem__, map(slice, [0, *ends], ends)))
-
-
-def _title_words(joined: str, lengths: array) -> tuple[list[str], list[str]]:
-    """A child's work: the normalised titles (`_packed`) and their word boundaries."""
-    titles = [normalise(title) for title in _unpacked(joined, lengths)]
-    return titles, _title_bounds(titles)
-
-
-def _frequent(sample: list[Entry]) -> list[str]:
-    """A child's work: `frequent_terms` of the sample, normalised as `_normalise_all` does."""
-    return frequent_terms([_normalised(entry.article)[0] for entry in sample])
-
-
-def _result(child: forked.Child[T] | None) -> T | None:
-    """A child's value; None without a child, or if it failed."""
-    return child.result() if child is not None else None
 
 
 def frequent_terms(sample: list[str]) -> list[str]:
