@@ -181,7 +181,7 @@ def test_without_a_worker_every_page_is_read_here(
     for failing in (no_forkserver, failing_read, dying_read):
         with monkeypatch.context() as patch:
             if failing is no_forkserver:
-                patch.setattr(tui.readahead.multiprocessing, "get_context", no_forkserver)
+                patch.setattr(tui.pool.multiprocessing, "get_context", no_forkserver)
             else:
                 patch.setattr(tui.library, "_read_encoded", failing)  # sent to the worker
             parsed_here.clear()

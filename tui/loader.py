@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from tui import readahead
+from tui import pool
 from tui.library import LibraryError, Progress, load_library
 from tui.model import Library
 
@@ -63,7 +63,7 @@ class Loader:
 
     @classmethod
     def start(cls, paths: Sequence[str] | None) -> Loader:
-        readahead.prepare()  # while the reader's window has not replaced sys.stderr
+        pool.prepare()  # while the reader's window has not replaced sys.stderr
         loader = cls(paths)
         loader._thread.start()
         return loader

@@ -1,0 +1,184 @@
+"""dubao's one way to run work in another process: a worker of multiprocessing's forkserver.
+
+    prepare()                               # before a reader's window is up (see `prepare`)
+    worker = Worker.start("tui.library")    # None where no worker can be started
+    future = worker.submit(function, *args) # a concurrent.futures.Future
+    worker.cancel()                         # the process ends at once, its work lost
+
+A worker is the one process of a `concurrent.futures.ProcessPoolExecutor` whose context is
+multiprocessing's forkserver: a server started afresh (fork and exec, as `subprocess` does)
+imports the named module once and forks each worker from itself, a process with one
+thread. The calling process never calls `os.fork()`: it runs other threads (the loader's,
+Textual's), and a child forked from it could inherit a lock one of them held, and hang. As
+with every start method but fork, the program's main module must be importable without
+starting the program (`if __name__ == "__main__":`): the worker imports it. Functions and
+their arguments are sent pickled (a function by its module and name), with this process's
+environment as it is at `submit`: the forkserver has the one of its own start, and the
+folders dubao keeps files in follow it (`XDG_CACHE_HOME`…).
+
+A worker ends when its executor is shut down, on `cancel`, when this process's interpreter
+exits (else concurrent.futures would wait for the work at exit), and with this process
+however it ends: it watches a pipe that only this process writes to, which closes with it.
+It ignores SIGINT and SIGHUP: the terminal's signals to the process group are the
+reader's to act on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import resource_tracker
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_IGNORED_IN_WORKER = ("SIGINT", "SIGHUP")
+_in_worker = False
+
+
+class Worker:
+    """A process of its own for work submitted to it, ended with this process."""
+
+    def __init__(
+        self, executor: ProcessPoolExecutor, watched: Connection, stop: Connection
+    ) -> None:
+        self._executor = executor
+        self._watched: Connection | None = watched  # the worker's end, closed here once it has it
+        self._stop = stop  # closed: the worker leaves
+        self._lock = threading.Lock()
+        self._cancelled = False
+
+    @classmethod
+    def start(cls, preload: str) -> Worker | None:
+        """A worker whose forkserver has imported the module `preload` (if this is its first
+        start); None where there is no forkserver, or no process could be started, and in
+        a worker (whose work runs where it is)."""
+        if _in_worker:
+            return None
+        try:
+            context = multiprocessing.get_context("forkserver")
+        except ValueError:  # not on this platform
+            return None
+        if not prepare():  # checked first: a semaphore made without it would stay behind
+            return None
+        context.set_forkserver_preload([preload])
+        watched, stop = context.Pipe(duplex=False)
+        try:
+            executor = ProcessPoolExecutor(
+                1, mp_context=context, initializer=_serve, initargs=(watched,)
+            )
+        except (OSError, ValueError, RuntimeError, NotImplementedError):
+            stop.close()
+            watched.close()
+            return None
+        worker = cls(executor, watched, stop)
+        _running.add(worker)
+        return worker
+
+    def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
+        """`function(*args)` run in the worker (started by the first call). Raises
+        RuntimeError once cancelled, OSError if no process could be started."""
+        future = self._executor.submit(_call, dict(os.environ), function, *args)
+        if self._watched is not None:  # the first `submit` started the worker
+            self._close_watched()  # it has its own copy
+            _close_result_writer(self._executor)
+        return future
+
+    def cancel(self) -> None:
+        """End the worker at once; its work not done is lost (its futures fail or are
+        cancelled). Nothing if it has ended. Safe from any thread."""
+        with self._lock:
+            if self._cancelled:
+                return
+            self._cancelled = True
+        _running.discard(self)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._stop.close()
+        self._close_watched()
+
+    def _close_watched(self) -> None:
+        watched, self._watched = self._watched, None
+        if watched is not None:
+            watched.close()
+
+
+def _close_result_writer(executor: ProcessPoolExecutor) -> None:
+    """Close this process's copy of the end the worker sends its results into.
+
+    A worker that ends while it sends a result (cancelled, or killed) leaves the executor's
+    thread reading the rest of it; with this process's copy open the pipe never reaches
+    its end, that thread waits forever, and so does the interpreter's exit, which joins
+    it. Closed here, the read fails once the worker has gone, and the executor knows it
+    is broken. The attribute is concurrent.futures' own (3.8 to 3.13): without it, nothing
+    is closed."""
+    queue = getattr(executor, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        writer.close()
+
+
+def prepare() -> bool:
+    """Whether multiprocessing's resource tracker runs, started now if it does not: a worker
+    needs it, and it cannot start once a reader's window is up. It is given this process's
+    stderr, which the window replaces by an object with no file descriptor (`fileno()` is
+    -1). The tracker removes the workers' semaphores once every process using them has
+    ended; started with SIGHUP blocked, it outlives a hung-up terminal to do so."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        resource_tracker.ensure_running()
+    except (OSError, ValueError):
+        return False
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return True
+
+
+# Ended before the interpreter exits: else concurrent.futures waits, at exit, for the
+# workers to finish their work. `atexit` runs after that wait; threading's exit hooks run
+# before it, the last registered first.
+_running: set[Worker] = set()
+
+
+def _cancel_all() -> None:
+    for worker in list(_running):
+        worker.cancel()
+
+
+threading._register_atexit(_cancel_all)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------
+# In the worker
+# ---------------------------------------------------------------------------
+
+
+def _serve(watched: Connection) -> None:
+    """The worker's start: leave as soon as `watched` closes (cancelled, or this process
+    ended however it ended)."""
+    global _in_worker
+    _in_worker = True
+    for name in _IGNORED_IN_WORKER:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    threading.Thread(target=_leave_when_closed, args=(watched,), daemon=True).start()
+
+
+def _call(environ: dict[str, str], function: Callable[..., T], *args: Any) -> T:
+    if os.environ != environ:
+        os.environ.clear()
+        os.environ.update(environ)
+    return function(*args)
+
+
+def _leave_when_closed(watched: Connection) -> None:
+    with contextlib.suppress(OSError):
+        watched.poll(None)  # nothing is ever sent: readable only once closed
+    os._exit(0)
