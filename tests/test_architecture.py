@@ -28,7 +28,7 @@ def _imports(path: Path) -> set[str]:
 # MAY_IMPORT: imports go from the UI down to the model, never back. Every module is in one.
 LAYERS = {
     "model": ["tui.text", "tui.model"],
-    "alone": ["tui", "tui.folders", "tui.collector", "tui.forked"],
+    "alone": ["tui", "tui.folders", "tui.collector", "tui.pool"],
     "files": [
         "tui.filenames",
         "tui.parse",
@@ -39,14 +39,22 @@ LAYERS = {
     ],
     "search": ["tui.search.*"],
     "reader": ["tui.layout", "tui.navigation", "tui.i18n", "tui.settings", "tui.state"],
-    "workers": ["tui.loader", "tui.remote_index"],
+    "workers": ["tui.loader", "tui.indexer"],
     "command": ["tui.cli", "tui.__main__"],
-    "ui": ["tui.app", "tui.screens.*", "tui.widgets.*", "tui.themes", "tui.terminal_input"],
+    "ui": [
+        "tui.app",
+        "tui.searcher",
+        "tui.loading",
+        "tui.screens.*",
+        "tui.widgets.*",
+        "tui.themes",
+        "tui.terminal_input",
+    ],
 }
 _CORE = ["model", "alone", "files", "search", "reader", "workers"]
 MAY_IMPORT: dict[str, list[str]] = {
     "model": ["model"],  # text and model: nothing of dubao but each other
-    "alone": [],  # the version, the user's folders, the collector, forking: nothing at all
+    "alone": [],  # the version, the user's folders, the collector, the process pool
     "files": ["model", "alone", "files"],
     "search": ["model", "alone", "files", "search"],
     "reader": ["model", "alone", "reader"],

@@ -11,6 +11,7 @@ from tui.app import DubaoApp
 from tui.library import load_library
 from tui.model import Article
 from tui.screens.search import SearchScreen
+from tui.searcher import Searcher
 from tui.settings import Settings
 from tui.text import normalise
 from tui.widgets.article_view import ArticleView
@@ -180,14 +181,17 @@ async def test_a_search_before_the_index_is_ready_says_indexing_then_answers() -
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
-        index = app.index
-        screen = SearchScreen(app.strings, None)  # as if the index were still being built
-        await app.push_screen(screen)
-        await pilot.press(*"张冉")
+        searcher = app.searcher
+        index, searcher.index = searcher.index, None  # as if it were still being built
+        await pilot.press("slash", *"张冉")
         await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
         assert status(app) == "Indexing…"
         assert screen.query_one(OptionList).option_count == 0
-        screen.index_ready(index)
+        searcher.index = index
+        searcher.post_message(Searcher.Ready(index))
+        await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert status(app) == "1 articles"
@@ -249,8 +253,8 @@ async def test_a_slow_stale_search_never_replaces_a_newer_result() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)  # the app's own index must not replace the fake one later
         index = _SlowFirstIndex(app.places[0].article.id)
-        screen = SearchScreen(app.strings, index)  # type: ignore[arg-type]
-        await app.push_screen(screen)
+        app.searcher.index = index  # type: ignore[assignment]
+        await pilot.press("slash")
         await pilot.press("慢")  # its search hangs until released
         await pilot.press("快", "点")  # answered at once
         await until(lambda: status(app) == "3 articles", pilot)

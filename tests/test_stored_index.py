@@ -4,26 +4,19 @@ same answers as the index opened with the library."""
 
 from __future__ import annotations
 
-import gc
 import json
 import os
-from functools import partial
 from pathlib import Path
 
 import pytest
 
-import tui.library as library_module
 from tui import cli
 from tui.cache import CACHE_FILE
 from tui.folders import cache_folder
 from tui.library import Pages, load_library
-from tui.model import Article, Library
-from tui.remote_index import RemoteIndex
-from tui.search import build as build_module
 from tui.search import open_index
-from tui.search import store as store_module
 from tui.search.places import Misplaced
-from tui.search.store import open_index_from_pages, open_stored_index
+from tui.search.store import open_stored_index
 
 from .conftest import write_archive
 
@@ -95,63 +88,6 @@ def test_the_stored_index_answers_as_the_index_opened_with_the_library(
     assert read and set(read) <= set(pages.paths)
 
 
-def articles_alive() -> int:
-    gc.unfreeze()  # frozen objects (`collector`) are not listed
-    gc.collect()
-    return sum(type(o) is Article for o in gc.get_objects())
-
-
-def test_an_index_built_from_the_pages_holds_one_page_of_articles_at_a_time(
-    archive: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    library = load_library([archive], cache=False)
-    here = open_index(library, cache=False)
-    most_on_a_page = max(len(section.articles) for i in library.issues for section in i.sections)
-    del library
-    before = articles_alive()
-    alive_while_filing: list[int] = []
-    build_postings = build_module.build_postings
-
-    def counted(docs: list[str], tick: object = None) -> object:
-        alive_while_filing.append(articles_alive())
-        return build_postings(docs, tick)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(build_module, "build_postings", counted)
-    monkeypatch.setattr(Pages, "RECENT", 1)
-    read: list[str] = []
-    pages = Pages([archive])
-    monkeypatch.setattr(
-        pages, "articles", lambda path: read.append(path) or Pages.articles(pages, path)
-    )
-    loaded_in = archive.parent / "loaded_in"
-
-    def load() -> Library:
-        loaded_in.write_text(str(os.getpid()))
-        return load_library([archive])
-
-    stored = open_index_from_pages(load, pages)
-    # The library was loaded in a child: here, only the page read last is held.
-    assert int(loaded_in.read_text()) != os.getpid()
-    assert len(alive_while_filing) == 1 and alive_while_filing[0] - before <= most_on_a_page
-    assert sorted(set(read)) == sorted(pages.paths)  # each page read, to be indexed
-    for query in QUERIES:
-        assert stored.search(query, limit=0).hits == here.search(query, limit=0).hits, query
-    hit = here.search("山西").hits[0]
-    assert stored.matches_in(hit.article_id, "山西") == here.matches_in(hit.article_id, "山西")
-    # Saved, with where its articles are: opened again without the library.
-    again = open_stored_index(Pages([archive]))
-    assert again is not None and again.search("山西").hits == here.search("山西").hits
-
-
-def test_without_a_child_the_library_is_outlined_here(
-    archive: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    here = open_index(load_library([archive]), cache=False)
-    monkeypatch.setattr(store_module.forked, "start", lambda work: None)
-    stored = open_index_from_pages(partial(load_library, [archive]), Pages([archive]))
-    assert stored.search("山西", limit=0).hits == here.search("山西", limit=0).hits
-
-
 def test_pages_missing_from_the_page_cache_are_parsed(archive: Path) -> None:
     library = load_library([archive])
     here = open_index(library)
@@ -177,26 +113,6 @@ def test_a_changed_file_is_not_served_from_the_stored_index(archive: Path) -> No
     assert rebuilt.search("十一月6日").total == 0 and rebuilt.search("六日").total == 1
     stored = open_stored_index(Pages([archive]))
     assert stored is not None and stored.search("六日").hits == rebuilt.search("六日").hits
-
-
-def test_a_warm_search_process_does_not_load_the_library(
-    archive: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    here = open_index(load_library([archive]))
-
-    def refuse(*_: object, **__: object) -> None:
-        raise AssertionError("the library was loaded")
-
-    monkeypatch.setattr(library_module, "load_library", refuse)  # the child inherits it
-    remote = RemoteIndex.start([str(archive)])
-    assert remote is not None
-    try:
-        notes: list[str] = []
-        assert remote.wait_ready(notes.append), notes
-        for query in QUERIES:
-            assert remote.search(query, limit=0).hits == here.search(query, limit=0).hits
-    finally:
-        remote.close()
 
 
 def searched_once(

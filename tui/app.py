@@ -7,18 +7,16 @@ decides what is shown.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import gc
 import os
 import signal
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
@@ -31,13 +29,14 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Label, ProgressBar
-from textual.worker import get_current_worker
 
 from tui.i18n import Strings
 from tui.layout import HEADER, MIN_MEASURE, Anchor
 from tui.library import LibraryError, is_small, load_library, seeds_path
+from tui.loading import Loaded, LoadFailed, LoadNote, MessageSink
 from tui.model import Article, Library
 from tui.navigation import Place, ReadingOrder
+from tui.searcher import Searcher
 from tui.settings import Settings, load_settings
 from tui.state import ArticleState, StateStore, install_signal_handlers
 from tui.terminal_input import decode_input_leniently
@@ -48,16 +47,14 @@ from tui.widgets.sidebar import UNREAD, ReadingMark, Sidebar
 
 if TYPE_CHECKING:
     from tui.loader import Loader
-    from tui.remote_index import RemoteIndex
     from tui.screens.search import Choice
-    from tui.search import Searcher
+    from tui.search import SearchIndex
 
 MEASURE_STEP = 4
-INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index build
+INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
 # Seconds between two updates of the progress bar. Each one lays out the screen again, on
 # the thread the loader needs too: at 0.1 s the corpus's cold load took 7.5 s, not 6.3 s.
 PROGRESS_INTERVAL = 0.25
-FIRST_PAINT_WAIT = 1.0  # seconds loading waits, at most, for the first article to paint
 FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
 
 
@@ -211,12 +208,10 @@ class DubaoApp(App[None]):
         library_paths: Sequence[Path] | None = None,
         store: StateStore | None = None,
         loader: Loader | None = None,
-        searcher: RemoteIndex | None = None,
     ) -> None:
         """Read `library`; or, when it is None, load the pages at `paths` (None: the seeds)
         in a thread, with a progress bar, the window being up meanwhile. With a `loader`
-        already loading them, `library` is the part it has loaded (or None). With a
-        `searcher`, the index is in its process, not opened in this one."""
+        already loading them, `library` is the part it has loaded (or None)."""
         decode_input_leniently()
         super().__init__()
         self._loading = library is None or loader is not None
@@ -226,7 +221,6 @@ class DubaoApp(App[None]):
         self.library_key = StateStore.library_key(given)
         self.load_error: str | None = None
         self._loader = loader
-        self._searcher = searcher
         self.store = store
         self._restore_signals: Callable[[], None] | None = None
         self.settings = settings or load_settings()
@@ -234,7 +228,6 @@ class DubaoApp(App[None]):
         self._set_places()
         self.current = 0
         self._article_open = False
-        self.index: Searcher | None = None
         self._last_query = ""
         self.animation_level = "full" if self.settings.animation else "none"
         if self.no_color:
@@ -315,6 +308,7 @@ class DubaoApp(App[None]):
                 yield ProgressBar(id="progress", show_eta=True)
             yield Label(id="percent")
         yield QuietFooter()
+        yield Searcher(self._paths, by_paths=self._paths is not None, id="searcher")
 
     @property
     def article_view(self) -> ArticleView:
@@ -323,6 +317,15 @@ class DubaoApp(App[None]):
     @property
     def sidebar(self) -> Sidebar:
         return self.query_one("#sidebar", Sidebar)
+
+    @property
+    def searcher(self) -> Searcher:
+        return self.query_one("#searcher", Searcher)
+
+    @property
+    def index(self) -> SearchIndex | None:
+        """The search index, once it can answer."""
+        return self.searcher.index
 
     def on_mount(self) -> None:
         view = self.article_view
@@ -342,13 +345,6 @@ class DubaoApp(App[None]):
             self.call_after_refresh(self._attach_loader)
         else:
             self._library_ready()
-        if self._searcher is not None:
-            self.call_after_refresh(self._searcher.go)  # once the first screen has painted
-            # A thread of its own, not a Textual worker: quitting waits for workers, and
-            # this one waits for the search process, which may be building for a while.
-            threading.Thread(
-                target=self._await_searcher, args=(self._searcher,), daemon=True
-            ).start()
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -359,14 +355,27 @@ class DubaoApp(App[None]):
 
         if self._loader is None:
             self._loader = Loader.start(self._paths)
-        here = _LoaderSink(self, in_thread=False)
-        for event in self._loader.attach(_LoaderSink(self)):
+        here = MessageSink(self, in_thread=False)
+        for event in self._loader.attach(MessageSink(self)):
             deliver(here, event)
 
-    def _note_from_thread(self, message: str) -> None:
-        """A one-line note from a worker (a cache that could not be used, say)."""
-        with contextlib.suppress(RuntimeError):  # the reader has quit: nothing to tell
-            _from_thread(self, self.notify, message, severity="warning")
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.whole:
+            self._library_loaded(message.library, message.order)
+        else:
+            self._show_library(message.library, message.order)
+        if message.painted is not None:
+            self.call_after_refresh(message.painted.set)
+
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        self.load_error = message.reason
+        self.exit(return_code=1)
+
+    @on(LoadNote)
+    def _load_note(self, message: LoadNote) -> None:
+        self.notify(message.text, severity="warning")
 
     def _show_progress(self) -> None:
         p = self._loader.progress if self._loader is not None else None
@@ -375,10 +384,6 @@ class DubaoApp(App[None]):
         self.query_one("#progress", ProgressBar).update(total=p.total, progress=p.done)
         where = self.strings("load.progress", done=p.done, total=p.total, articles=p.articles)
         self.query_one("#where", Label).update(Content(where))
-
-    def _load_failed(self, message: str) -> None:
-        self.load_error = message
-        self.exit(return_code=1)
 
     def _library_loaded(self, library: Library, order: ReadingOrder) -> None:
         self._progress_timer.stop()
@@ -424,14 +429,13 @@ class DubaoApp(App[None]):
         if not self._article_open:  # a library given whole, not loaded here
             self._mark(self._index_of)
             self._open_first()
-        # The index build holds the GIL for a second or more: after a library read before the
-        # window, let the first screen paint and settle before it starts, so that it never
+        # Opening or building the index holds the GIL for a while: after a library read
+        # before the window, let the first screen paint and settle first, so that it never
         # holds back the first keys. A library loaded in a thread comes after the first paint.
-        # With a search process, it says when its index is ready, or that it cannot be.
-        if self._searcher is None and self._loader is None:
-            self.set_timer(INDEX_DELAY, self._build_index)
-        elif self._searcher is None:
-            self._build_index()
+        if self._loader is None:
+            self.set_timer(INDEX_DELAY, partial(self.searcher.library_ready, self.library))
+        else:
+            self.searcher.library_ready(self.library)
         if self.library.problems:
             first = self.library.problems[0]
             self.notify(
@@ -452,11 +456,6 @@ class DubaoApp(App[None]):
         if self.store is not None:
             self.store.tick()
             self._tell_store_notice()
-        # Once it answers, only calls under its lock read its pipe: reaped now if it died,
-        # not at the next search.
-        searcher = self._searcher
-        if searcher is not None and self.index is searcher and searcher.has_died():
-            self.index_lost()
 
     def _tell_store_notice(self) -> None:
         notice = self.store.take_notice() if self.store else None
@@ -647,54 +646,20 @@ class DubaoApp(App[None]):
 
     # -- search ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
-    def _build_index(self) -> None:
-        """Read the search index from its cache, or build it, off the UI thread, so the first
-        screen never waits for it."""
-        from tui.search import open_index
-
-        worker = get_current_worker()
-        index = open_index(
-            self.library,
-            should_stop=lambda: worker.is_cancelled,
-            on_note=self._note_from_thread,
-        )
-        self.call_from_thread(self._index_ready, index)
-
-    def _await_searcher(self, searcher: RemoteIndex) -> None:
-        """The search process's index, when it is ready; else the index opened here."""
-
-        ready = searcher.wait_ready(on_note=self._note_from_thread)
-        with contextlib.suppress(RuntimeError):
-            if ready:
-                _from_thread(self, self._index_ready, searcher)
-            else:
-                _from_thread(self, self.index_lost)
-
-    def index_lost(self) -> None:
-        """The search process failed or died: open the index here (once the library is)."""
-        if self._searcher is None:
-            return
-        self._searcher.close()
-        self._searcher = None
-        self.index = None
-        if not self._loading:
-            self._build_index()
-
-    def _index_ready(self, index: Searcher) -> None:
+    @on(Searcher.Ready)
+    def _index_ready(self, message: Searcher.Ready) -> None:
         from tui.screens.search import SearchScreen
 
-        self.index = index
         _keep_out_of_collections()
         if isinstance(self.screen, SearchScreen):
-            self.screen.index_ready(index)
+            self.screen.index_ready(message.index)
 
     def action_search(self) -> None:
         from tui.screens.search import SearchScreen  # its widgets load when first asked for
 
         if isinstance(self.screen, SearchScreen):
             return
-        screen = SearchScreen(self.strings, self.index, self._last_query)
+        screen = SearchScreen(self.strings, self.searcher, self._last_query)
         self.push_screen(screen, self._search_done)
 
     def _search_done(self, choice: Choice | None) -> None:
@@ -708,14 +673,14 @@ class DubaoApp(App[None]):
         self.open_place(
             index, Anchor(choice.block, choice.offset) if in_body else Anchor(HEADER, 0)
         )
-        from tui.remote_index import SearchUnavailable  # loaded with the search screen
         from tui.search import HEADER_FIELDS
+        from tui.search.places import Misplaced
 
         view = self.article_view
         try:
             matches = self.index.matches_in(choice.article_id, choice.query)
-        except SearchUnavailable:
-            self.index_lost()
+        except Misplaced:  # a page changed since the index was made
+            self.searcher.stale()
             matches = []
         view.set_field_matches(
             [
@@ -735,49 +700,6 @@ class DubaoApp(App[None]):
             self.notify(self.strings("msg.no_matches"), timeout=2)
 
 
-class _LoaderSink:
-    """The reader's end of its loader, called in the loader's thread; or, `in_thread`
-    False, on the UI thread, for what the loader did before the reader listened."""
-
-    def __init__(self, app: DubaoApp, *, in_thread: bool = True) -> None:
-        self._app = app
-        self._in_thread = in_thread
-        self._painted = threading.Event()
-
-    def partial(self, library: Library) -> None:
-        # Ordered here: on the UI thread, 10⁵ articles would hold up the keys.
-        self._call(self._app._show_library, library, ReadingOrder.of(library))
-        if self._in_thread and not self._painted.is_set():
-            # Loading waits for the first article to paint: the two would share one core.
-            self._call(self._app.call_after_refresh, self._painted.set)
-            self._painted.wait(FIRST_PAINT_WAIT)
-
-    def done(self, library: Library) -> None:
-        self._call(self._app._library_loaded, library, ReadingOrder.of(library))
-
-    def failed(self, message: str) -> None:
-        self._call(self._app._load_failed, message)
-
-    def note(self, message: str) -> None:
-        self._call(self._app.notify, message, severity="warning")
-
-    def _call(self, method: Callable[..., object], *args: object, **kwargs: object) -> None:
-        if self._in_thread:
-            _from_thread(self._app, method, *args, **kwargs)  # after a quit the loader stops
-        else:
-            method(*args, **kwargs)
-
-
-def _from_thread(
-    app: App[None], method: Callable[..., object], *args: object, **kwargs: object
-) -> None:
-    """`app.call_from_thread`; RuntimeError once the app has quit, before `call_from_thread`
-    would fail and leave a warning about a coroutine never awaited on the terminal."""
-    if not app.is_running:
-        raise RuntimeError("the reader has quit")
-    app.call_from_thread(method, *args, **kwargs)
-
-
 def _keep_out_of_collections() -> None:
     """The library and the index live as long as the app: a large one is 10⁶ objects, and
     each full collection would walk them all, holding up the keys for a tenth of a second."""
@@ -788,27 +710,20 @@ def _reading_mark(state: ArticleState) -> ReadingMark:
     return ReadingMark(started=state.max_percent > 0 or state.anchor.block >= 0, read=state.read)
 
 
-def run(
-    paths: Sequence[str] | None = None, *, mouse: bool = True, searcher: RemoteIndex | None = None
-) -> int:
+def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
     """The reader on `paths`. A small library is read before the first screen, which then
     shows an article at once; a larger one in a thread, the first screen showing its newest
-    issue if it is read in time, with a progress bar until the rest is. A `searcher` (a
-    search process started for the library) answers searches, and is stopped at the end."""
-    try:
-        loader = None
-        if is_small(paths):
-            library = load_library(paths, cache=False)
-        else:
-            from tui.loader import Loader
+    issue if it is read in time, with a progress bar until the rest is."""
+    loader = None
+    if is_small(paths):
+        library = load_library(paths, cache=False)
+    else:
+        from tui.loader import Loader
 
-            loader = Loader.start(paths)
-            library = loader.first(FIRST_ISSUE_WAIT)
-        app = DubaoApp(library, paths=paths, loader=loader, searcher=searcher)
-        app.run(mouse=mouse)
-    finally:
-        if searcher is not None:
-            searcher.close()
+        loader = Loader.start(paths)
+        library = loader.first(FIRST_ISSUE_WAIT)
+    app = DubaoApp(library, paths=paths, loader=loader)
+    app.run(mouse=mouse)
     if app.load_error:
         raise LibraryError(app.load_error)
     return 0

@@ -13,15 +13,12 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from tui import __version__
-from tui.library import LibraryError, Pages, is_small, load_library
+from tui.library import LibraryError, Pages, load_library
 from tui.model import Article, Library
 from tui.text import clean, one_line
-
-if TYPE_CHECKING:
-    from tui.remote_index import RemoteIndex
 
 PROG = "dubao"
 JSON_HELP = "print JSON (its shape is in the README)"
@@ -278,21 +275,9 @@ def cmd_read(args: argparse.Namespace) -> int:
             " (`dubao list` and `dubao search` work without one)"
         )
     apply_color_choice(args.color, os.environ)
-    searcher = _search_process(args.paths or None)
     from tui.app import run  # Textual loads only when the reader is wanted
 
-    return run(args.paths or None, mouse=not args.no_mouse, searcher=searcher)
-
-
-def _search_process(paths: Sequence[str] | None) -> RemoteIndex | None:
-    """For a large library, a process of its own that opens its search index (from the
-    cache, or building it from the pages) on the other core, forked before Textual starts
-    any thread, held until the reader's first screen is up (see `tui.remote_index`)."""
-    if is_small(paths):
-        return None
-    from tui.remote_index import RemoteIndex
-
-    return RemoteIndex.start(paths, held=True)
+    return run(args.paths or None, mouse=not args.no_mouse)
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:

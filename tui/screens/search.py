@@ -15,16 +15,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.i18n import Strings
-from tui.remote_index import SearchUnavailable
+from tui.search.places import Misplaced
 from tui.text import clean, one_line
 
 if TYPE_CHECKING:
-    from tui.search import Searcher, SearchResult
+    from tui.search import SearchIndex, SearchResult
+    from tui.searcher import Searcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +50,11 @@ class SearchScreen(ModalScreen[Choice | None]):
 
     LIMIT = 20
 
-    def __init__(self, strings: Strings, index: Searcher | None, query: str = "") -> None:
+    def __init__(self, strings: Strings, searcher: Searcher, query: str = "") -> None:
         super().__init__()
         self.strings = strings
-        self.index = index
+        self.searcher = searcher
+        self.index = searcher.index
         self.initial_query = query
         self._asked = 0  # keystrokes asked about
         self._shown = -1  # the keystroke whose answer is on screen
@@ -89,23 +92,32 @@ class SearchScreen(ModalScreen[Choice | None]):
             return
         self._search(self.index, query, self._asked)
 
+    class _Answer(Message):
+        """A search's result (None: the index no longer matches the pages)."""
+
+        def __init__(self, result: SearchResult | None, asked: int) -> None:
+            super().__init__()
+            self.result = result
+            self.asked = asked
+
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, index: Searcher, query: str, asked: int) -> None:
+    def _search(self, index: SearchIndex, query: str, asked: int) -> None:
         try:
             result = index.search(query, limit=self.LIMIT)
-        except SearchUnavailable:  # the search process is gone: the index opens here
-            self.app.call_from_thread(self._index_lost)
-            return
-        self.app.call_from_thread(self._show, result, asked)
+        except Misplaced:  # a page changed since the index was made: it is made again
+            result = None
+        self.post_message(self._Answer(result, asked))
 
-    def _index_lost(self) -> None:
+    @on(_Answer)
+    def _answered(self, message: _Answer) -> None:
+        if message.result is not None:
+            self._show(message.result, message.asked)
+            return
         self.index = None
         self._status(self.strings("search.indexing"))
-        lost = getattr(self.app, "index_lost", None)
-        if lost is not None:
-            lost()
+        self.searcher.stale()
 
-    def index_ready(self, index: Searcher) -> None:
+    def index_ready(self, index: SearchIndex) -> None:
         """The index finished building: answer what the reader has typed so far."""
         self.index = index
         self._ask(self.query_one(Input).value)

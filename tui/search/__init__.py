@@ -32,7 +32,7 @@ from tui.search.build import BuildCancelled
 from tui.search.index import Hit, Searcher, SearchIndex, SearchResult
 from tui.search.segments import BYLINE, COLUMN, HEADER_FIELDS, KICKER, SUBTITLE, TITLE
 from tui.search.snippet import Snippet
-from tui.search.store import open_index, open_stored_index
+from tui.search.store import open_cached_index, open_index, open_stored_index
 from tui.search.tokenize import query_terms
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "SearchResult",
     "Searcher",
     "Snippet",
+    "open_cached_index",
     "open_index",
     "open_stored_index",
     "query_terms",

@@ -2,13 +2,11 @@
 
     index = open_index(library, on_progress, should_stop, on_note=print)
     index = open_stored_index(Pages(paths))       # None unless the cache has it
-    index = open_index_from_pages(partial(load_library, paths), Pages(paths))
 
 Building takes ~10 s for 34,000 articles; reading the index back a fraction of a second.
 `open_stored_index` does not even need the library loaded: where its files' stamps say
 it is the library the index was made for, it reads the article of a hit from its page
-(the page cache) when the hit is shown. `open_index_from_pages` builds an index that way,
-for a process that needs the library for nothing else.
+(the page cache) when the hit is shown.
 A library's file (`indexfile`) is `cache_folder()/index-<key>.bin`, the key a digest of the
 folder holding all its pages (their longest common folder): a library that grows in place
 replaces its own file, and each folder opened gets one. Files are big (~70 MB for 34,000
@@ -26,17 +24,15 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui import collector, forked
+from tui import collector
 from tui.folders import cache_folder
 from tui.model import Library
 from tui.search import align
 from tui.search.build import (
-    SAMPLE_EVERY,
     Entry,
     IndexData,
     ProgressCallback,
@@ -75,71 +71,34 @@ def open_index(
     built and not saved."""
     if not cache:
         return SearchIndex(build_data(library, on_progress, should_stop), snippet_width)
-    with collector.paused():
-        entries = ranked_entries(library)
-        fingerprint = library_fingerprint(library, entries)
-        ids = [entry.article.id for entry in entries]
+    entries, ids, fingerprint = _identified(library)
     return _opened(
         entries, ids, fingerprint, _home(library), on_progress, should_stop, on_note, snippet_width
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Outline:
-    """What a build needs of a library but its articles' texts."""
-
-    fingerprint: bytes
-    home: str
-    ids: list[str]
-    places: Places
-    titles: list[str]
-    sample: list[Entry]  # every SAMPLE_EVERY-th
-
-
-def open_index_from_pages(
-    load: Callable[[], Library],
-    pages: Pages,
-    should_stop: StopCheck | None = None,
-    *,
-    on_note: NoteCallback | None = None,
-) -> SearchIndex:
-    """`open_index(load())`, for a process that needs the library for nothing else (the
-    search process). The library is loaded in a forked child, which sends back only its
-    outline (ids, where each article is, titles, a sample); the articles are read again
-    from their pages (`pages`), a page at a time, to be indexed, and when a search shows
-    them. Loaded here, the library's ~80 MB stayed taken once let go (CPython keeps each
-    1 MiB block of small objects while any object in it lives), beside the build's
-    arrays: the build of the benchmark archive peaked ~60 MB higher."""
-    child = forked.start(partial(_outline, load))
-    outline = child.result() if child is not None else None
-    if outline is None:  # no fork, or it failed: here, and the library's memory stays taken
-        outline = _outline(load)
-    entries = StoredEntries(outline.places, outline.ids, pages.articles)
-    return _opened(
-        entries,
-        outline.ids,
-        outline.fingerprint,
-        outline.home,
-        None,
-        should_stop,
-        on_note,
-        DEFAULT_WIDTH,
-        titles=outline.titles,
-        sample=outline.sample,
-    )
-
-
-def _outline(load: Callable[[], Library]) -> _Outline:
+def open_cached_index(
+    library: Library, *, on_note: NoteCallback | None = None, snippet_width: int = DEFAULT_WIDTH
+) -> SearchIndex | None:
+    """The library's index if the cache holds it (`on_note` hears why one it holds is not
+    used), else None."""
+    entries, ids, fingerprint = _identified(library)
     with collector.paused():
-        library = load()
+        data = _cached(_home(library), fingerprint, partial(_same_ids, entries, ids), on_note)
+    if data is None:
+        return None
+    align.warm_up()
+    return SearchIndex(data, snippet_width)
+
+
+def _identified(library: Library) -> tuple[list[Entry], list[str], bytes]:
+    """The library's entries in ranking order, their ids, and its fingerprint."""
+    with collector.paused():
         entries = ranked_entries(library)
-        return _Outline(
-            library_fingerprint(library, entries),
-            _home(library),
+        return (
+            entries,
             [entry.article.id for entry in entries],
-            Places.of(entries),
-            [entry.article.title or "" for entry in entries],
-            entries[::SAMPLE_EVERY],
+            library_fingerprint(library, entries),
         )
 
 
@@ -152,16 +111,13 @@ def _opened(
     should_stop: StopCheck | None,
     on_note: NoteCallback | None,
     snippet_width: int,
-    *,
-    titles: list[str] | None = None,
-    sample: list[Entry] | None = None,
 ) -> SearchIndex:
     """The index of `entries` (with these `ids`) from the cache, else built
     (`build_entries`) and saved."""
     with collector.paused():
         data = _cached(home, fingerprint, partial(_same_ids, entries, ids), on_note)
     if data is None:
-        data = build_entries(entries, on_progress, should_stop, titles=titles, sample=sample)
+        data = build_entries(entries, on_progress, should_stop)
         try:
             path = _index_path(home)
             save(path, data, fingerprint)

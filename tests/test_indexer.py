@@ -1,0 +1,106 @@
+"""The search index built in a worker process (`tui.indexer`): the same index as one built
+here, saved where readers find it, and no process left once it is built or cancelled."""
+
+from __future__ import annotations
+
+import multiprocessing.forkserver
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+import tui.pool
+from tui.indexer import Built, IndexBuild
+from tui.library import Pages, load_library
+from tui.search import build as build_module
+from tui.search import open_cached_index, open_index, open_stored_index
+
+from .conftest import write_archive
+
+QUERIES = ["山西", "李静", "的 了", "消息", "zzz"]
+WAIT = 60.0  # seconds: a build of six small pages takes well under one
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    return write_archive(tmp_path / "archive", 6)
+
+
+def refuse(*_: object, **__: object) -> None:
+    raise AssertionError("built in the test's process")
+
+
+def workers_alive() -> set[int]:
+    """The processes the forkserver started that still run."""
+    server = multiprocessing.forkserver._forkserver._forkserver_pid
+    alive = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if server is not None and int(fields[1]) == server and fields[0] != "Z":
+                alive.add(int(entry))
+    return alive
+
+
+def assert_no_worker_soon() -> None:
+    deadline = time.monotonic() + 10
+    while workers_alive():
+        assert time.monotonic() < deadline, f"workers still running: {workers_alive()}"
+        time.sleep(0.05)
+
+
+def test_an_index_built_in_a_worker_answers_as_one_built_here(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = load_library([archive])
+    # Building here fails; the worker, a process started afresh, is not patched.
+    monkeypatch.setattr(build_module, "build_entries", refuse)
+    build = IndexBuild.start([str(archive)])
+    assert build is not None
+    assert build.future.result(WAIT) == Built(saved=True, notes=[])
+    stored = open_stored_index(Pages([archive]))
+    cached = open_cached_index(library)
+    assert stored is not None and cached is not None
+    monkeypatch.undo()
+    here = open_index(library, cache=False)
+    for query in QUERIES:
+        expected = here.search(query, limit=0).hits
+        assert stored.search(query, limit=0).hits == expected, query
+        assert cached.search(query, limit=0).hits == expected, query
+    assert_no_worker_soon()  # one build per worker
+
+
+def test_a_library_given_whole_is_sent_to_the_worker(archive: Path) -> None:
+    library = load_library([archive], cache=False)
+    here = open_index(library, cache=False)
+    build = IndexBuild.start(library)
+    assert build is not None
+    assert build.future.result(WAIT).saved
+    cached = open_cached_index(library)
+    assert cached is not None
+    for query in QUERIES:
+        assert cached.search(query, limit=0).hits == here.search(query, limit=0).hits, query
+
+
+def test_a_cancelled_build_leaves_no_process(archive: Path) -> None:
+    build = IndexBuild.start([str(archive)])
+    assert build is not None
+    build.cancel()
+    with pytest.raises(Exception):  # noqa: B017 - cancelled, or the worker broke
+        build.future.result(WAIT)
+    assert_no_worker_soon()
+
+
+def test_without_a_forkserver_there_is_no_build(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_forkserver(method: str) -> None:
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(tui.pool.multiprocessing, "get_context", no_forkserver)
+    assert IndexBuild.start([str(archive)]) is None

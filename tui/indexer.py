@@ -1,0 +1,74 @@
+"""A library's search index built in a worker process, and saved where readers find it.
+
+    build = IndexBuild.start(paths)   # or a Library; None where no worker can be started
+    build.future                      # a concurrent.futures.Future of the build's `Built`
+    build.cancel()                    # the worker ends at once
+
+The index file (`tui.search.store`, `index-<key>.bin`) is what building hands to searching:
+the worker loads the library (through the page cache, which the reader has just filled),
+builds its index and saves it; a reader then opens that file (`open_stored_index`, or
+`open_index`, which finds it). The worker is a `tui.pool.Worker`: building never holds up
+the reader's keys (jieba alone takes a core for seconds), and the ~100 MB a build takes
+go back to the system when the worker ends, after the build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from tui.library import load_library
+from tui.model import Library
+from tui.pool import Worker
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What a build says: whether the index file was saved, and its notes (a cache that
+    could not be used, say), one line each."""
+
+    saved: bool
+    notes: list[str]
+
+
+class IndexBuild:
+    """The index of a library being built in a worker process."""
+
+    def __init__(self, worker: Worker, future: Future[Built]) -> None:
+        self._worker = worker
+        self.future = future
+        future.add_done_callback(lambda _: worker.cancel())  # one build per worker
+
+    @classmethod
+    def start(cls, source: Sequence[str] | Library | None) -> IndexBuild | None:
+        """The index of the library at the paths `source` (None: the seeds), or of the
+        Library `source` (sent whole: a small one), being built; None where no worker can
+        be started."""
+        worker = Worker.start(__name__)
+        if worker is None:
+            return None
+        try:
+            future = worker.submit(build, source)
+        except (OSError, RuntimeError):
+            worker.cancel()
+            return None
+        return cls(worker, future)
+
+    def cancel(self) -> None:
+        self._worker.cancel()
+
+
+def build(source: Sequence[str] | Library | None) -> Built:
+    """In the worker: the library's index opened (from its file, if a reader saved it
+    meanwhile) or built, and saved."""
+    from tui.search.store import index_path, open_index
+
+    notes: list[str] = []
+    library = source if isinstance(source, Library) else load_library(source, on_note=notes.append)
+    open_index(library, on_note=notes.append)
+    try:
+        saved = index_path(library).is_file()
+    except OSError:
+        saved = False
+    return Built(saved, notes)

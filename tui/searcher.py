@@ -1,0 +1,209 @@
+"""The reader's search index: opened from its file, else built in a worker process.
+
+`Searcher` is a widget that shows nothing: it runs the index's workers and hears their
+messages, and tells the app with `Searcher.Ready` when `index` can answer. Screens use
+`index` (None until then) and `stale()`. In order of preference:
+
+1. Reading a library by its paths, the index file is opened at once, before the library is
+   loaded (`open_stored_index`: where its files' stamps say it is that library's).
+2. Once the library is loaded, the index file is looked for by the library (`open_index`
+   with `build=False`).
+3. Not there, or not usable: built in a worker process (`tui.indexer`), which saves it;
+   then opened as in 2. A library of fewer than ELSEWHERE_MIN articles is built here, in
+   a thread: a fraction of a second, less than starting a worker takes.
+4. No worker process, or it failed, or the file could not be saved: built here, in a
+   thread.
+
+Workers post their results as messages, and every worker's failure takes one path
+(`on_worker_state_changed`): a one-line note, and the next way in that order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.message import Message
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tui.library import Pages
+from tui.model import Library
+
+if TYPE_CHECKING:  # the search and its workers load once the library has (startup)
+    from tui.indexer import Built, IndexBuild
+    from tui.search import SearchIndex
+
+
+ELSEWHERE_MIN = 2000  # articles
+
+
+class Searcher(Widget):
+    """The library's search index, for the screens; hidden."""
+
+    DEFAULT_CSS = "Searcher { display: none; }"
+
+    class Ready(Message):
+        """The index can answer."""
+
+        def __init__(self, index: SearchIndex) -> None:
+            super().__init__()
+            self.index = index
+
+    class _Opened(Message):
+        def __init__(self, index: SearchIndex | None) -> None:
+            super().__init__()
+            self.index = index
+
+    class _Note(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class _Built(Message):
+        def __init__(self, future: Future[Built]) -> None:
+            super().__init__()
+            self.future = future
+
+    def __init__(self, paths: Sequence[str] | None, *, by_paths: bool, **kwargs: object) -> None:
+        """The index of the library at `paths` (None: the seeds). `by_paths`: the library
+        is read from them, so the index file can be opened before it is loaded."""
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._paths = paths
+        self._by_paths = by_paths
+        self._library: Library | None = None
+        self._build: IndexBuild | None = None
+        self._built_elsewhere = False  # tried: once
+        self._built_here = False
+        self.index: SearchIndex | None = None
+
+    def on_mount(self) -> None:
+        if self._by_paths:
+            self._open_stored()
+
+    def library_ready(self, library: Library) -> None:
+        """The whole library is loaded: find its index, or have it built."""
+        self._library = library
+        if self.index is None:
+            self._open_by_library(library)
+
+    def stale(self) -> None:
+        """The index no longer matches the pages (one changed since): build it again."""
+        self.index = None
+        if self._library is not None:
+            self._open_by_library(self._library)
+
+    def on_unmount(self) -> None:
+        if self._build is not None:
+            self._build.cancel()
+
+    # -- workers --------------------------------------------------------------------
+
+    @work(thread=True, group="index", exit_on_error=False)
+    def _open_stored(self) -> None:
+        from tui.search import open_stored_index
+
+        index = open_stored_index(Pages(self._paths))
+        if index is not None:
+            self.post_message(self._Opened(index))
+
+    @work(thread=True, group="index", exit_on_error=False)
+    def _open_by_library(self, library: Library) -> None:
+        from tui.search import open_cached_index
+
+        index = open_cached_index(library, on_note=self._note)
+        self.post_message(self._Opened(index))
+
+    @work(thread=True, group="index", exit_on_error=False)
+    def _build_here(self, library: Library) -> None:
+        from tui.search import open_index
+
+        worker = get_current_worker()
+        index = open_index(library, should_stop=lambda: worker.is_cancelled, on_note=self._note)
+        self.post_message(self._Opened(index))
+
+    def _build_elsewhere(self, library: Library) -> None:
+        """A worker process builds the index and saves it; `_Built` says when."""
+        from tui.indexer import IndexBuild
+
+        self._built_elsewhere = True
+        source = self._paths if self._by_paths else library
+        self._build = IndexBuild.start(source)
+        if self._build is None:
+            self._build_here_once(library)
+            return
+        self._build.future.add_done_callback(self._post_built)
+
+    def _post_built(self, future: Future[Built]) -> None:
+        # In the executor's thread; after the reader has quit there is no one to tell.
+        with contextlib.suppress(RuntimeError):
+            self.post_message(self._Built(future))
+
+    def _build_here_once(self, library: Library) -> None:
+        if self._built_here:
+            return
+        self._built_here = True
+        self._build_here(library)
+
+    def _note(self, text: str) -> None:
+        """A one-line note, from a worker's thread."""
+        self.post_message(self._Note(text))
+
+    # -- results ----------------------------------------------------------------------
+
+    @on(_Opened)
+    def _opened(self, message: _Opened) -> None:
+        if self.index is not None:
+            return  # opened another way meanwhile
+        if message.index is not None:
+            self.index = message.index
+            self.post_message(self.Ready(message.index))
+        elif self._library is not None and not self._built_elsewhere:
+            if _article_count(self._library) < ELSEWHERE_MIN:
+                self._build_here_once(self._library)
+            else:
+                self._build_elsewhere(self._library)
+        elif self._library is not None:  # built elsewhere, and still not found
+            self._build_here_once(self._library)
+
+    @on(_Note)
+    def _noted(self, message: _Note) -> None:
+        self.notify(message.text, severity="warning")
+
+    @on(_Built)
+    def _built(self, message: _Built) -> None:
+        self._build = None
+        library = self._library
+        if library is None or self.index is not None:
+            return
+        try:
+            built = message.future.result()
+        except Exception as e:  # the worker failed or died: build here
+            self.notify(f"the search index could not be built in a worker: {_said(e)}")
+            self._build_here_once(library)
+            return
+        for note in built.notes:
+            self.notify(note, severity="warning")
+        if built.saved:
+            self._open_by_library(library)
+        else:
+            self._build_here_once(library)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure: one line, then the next way to an index."""
+        if event.state != WorkerState.ERROR or event.worker.group != "index":
+            return
+        self.notify(f"the search index: {_said(event.worker.error)}", severity="error")
+        if self._library is not None and self.index is None:
+            self._build_here_once(self._library)
+
+
+def _said(error: BaseException | None) -> str:
+    return str(error) or type(error).__name__
+
+
+def _article_count(library: Library) -> int:
+    return sum(len(section.articles) for issue in library.issues for section in issue.sections)
