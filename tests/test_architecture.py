@@ -281,3 +281,16 @@ def test_every_path_shown_is_cleaned_onto_one_line() -> None:
 def test_the_path_check_can_fail() -> None:
     shown = ast.parse("out.write(f'{section.source}')\nLabel(one_line(p.path))\nx = p.source")
     assert _unwrapped_paths(shown) == [1]
+
+
+def test_the_package_ships_only_files_the_program_reads() -> None:
+    """Package data is what dubao opens: its styles and its help, not notes for its
+    maintainers (ARCHITECTURE.md)."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["tui"]
+    shipped = {path.name for pattern in patterns for path in PACKAGE.glob(pattern)}
+    assert shipped == {"app.tcss", "help.en.md", "help.zh.md"}
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in PACKAGE.rglob("*.py"))
+    assert "app.tcss" in sources and 'f"help.{' in sources
