@@ -26,7 +26,7 @@ the rest.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import getitem, not_
@@ -43,6 +43,7 @@ from tui.search.build import (
     StopCheck,
     build_data,
 )
+from tui.search.indexfile import IndexView, view_of
 from tui.search.rank import candidates, idf, scores
 from tui.search.segments import block_number, segment_texts
 from tui.search.snippet import DEFAULT_WIDTH, Snippet, article_snippet, occurrences
@@ -93,12 +94,16 @@ class Searcher(Protocol):
 class SearchIndex:
     """Every article of a library, searchable by exact normalised substrings."""
 
-    def __init__(self, data: IndexData, snippet_width: int = DEFAULT_WIDTH) -> None:
+    def __init__(self, data: IndexData | IndexView, snippet_width: int = DEFAULT_WIDTH) -> None:
+        """The index `indexfile.load` read, or one just built (as its file would be read:
+        one way of searching)."""
+        if isinstance(data, IndexData):
+            data = view_of(data)
         self._data = data
         self._size = len(data.docs)
         self._snippet_width = snippet_width
-        self._positions = {article_id: i for i, article_id in enumerate(data.ids)}
-        self._avg_len = max(sum(map(len, data.docs)) / max(self._size, 1), 1.0)
+        self._positions = dict(zip(data.ids, range(self._size), strict=True))
+        self._avg_len = max(sum(data.docs.lengths()) / max(self._size, 1), 1.0)
         self._cache = TermCache(CACHE_SIZE)
         self._every_id = list(range(self._size))  # for picking ids out of a large bitmap
 
@@ -118,6 +123,11 @@ class SearchIndex:
     @property
     def article_count(self) -> int:
         return self._size
+
+    @property
+    def index_file(self) -> IndexView:
+        """What the index searches: its file's bytes (`indexfile.verify` checks them)."""
+        return self._data
 
     def clear_cache(self) -> None:
         """Forget the cached matches of recent terms (benchmarks use it to start cold)."""
@@ -196,37 +206,35 @@ class SearchIndex:
         return Matches(bits, matching, list(compress(found, kept)), list(compress(tails, kept)))
 
     def _first_occurrences(
-        self, term: str, ids: Sequence[int], prefix: tuple[list[int], list[str]] | None
-    ) -> tuple[list[int], list[str]]:
+        self, term: str, ids: Sequence[int], prefix: tuple[list[int], list[bytes]] | None
+    ) -> tuple[list[int], list[bytes]]:
         """Where `term` first occurs in the text of each of `ids` (NOWHERE if it does not),
-        and the tail after it; `prefix` is where the term minus its last character first
-        occurs in each, and the tail after that, if known."""
+        and the tail after it (UTF-16-LE); `prefix` is where the term minus its last
+        character first occurs in each, and the tail after that, if known."""
         docs, length = self._data.docs, len(term)
         if prefix is None:
-            texts = list(map(docs.__getitem__, ids))
-            found = list(map(str.find, texts, repeat(term)))
-            tails = [
-                text[at + length : at + length + TAIL] if at >= 0 else ""
-                for text, at in zip(texts, found, strict=True)
-            ]
-            return found, tails
+            return docs.first(ids, term, TAIL)
         starts, after = prefix
         found = list(starts)
-        tails = list(map(getitem, after, repeat(slice(1, None))))
-        elsewhere = map(not_, map(str.startswith, after, repeat(term[-1])))
+        last = term[-1].encode("utf-16-le", "surrogatepass")
+        tails = list(map(getitem, after, repeat(slice(len(last), None))))
+        if "\ud800" <= term[-1] <= "\udfff":  # half of a pair in UTF-16: no shortcut
+            elsewhere: Iterable[bool] = repeat(True)
+        else:
+            elsewhere = map(not_, map(bytes.startswith, after, repeat(last)))
         for i in compress(range(len(found)), elsewhere):
-            text, start = docs[ids[i]], found[i]
+            doc_id, start = ids[i], found[i]
             # An empty tail was used up, or the text ends there.
-            at = start if not after[i] and text.startswith(term, start) else NOWHERE
+            at = start if not after[i] and docs.startswith(doc_id, term, start) else NOWHERE
             if at == NOWHERE:
-                at = text.find(term, start + 1)
+                at = docs.find(doc_id, term, start + 1)
             found[i] = at
-            tails[i] = text[at + length : at + length + TAIL]
+            tails[i] = docs.tail(doc_id, at + length, TAIL) if at >= 0 else b""
         return found, tails
 
     def _candidates(
         self, term: str, codes: list[int]
-    ) -> tuple[Sequence[int], int | None, tuple[list[int], list[str]] | None]:
+    ) -> tuple[Sequence[int], int | None, tuple[list[int], list[bytes]] | None]:
         """Ascending ids of a superset of the matches of a term of 3+ units: those holding
         all its pairs, its hot substrings and (if cached) the term minus its last unit;
         with their bitmap, and the prefix's starts and tails, where they are at hand."""
@@ -269,7 +277,7 @@ class SearchIndex:
 
     def _narrowed(
         self, prefix: Matches, runs: list[Sequence[int]], known: int
-    ) -> tuple[Sequence[int], int | None, tuple[list[int], list[str]]]:
+    ) -> tuple[Sequence[int], int | None, tuple[list[int], list[bytes]]]:
         """The prefix's matches, with its starts and tails (testing the term there is
         cheap), less those missing from the runs shorter than them, or from `known` if
         enough are missing from it to pay for looking."""
@@ -340,22 +348,20 @@ class SearchIndex:
     # --- Size ----------------------------------------------------------------------
 
     def memory_bytes(self) -> int:
-        """An estimate of the memory the index holds (not counting the library)."""
+        """An estimate of the memory the index holds of its own (not counting the library,
+        nor its file's bytes, mapped and shared, or in memory)."""
         data = self._data
-        strings = sum(map(sys.getsizeof, data.docs)) + sum(map(sys.getsizeof, data.title_bounds))
-        strings += sum(map(sys.getsizeof, data.heads.values())) + sys.getsizeof(data.titles)
-        lists = sum(map(sys.getsizeof, (data.docs, data.title_bounds, data.ids, data.heads)))
+        ids = sum(map(sys.getsizeof, data.ids)) + sys.getsizeof(data.ids)
         listed = isinstance(data.entries, list) and data.entries  # else read on demand
         entries = self._size * sys.getsizeof(data.entries[0]) if listed else 0
-        arrays = sum(a.buffer_info()[1] * a.itemsize for a in (data.title_ends, data.title_starts))
-        bitmaps = sum(map(sys.getsizeof, data.hot.values())) + sys.getsizeof(data.hot)
-        index = data.postings.nbytes() + sys.getsizeof(self._positions)
-        index += sys.getsizeof(self._every_id) + sum(map(sys.getsizeof, self._every_id))
-        return strings + lists + entries + arrays + bitmaps + index
+        bitmaps = data.hot.made_bytes() + data.postings.made_bytes()
+        index = sys.getsizeof(self._positions) + sys.getsizeof(self._every_id)
+        index += sum(map(sys.getsizeof, self._every_id))
+        return ids + entries + bitmaps + index
 
 
 def _kept(
-    flags: Sequence[object], ids: Sequence[int], starts: list[int], tails: list[str]
-) -> tuple[list[int], list[int], list[str]]:
+    flags: Sequence[object], ids: Sequence[int], starts: list[int], tails: list[bytes]
+) -> tuple[list[int], list[int], list[bytes]]:
     """The ids, starts and tails whose flag is true."""
     return list(compress(ids, flags)), list(compress(starts, flags)), list(compress(tails, flags))

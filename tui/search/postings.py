@@ -18,7 +18,7 @@ import itertools
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from tui import collector
@@ -48,24 +48,33 @@ def id_typecode(count: int) -> str:
 class Postings:
     """Which articles contain each key code (see `tokenize`)."""
 
-    __slots__ = ("_codes", "_dense", "_ids", "_size", "_starts")
+    __slots__ = ("_checked", "_codes", "_dense", "_ids", "_size", "_starts")
 
     def __init__(
-        self, size: int, codes: array, starts: array, ids: array, dense: dict[int, int]
+        self,
+        size: int,
+        codes: Sequence[int],
+        starts: Sequence[int],
+        ids: Sequence[int],
+        dense: Mapping[int, int],
+        *,
+        checked: bool = True,
     ) -> None:
+        """Arrays, or views of a file's (`views`); `checked=False`: ids not known to be
+        below `size` (a file's, not read whole), so each run is checked when first used."""
         self._size = size
         self._codes = codes  # sorted codes of the sparse keys
         self._starts = starts  # key i's ids are ids[starts[i]:starts[i + 1]]
         self._ids = ids
         self._dense = dense  # code → bitmap
+        self._checked: set[int] | None = None if checked else set()
 
     def count(self, code: int) -> int:
         """How many articles contain `code`."""
         bits = self._dense.get(code)
         if bits is not None:
             return bits.bit_count()
-        i = self._slot(code)
-        return self._starts[i + 1] - self._starts[i] if i >= 0 else 0
+        return len(self.sparse(code))
 
     def bits(self, code: int) -> int:
         """The articles that contain `code`, as a bitmap."""
@@ -74,12 +83,18 @@ class Postings:
             return bits
         return bitset.from_ids(self.sparse(code), self._size)
 
-    def sparse(self, code: int) -> array:
+    def sparse(self, code: int) -> Sequence[int]:
         """The ids of a key that is not dense, ascending (empty for an unknown key)."""
         i = self._slot(code)
         if i < 0:
             return self._ids[0:0]
-        return self._ids[self._starts[i] : self._starts[i + 1]]
+        run = self._ids[self._starts[i] : self._starts[i + 1]]  # a slice: never past the ids
+        if self._checked is None or i in self._checked:
+            return run
+        if run and max(run) >= self._size:  # a crafted file's: the ids it may hold
+            return [doc_id for doc_id in run if doc_id < self._size]
+        self._checked.add(i)
+        return run
 
     def is_dense(self, code: int) -> bool:
         return code in self._dense
@@ -89,11 +104,17 @@ class Postings:
         return i if i < len(self._codes) and self._codes[i] == code else -1
 
     def nbytes(self) -> int:
+        """The memory the postings take (a file's arrays: the bytes they view)."""
         arrays = (self._codes, self._starts, self._ids)
-        packed = sum(a.buffer_info()[1] * a.itemsize for a in arrays)
+        packed = sum(len(a) * getattr(a, "itemsize", 8) for a in arrays)
         return packed + sum(28 + (self._size + 7) // 8 for _ in self._dense) + 64 * len(self._dense)
 
-    def parts(self) -> tuple[int, array, array, array, dict[int, int]]:
+    def made_bytes(self) -> int:
+        """The memory the dense bitmaps take (a file's: those made so far, `views`)."""
+        made = getattr(self._dense, "made_bytes", None)
+        return int(made()) if made else sum(map(sys.getsizeof, self._dense.values()))
+
+    def parts(self) -> tuple[int, Any, Any, Any, Mapping[int, int]]:
         """What the postings were made from, (size, codes, starts, ids, dense), to save them."""
         return self._size, self._codes, self._starts, self._ids, self._dense
 

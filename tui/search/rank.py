@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, filterfalse, islice
 
 from tui.search import bitset
-from tui.search.build import IndexData
+from tui.search.indexlayout import IndexView
 from tui.search.termcache import Matches
 from tui.search.words import WORDS_WITHIN, is_word_aligned
 
@@ -46,7 +46,7 @@ def idf(matching: int, total: int) -> float:
 
 
 def scores(
-    data: IndexData,
+    data: IndexView,
     doc_ids: Iterable[int],
     terms: Sequence[str],
     idfs: Sequence[float],
@@ -90,7 +90,7 @@ def _word_in_title(doc: str, title_end: int, bounds: str, term: str) -> bool:
 
 
 def candidates(
-    data: IndexData,
+    data: IndexView,
     terms: list[str],
     lead: Lead,
     matches: Matches,
@@ -111,7 +111,7 @@ def candidates(
 
 
 def _title_ids(
-    data: IndexData,
+    data: IndexView,
     terms: list[str],
     lead: Lead,
     matching: int,
@@ -155,7 +155,7 @@ def _among(ids: list[int], matching: int, size: int) -> list[int]:
     return [doc_id for doc_id in ids if matching >> doc_id & 1]
 
 
-def _titles_with(data: IndexData, lead: str, end: int) -> Iterator[int]:
+def _titles_with(data: IndexView, lead: str, end: int) -> Iterator[int]:
     """The ids below `end` of the articles whose title holds `lead`, in the joined titles."""
     titles, starts = data.titles, data.title_starts
     position = titles.find(lead, 0, starts[end])
@@ -165,9 +165,9 @@ def _titles_with(data: IndexData, lead: str, end: int) -> Iterator[int]:
         position = titles.find(lead, starts[doc_id + 1] - 1, starts[end])
 
 
-def _titles_among(data: IndexData, lead: str, ids: Sequence[int]) -> Iterator[int]:
+def _titles_among(data: IndexView, lead: str, ids: Sequence[int]) -> Iterator[int]:
     """The ids among `ids` (ascending) of the articles whose title holds `lead`."""
     docs, ends = data.docs, data.title_ends
     for doc_id in ids:
-        if docs[doc_id].find(lead, 0, ends[doc_id]) >= 0:
+        if docs.find(doc_id, lead, 0, ends[doc_id]) >= 0:
             yield doc_id

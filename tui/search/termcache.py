@@ -2,9 +2,10 @@
 
 A term's matches are a bitmap; and, where they came cheaply, their ids ascending (a
 sparse posting list, or the candidates a test kept). For a term found by testing texts,
-also where it first occurs in each text and the `index.TAIL` characters after that, so
-that the next keystroke, which adds a character, can mostly be answered without reading
-the texts again. Those lists can be long: only the latest LISTS_KEPT terms keep them.
+also where it first occurs in each text and the `index.TAIL` characters after that (in
+UTF-16-LE, as the texts are kept: `views`), so that the next keystroke, which adds a
+character, can mostly be answered without reading the texts again. Those lists can be
+long: only the latest LISTS_KEPT terms keep them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class Matches(NamedTuple):
     bits: int
     ids: Sequence[int] | None = None
     starts: list[int] | None = None
-    tails: list[str] | None = None
+    tails: list[bytes] | None = None  # UTF-16-LE
 
 
 class TermCache:

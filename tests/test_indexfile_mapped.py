@@ -1,0 +1,177 @@
+"""The index searched where its file lies: mapped, not copied; its bytes checked whole by
+`verify`, apart from opening; the same answers as the index built, and as a scan."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import mmap
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from tui.model import Article, Block, Issue, Library, Section
+from tui.search import SearchIndex, indexfile
+from tui.search.build import IndexData, build_data
+from tui.search.indexfile import HEADER, IndexView, Unusable
+
+from .test_search_oracle import oracle
+from .test_search_store import HAN, ODD, QUERIES, assert_same_data, given, make_library
+
+FINGERPRINT = b"m" * 32
+# Outside the BMP (two UTF-16 units each); and characters whose UTF-16-LE bytes hold
+# others' across their middle: 一 is 00 4E, 乎 4E 4E, 低 4E 4F, so 一乎乎低 holds 乎乎乎 at
+# byte 1 (and 一乎 holds 乎 there).
+ASTRAL = "\U00020000\U0002a6a5\U0001f600"
+ACROSS = "一乎低"
+ALPHABET = HAN[:6] + ASTRAL + ACROSS
+
+
+@pytest.fixture
+def library() -> Library:
+    return make_library(40)
+
+
+def saved(data: IndexData, path: Path) -> IndexView:
+    indexfile.save(path, data, FINGERPRINT)
+    return indexfile.load(path, FINGERPRINT, given(data.entries))
+
+
+def test_the_texts_and_postings_are_views_of_the_mapped_file(
+    library: Library, tmp_path: Path
+) -> None:
+    data = build_data(library)
+    view = saved(data, tmp_path / "index.bin")
+    buffer = view.file.buffer
+    assert isinstance(buffer, mmap.mmap) and view.file.fd is not None
+    _, codes, starts, ids, _ = view.postings.parts()
+    for array in (codes, starts, ids, view.title_ends, view.title_starts):
+        assert isinstance(array, memoryview) and array.obj is buffer
+    assert view.docs._buffer is buffer and view.titles._buffer is buffer
+    assert list(view.docs) == data.docs
+
+
+def test_a_mapped_file_reads_back_as_built_with_any_code_point(
+    library: Library, tmp_path: Path
+) -> None:
+    built = build_data(library)
+    size = len(built.docs)
+    odd = dataclasses.replace(
+        built,
+        docs=[doc + ODD * (i % 2) for i, doc in enumerate(built.docs)],
+        heads={0: ODD, 3: "\udc00\ud800", size - 1: ""},
+        title_bounds=["", chr(0xD800) + chr(0xDFFF), chr(0x10FFFF), *built.title_bounds[3:]],
+        hot={"中国人": (1 << size) - 1, "\ud83d\ude00": 1, "\U0001f600": 2, "": 0},
+    )
+    for data in (built, odd):
+        assert_same_data(saved(data, tmp_path / "index.bin").decoded(), data)
+        content = indexfile.encode(data, FINGERPRINT)
+        assert_same_data(indexfile.loads(content, FINGERPRINT, given(data.entries)).decoded(), data)
+
+
+def test_verify_reads_the_whole_file_apart_from_the_map(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "index.bin"
+    view = saved(build_data(library), path)
+    read: list[int] = []
+    real_pread = os.pread
+
+    def pread(fd: int, size: int, offset: int) -> bytes:
+        read.append(size)
+        return real_pread(fd, size, offset)
+
+    monkeypatch.setattr(os, "pread", pread)
+    monkeypatch.setattr(indexfile, "CHUNK", 4096)
+    for source in (view, SearchIndex(view), path, str(path)):
+        read.clear()
+        indexfile.verify(source)
+        assert sum(read) == path.stat().st_size and max(read) <= 4096
+
+
+def test_a_flipped_byte_past_the_opened_sections_is_found_by_verify(
+    library: Library, tmp_path: Path
+) -> None:
+    data = build_data(library)
+    path = tmp_path / "index.bin"
+    indexfile.save(path, data, FINGERPRINT)
+    content = bytearray(path.read_bytes())
+    opened = HEADER.size + HEADER.unpack_from(content)[10]
+    for at in (opened + 1, (opened + len(content)) // 2, len(content) - 1):
+        copy = bytearray(content)
+        copy[at] ^= 0x20
+        path.write_bytes(copy)
+        view = indexfile.load(path, FINGERPRINT, given(data.entries))  # opens all the same
+        SearchIndex(view).search("中国 新闻", limit=0)  # and searches
+        for source in (view, SearchIndex(view), path):
+            with pytest.raises(Unusable, match="is damaged"):
+                indexfile.verify(source)
+        with pytest.raises(Unusable, match="is damaged"):
+            indexfile.verify(indexfile.loads(bytes(copy), FINGERPRINT, given(data.entries)))
+    path.write_bytes(content)
+    indexfile.verify(path)
+
+
+def test_verify_refuses_what_is_not_an_index_file(tmp_path: Path) -> None:
+    path = tmp_path / "index.bin"
+    path.write_bytes(b"not an index file at all" * 10)
+    with pytest.raises(Unusable, match="not an index file"):
+        indexfile.verify(path)
+    with pytest.raises(Unusable, match="could not be read"):
+        indexfile.verify(tmp_path / "missing.bin")
+
+
+def test_built_and_mapped_indexes_answer_alike(library: Library, tmp_path: Path) -> None:
+    data = build_data(library)
+    mapped = SearchIndex(saved(data, tmp_path / "index.bin"))
+    built = SearchIndex(data)
+    in_memory = SearchIndex(
+        indexfile.loads(indexfile.encode(data, b"x" * 32), b"x" * 32, given(data.entries))
+    )
+    for query in QUERIES:
+        expected = built.search(query, limit=0)
+        assert mapped.search(query, limit=0) == expected == in_memory.search(query, limit=0)
+        for article in library.articles()[::5]:
+            assert mapped.matches_in(article.id, query) == built.matches_in(article.id, query)
+
+
+def astral_library(count: int, seed: int) -> Library:
+    """Articles of a few Han characters, characters outside the BMP and characters whose
+    UTF-16 bytes match others' across their middle."""
+    rng = random.Random(seed)
+
+    def text(length: int) -> str:
+        return "".join(rng.choice(ALPHABET) for _ in range(length))
+
+    bodies = [text(rng.randint(0, 30)) for _ in range(count)]
+    bodies[:3] = ["一乎乎低", "一乎乎乎低", f"{ASTRAL[0]}一乎乎低乎乎乎"]
+    articles = [
+        Article(f"a{n}", "article", text(4), (Block("paragraph", body),))
+        for n, body in enumerate(bodies)
+    ]
+    day = dt.date(2020, 1, 1)
+    section = Section("s", "第一版", "/papers/01.md", tuple(articles))
+    return Library((Issue("i", "i", day, (section,)),))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_mapped_index_finds_what_a_scan_finds_with_astral_characters(
+    seed: int, tmp_path: Path
+) -> None:
+    library = astral_library(60, seed)
+    data = build_data(library)
+    index = SearchIndex(saved(data, tmp_path / "index.bin"))
+    rng = random.Random(seed)
+    queries = ["乎乎乎", "一乎乎", "乎乎乎乎", *ASTRAL, ASTRAL[0] + HAN[0], HAN[1] + ASTRAL[1]]
+    queries += ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))) for _ in range(60)]
+    for query in queries:
+        expected = oracle(library, query)
+        index.clear_cache()
+        for end in range(1, len(query) + 1):  # typed: each keystroke reuses the one before
+            prefix = query[:end]
+            result = index.search(prefix, limit=0)
+            assert {hit.article_id for hit in result.hits} == oracle(library, prefix), prefix
+            assert result.total == len(result.hits)
+        assert set(index.matching_ids(query)) == expected
