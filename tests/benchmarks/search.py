@@ -4,8 +4,10 @@
 
 Loads the library, builds the index (time; RSS before and after, each measured after
 handing freed heap memory back to the system; memory against the corpus's UTF-8 size),
-then replays typing a few hundred queries character by character, timing each
-keystroke's `search(prefix, limit=20)` (total + top 20 with snippets). The term cache
+saves it to a temporary file and opens that (mapped, as the reader does; the time to
+open it), then replays typing a few hundred queries character by character, timing each
+keystroke's `search(prefix, limit=20)` (total + top 20 with snippets) on the index
+opened from the file, and on the index as built (in memory) beside it. The term cache
 is cleared before each query, so a query only reuses what its own earlier keystrokes
 computed. The same keystrokes run against SQLite FTS5 (trigram tokenizer, external
 content) over the same normalised blocks: terms of 3+ characters via MATCH, shorter
@@ -27,6 +29,7 @@ import random
 import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,14 +40,15 @@ sys.path.insert(0, str(ROOT))
 
 from tui.library import load_library  # noqa: E402
 from tui.model import Library  # noqa: E402
-from tui.search import SearchIndex, query_terms  # noqa: E402
-from tui.search.build import ranked_entries  # noqa: E402
+from tui.search import SearchIndex, indexfile, query_terms  # noqa: E402
+from tui.search.build import build_data, ranked_entries  # noqa: E402
 from tui.search.segments import segment_texts  # noqa: E402
 from tui.text import normalise  # noqa: E402
 
 LIMIT = 20
 MAX_LENGTH = 8  # keystrokes of longer prefixes are reported under 8
 SET_CHECK_EVERY = 5
+FINGERPRINT = b"b" * 32
 
 NAMES = (
     "习近平 李克强 王沪宁 赵乐际 韩正 栗战书 汪洋 王岐山 杨洁篪 王毅 刘鹤 孙春兰 胡春华 "
@@ -233,17 +237,34 @@ def run(args: argparse.Namespace) -> int:
 
     trim()
     before = rss_mb()
-    index, seconds = timed(lambda: SearchIndex.build(library))
-    assert isinstance(index, SearchIndex)
+    data, seconds = timed(lambda: build_data(library))
+    built, viewed = timed(lambda: SearchIndex(data))  # type: ignore[arg-type]
+    assert isinstance(built, SearchIndex)
     trim()
     after = rss_mb()
-    estimate = index.memory_bytes() / 1e6
+    estimate = built.memory_bytes() / 1e6
     print(
-        f"build: {seconds:.1f} s; RSS {before:.0f} MB -> {after:.0f} MB "
-        f"(+{after - before:.0f} MB = {(after - before) * 1e6 / corpus_bytes:.2f}x corpus); "
-        f"memory_bytes() {estimate:.0f} MB = {estimate * 1e6 / corpus_bytes:.2f}x corpus"
+        f"build: {seconds:.1f} s + {viewed:.2f} s encoded and viewed; RSS {before:.0f} MB -> "
+        f"{after:.0f} MB (+{after - before:.0f} MB = {(after - before) * 1e6 / corpus_bytes:.2f}x"
+        f" corpus); memory_bytes() {estimate:.0f} MB"
     )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index.bin"
+        _, seconds = timed(lambda: indexfile.save(path, data, FINGERPRINT))  # type: ignore[arg-type]
+        entries = data.entries  # type: ignore[attr-defined]
+        opened, opening = timed(lambda: indexfile.load(path, FINGERPRINT, lambda *_: entries))
+        index = SearchIndex(opened)  # type: ignore[arg-type]
+        print(
+            f"saved in {seconds:.2f} s ({path.stat().st_size / 1e6:.1f} MB), "
+            f"opened mapped in {opening * 1000:.1f} ms"
+        )
+        return replay(args, library, index, built)
 
+
+def replay(
+    args: argparse.Namespace, library: Library, index: SearchIndex, built: SearchIndex
+) -> int:
+    """Type the queries into `index` (opened from its file) and `built`, checking totals."""
     brute, seconds = timed(lambda: BruteForce(library))
     assert isinstance(brute, BruteForce)
     print(f"brute-force reference normalised in {seconds:.1f} s")
@@ -255,14 +276,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"FTS5 (trigram) table built in {seconds:.1f} s")
 
     typed = queries(library, args.queries)
-    ours, theirs = Timings(), Timings()
+    ours, theirs, memory = Timings(), Timings(), Timings()
     mismatches = set_mismatches = fts_differences = count = 0
     for query in typed:
         index.clear_cache()
+        built.clear_cache()
         for prefix in keystrokes(query):
             count += 1
             result, seconds = timed(lambda p=prefix: index.search(p, limit=LIMIT))
             ours.add(len(prefix), seconds)
+            in_memory, seconds = timed(lambda p=prefix: built.search(p, limit=LIMIT))
+            memory.add(len(prefix), seconds)
+            mismatches += in_memory != result
             terms = query_terms(prefix)
             expected = brute.matches(terms)
             if result.total != len(expected) or len(result.hits) != min(LIMIT, len(expected)):
@@ -286,7 +311,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  LIMIT=0 MISMATCH {query!r}")
 
     print(f"\n{len(typed)} queries, {count} keystrokes (search(prefix, limit={LIMIT}), ms)")
-    print(f"{'length':>6}  {'n':>4}  {'dubao':<40}  {'FTS5':<40}  ours/FTS5 p50, p95")
+    print(f"{'length':>6}  {'n':>4}  {'dubao (file)':<40}  {'FTS5':<40}  ours/FTS5 p50, p95")
     for length in sorted(ours.by_length):
         a, b = ours.by_length[length], theirs.by_length.get(length, [])
         label = f"{length}+" if length == MAX_LENGTH else str(length)
@@ -295,8 +320,11 @@ def run(args: argparse.Namespace) -> int:
     a, b = ours.all(), theirs.all()
     ratio = ratios(a, b) if b else "-"
     print(f"{'all':>6}  {len(a):>4}  {stats(a):<40}  {stats(b):<40}  {ratio}")
+    c = memory.all()
+    print(f"{'built':>6}  {len(c):>4}  {stats(c):<40}  (the index as built, in memory)")
     print(
-        f"\nmismatches against brute force: {mismatches} totals, {set_mismatches} sets "
+        f"\nmismatches against brute force (or built against file): {mismatches} totals, "
+        f"{set_mismatches} sets "
         f"(every {SET_CHECK_EVERY}th keystroke, plus limit=0 on {len(full)} queries)"
     )
     print(f"FTS5 totals differing from brute force (for information): {fts_differences}")

@@ -7,8 +7,8 @@ import json
 import zlib
 from array import array
 from collections.abc import Callable, Sequence
-from itertools import accumulate, pairwise, repeat
-from operator import add, and_, ge, gt
+from itertools import accumulate, repeat
+from operator import add, and_, ge, gt, itemgetter
 from typing import Any
 
 from tui.search.build import Entry
@@ -27,7 +27,17 @@ from tui.search.indexlayout import (
 )
 from tui.search.places import Places
 from tui.search.postings import Postings, id_typecode
-from tui.search.views import UTF16, UTF32, Bitmaps, Buffer, Heads, JoinedText, Strings, Texts
+from tui.search.views import (
+    DECODERS,
+    UTF16,
+    UTF32,
+    Bitmaps,
+    Buffer,
+    Heads,
+    JoinedText,
+    Strings,
+    Texts,
+)
 
 
 class Sections:
@@ -76,11 +86,14 @@ class Sections:
         return Strings(self.raw(name), self._offsets(name, count), encoding)
 
     def decoded(self, name: str, count: int, encoding: str) -> list[str]:
-        """The strings of `name`, each decoded now (ValueError if one does not decode)."""
+        """The strings of `name`, each decoded now (ValueError if one does not decode),
+        in C calls mapped over them."""
         raw, offsets = self.raw(name), self._offsets(name, count)
-        if encoding not in ENCODINGS or not all(map(int.__le__, offsets, offsets[1:])):
-            raise ValueError(f"{name}: unknown encoding or offsets out of order")
-        return [str(raw[a:b], encoding, ENCODINGS[encoding]) for a, b in pairwise(offsets)]
+        if encoding not in ENCODINGS:
+            raise ValueError(f"{name}: unknown encoding")
+        parts = map(raw.__getitem__, map(slice, offsets[:-1], offsets[1:]))
+        decoded = map(DECODERS[encoding], parts, repeat(ENCODINGS[encoding]), repeat(True))
+        return list(map(itemgetter(0), decoded))
 
     def _offsets(self, name: str, count: int) -> memoryview:
         offsets = self.array(name + ".offsets", "I", count + 1)
