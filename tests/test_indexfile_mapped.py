@@ -175,3 +175,35 @@ def test_the_mapped_index_finds_what_a_scan_finds_with_astral_characters(
             assert {hit.article_id for hit in result.hits} == oracle(library, prefix), prefix
             assert result.total == len(result.hits)
         assert set(index.matching_ids(query)) == expected
+
+
+def test_texts_answer_as_the_strings_they_hold() -> None:
+    """Every search of `views.Texts` against the same on the decoded texts: offsets in
+    characters, a match at an odd byte skipped, wide texts searched as strings."""
+    data = build_data(astral_library(40, 9))
+    docs = indexfile.view_of(data).docs
+    assert list(docs) == data.docs
+    assert docs.lengths() == list(map(len, data.docs))
+    assert any(len(doc.encode("utf-16-le")) != 2 * len(doc) for doc in data.docs)  # wide ones
+    rng = random.Random(9)
+    ids = list(range(len(data.docs)))
+    terms = ["乎乎乎", "乎", "一乎", *ASTRAL, ASTRAL[0] + "一", "低乎", "乎乎乎乎"]
+    terms += ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 3))) for _ in range(40)]
+    for term in terms:
+        firsts, tails = docs.first(ids, term, 8)
+        ends = [rng.randint(0, len(doc)) for doc in data.docs]
+        for i, doc in enumerate(data.docs):
+            at = doc.find(term)
+            assert firsts[i] == at, (term, doc)
+            if at >= 0:
+                after = doc[at + len(term) : at + len(term) + 8]
+                assert tails[i] == after.encode("utf-16-le", "surrogatepass")
+                assert docs.tail(i, at + len(term), 8) == tails[i]
+            start = rng.randint(0, len(doc))
+            assert docs.find(i, term, start) == doc.find(term, start), (term, doc, start)
+            assert docs.find(i, term, 0, ends[i]) == doc.find(term, 0, ends[i])
+            assert docs.startswith(i, term, start) == doc.startswith(term, start)
+        held = docs.holding(ids, term, ends)
+        assert held == [
+            doc.find(term, 0, end) >= 0 for doc, end in zip(data.docs, ends, strict=True)
+        ]

@@ -28,6 +28,7 @@ from tui.search.indexlayout import (
 from tui.search.places import Places
 from tui.search.postings import Postings, id_typecode
 from tui.search.views import (
+    DECODED_KEPT,
     DECODERS,
     UTF16,
     UTF32,
@@ -79,11 +80,11 @@ class Sections:
             raise ValueError(f"{name}: {len(values)} items, not {count}")
         return values
 
-    def strings(self, name: str, count: int, encoding: str) -> Strings:
-        """The strings of `name`, decoded when asked for."""
+    def strings(self, name: str, count: int, encoding: str, kept: int = 0) -> Strings:
+        """The strings of `name`, decoded when asked for (`kept`: see `Strings`)."""
         if encoding not in ENCODINGS:
             raise ValueError(f"{name}: unknown encoding")
-        return Strings(self.raw(name), self._offsets(name, count), encoding)
+        return Strings(self.raw(name), self._offsets(name, count), encoding, kept)
 
     def decoded(self, name: str, count: int, encoding: str) -> list[str]:
         """The strings of `name`, each decoded now (ValueError if one does not decode),
@@ -180,7 +181,7 @@ def _view(
         titles=titles,
         title_starts=title_starts,
         heads=Heads(head_ids, sections.strings("heads", heads, encodings["heads"])),
-        title_bounds=sections.strings("bounds", size, encodings["bounds"]),
+        title_bounds=sections.strings("bounds", size, encodings["bounds"], DECODED_KEPT),
         postings=_postings(sections, numbers, size, dense),
         hot=sections.bitmaps("hot.bits", sections.decoded("hot", hot, encodings["hot"]), size),
         file=FileSource(sections.buffer),

@@ -23,16 +23,16 @@ import codecs
 import mmap
 import sys
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from itertools import repeat
-from operator import add, and_, rshift, sub
+from operator import add, and_, lshift, rshift, sub
 from typing import TypeVar, overload
 
 UTF16, UTF32 = "utf-16-le", "utf-32-le"
 # The codecs' own functions: `str(data, encoding)` goes through a Python wrapper.
 DECODERS = {UTF16: codecs.utf_16_le_decode, UTF32: codecs.utf_32_le_decode}
-DECODED_KEPT = 256  # texts kept decoded (snippets and scores of recent hits)
+DECODED_KEPT = 1024  # texts kept decoded (snippets and scores of recent hits)
 
 # What the bytes are searched in: a file mapped, or its bytes in memory.
 Buffer = bytes | mmap.mmap
@@ -62,8 +62,12 @@ class Strings(Sequence[str]):
     """Strings end to end in `data` (in `encoding`); string i is
     data[offsets[i]:offsets[i + 1]], decoded when asked for."""
 
-    def __init__(self, data: memoryview, offsets: memoryview, encoding: str) -> None:
+    def __init__(self, data: memoryview, offsets: memoryview, encoding: str, kept: int = 0) -> None:
+        """`kept`: how many strings to keep decoded, the most recently asked for."""
         self._data, self._offsets, self._encoding = data, offsets, encoding
+        self._decoded: Callable[[int], str] = (
+            lru_cache(kept)(self._decode) if kept else self._decode
+        )
 
     def __len__(self) -> int:
         return max(len(self._offsets) - 1, 0)
@@ -75,8 +79,9 @@ class Strings(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
+        return self._decoded(index if index >= 0 else index + len(self))
+
+    def _decode(self, index: int) -> str:
         offsets = self._offsets
         if not 0 <= index < len(offsets) - 1:
             raise IndexError(index)
@@ -166,25 +171,47 @@ class Texts(Sequence[str]):
         `tail` characters after it in UTF-16-LE (anything where it does not occur): in
         C, text by text, but for the matches at an odd byte and the wide texts."""
         needle = _units(term)
+        lows, highs, found = self._found(ids, needle, None)
+        after = list(map(add, found, repeat(len(needle))))
+        cut = map(min, map(add, after, repeat(2 * tail)), highs)
+        tails = list(map(self._buffer.__getitem__, map(slice, after, cut)))
+        firsts = list(map(rshift, map(max, map(sub, found, lows), repeat(-1)), repeat(1)))
+        for k, i in self._wide_among(ids):
+            text = self[i]
+            firsts[k] = at = text.find(term)
+            tails[k] = _units(text[at + len(term) : at + len(term) + tail])
+        return firsts, tails
+
+    def holding(self, ids: Sequence[int], term: str, ends: Sequence[int]) -> list[bool]:
+        """Whether each text of `ids` holds `term` before `ends[i]` (its title's end)."""
+        found = self._found(ids, _units(term), map(ends.__getitem__, ids))[2]
+        held = list(map(int.__ge__, found, repeat(0)))
+        for k, i in self._wide_among(ids):
+            held[k] = self[i].find(term, 0, ends[i]) >= 0
+        return held
+
+    def _found(
+        self, ids: Sequence[int], needle: bytes, ends: Iterable[int] | None
+    ) -> tuple[list[int], list[int], list[int]]:
+        """Where each text of `ids` starts and ends (before `ends`, in characters, if
+        given) in the buffer, and where `needle` first is there at an even byte (-1)."""
         buffer, start = self._buffer, self._start
         lows = list(map(add, map(self._starts.__getitem__, ids), repeat(start)))
         highs = list(map(add, map(self._ends.__getitem__, ids), repeat(start)))
+        if ends is not None:
+            highs = list(map(min, highs, map(add, lows, map(lshift, ends, repeat(1)))))
         found = list(map(buffer.find, repeat(needle), lows, highs))
         # -1 is odd too: more odd than missing means a match at an odd byte (the texts
         # start at even bytes), across two characters.
         if sum(map(and_, found, repeat(1))) > found.count(-1):
             found = list(map(_even, repeat(buffer), repeat(needle), found, highs))
-        after = list(map(add, found, repeat(len(needle))))
-        cut = map(min, map(add, after, repeat(2 * tail)), highs)
-        tails = list(map(buffer.__getitem__, map(slice, after, cut)))
-        firsts = list(map(rshift, map(max, map(sub, found, lows), repeat(-1)), repeat(1)))
-        if self._wide_ids and not self._wide_ids.isdisjoint(ids):
-            for k, i in enumerate(ids):
-                if i in self._wide_ids:
-                    text = self[i]
-                    firsts[k] = at = text.find(term)
-                    tails[k] = _units(text[at + len(term) : at + len(term) + tail])
-        return firsts, tails
+        return lows, highs, found
+
+    def _wide_among(self, ids: Sequence[int]) -> list[tuple[int, int]]:
+        """(k, ids[k]) of the wide texts among `ids`."""
+        if not self._wide_ids or self._wide_ids.isdisjoint(ids):
+            return []
+        return [(k, i) for k, i in enumerate(ids) if i in self._wide_ids]
 
 
 def _even(buffer: Buffer, needle: bytes, at: int, high: int) -> int:
