@@ -222,14 +222,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     # From argv: bytes that are not UTF-8 arrive as lone surrogates, which no text holds.
     args.query = one_line(args.query)
     result = None
-    stored = open_stored_index(Pages(args.paths or None))  # without loading the library
+    # Without loading the library; the whole file checked first (~40 ms for 74 MB).
+    stored = open_stored_index(Pages(args.paths or None), verify=True)
     if stored is not None:
         with contextlib.suppress(Misplaced):  # a page changed since: load them as they are
             result = stored.search(args.query, limit=args.limit)
     if result is None:
         library = load_library(args.paths or None, on_note=_note)
         report_problems(library, sys.stderr)
-        result = open_index(library, on_note=_note).search(args.query, limit=args.limit)
+        index = open_index(library, verify=True, on_note=_note)
+        result = index.search(args.query, limit=args.limit)
     if args.json:
         data = {
             "query": result.query,

@@ -61,12 +61,12 @@ class IndexBuild:
 
 def build(source: Sequence[str] | Library | None) -> Built:
     """In the worker: the library's index opened (from its file, if a reader saved it
-    meanwhile) or built, and saved."""
+    meanwhile, and whole: its CRC checked) or built, and saved."""
     from tui.search.store import index_path, open_index
 
     notes: list[str] = []
     library = source if isinstance(source, Library) else load_library(source, on_note=notes.append)
-    open_index(library, on_note=notes.append)
+    open_index(library, verify=True, on_note=notes.append)
     try:
         saved = index_path(library).is_file()
     except OSError:

@@ -14,6 +14,10 @@ messages, and tells the app with `Searcher.Ready` when `index` can answer. Scree
 4. No worker process, or it failed, or the file could not be saved: built here, in a
    thread.
 
+An index opened from its file answers at once; its whole CRC is checked meanwhile, in a
+thread (`indexfile.verify`): a damaged file is built again, once, by a build that checks
+the file it finds.
+
 Workers post their results as messages, and every worker's failure takes one path
 (`on_worker_state_changed`): a one-line note, and the next way in that order.
 """
@@ -54,9 +58,16 @@ class Searcher(Widget):
             self.index = index
 
     class _Opened(Message):
-        def __init__(self, index: SearchIndex | None) -> None:
+        def __init__(self, index: SearchIndex | None, *, checked: bool = False) -> None:
             super().__init__()
             self.index = index
+            self.checked = checked  # its file's whole CRC, or built here
+
+    class _Damaged(Message):
+        def __init__(self, index: SearchIndex, reason: str) -> None:
+            super().__init__()
+            self.index = index
+            self.reason = reason
 
     class _Note(Message):
         def __init__(self, text: str) -> None:
@@ -78,6 +89,7 @@ class Searcher(Widget):
         self._build: IndexBuild | None = None
         self._built_elsewhere = False  # tried: once
         self._built_here = False
+        self._rebuilt = False  # after a damaged file: once
         self.index: SearchIndex | None = None
 
     def on_mount(self) -> None:
@@ -122,15 +134,28 @@ class Searcher(Widget):
         from tui.search import open_index
 
         worker = get_current_worker()
-        index = open_index(library, should_stop=lambda: worker.is_cancelled, on_note=self._note)
-        self.post_message(self._Opened(index))
+        index = open_index(
+            library, verify=True, should_stop=lambda: worker.is_cancelled, on_note=self._note
+        )
+        self.post_message(self._Opened(index, checked=True))
+
+    @work(thread=True, group="index", exit_on_error=False)
+    def _verify(self, index: SearchIndex) -> None:
+        from tui.search.indexfile import Unusable, verify
+
+        try:
+            verify(index)
+        except Unusable as e:
+            self.post_message(self._Damaged(index, str(e)))
 
     def _build_elsewhere(self, library: Library) -> None:
         """A worker process builds the index and saves it; `_Built` says when."""
         from tui.indexer import IndexBuild
 
         self._built_elsewhere = True
-        source = self._paths if self._by_paths else library
+        # By its paths where the worker, loading them through the page cache, finds the
+        # library this one is (its files' stamps); else the library itself, sent whole.
+        source = self._paths if self._by_paths and library.files_digest else library
         self._build = IndexBuild.start(source)
         if self._build is None:
             self._build_here_once(library)
@@ -161,6 +186,8 @@ class Searcher(Widget):
         if message.index is not None:
             self.index = message.index
             self.post_message(self.Ready(message.index))
+            if not message.checked:
+                self._verify(message.index)
         elif self._library is not None and not self._built_elsewhere:
             if _article_count(self._library) < ELSEWHERE_MIN:
                 self._build_here_once(self._library)
@@ -168,6 +195,22 @@ class Searcher(Widget):
                 self._build_elsewhere(self._library)
         elif self._library is not None:  # built elsewhere, and still not found
             self._build_here_once(self._library)
+
+    @on(_Damaged)
+    def _damaged(self, message: _Damaged) -> None:
+        if message.index is not self.index:
+            return
+        self.index = None
+        self.notify(f"the search index cache {message.reason}: rebuilding it", severity="warning")
+        library = self._library
+        if library is None or self._rebuilt:
+            return  # by the library, once it is loaded (which checks the file)
+        self._rebuilt = True
+        self._built_elsewhere = self._built_here = False
+        if _article_count(library) < ELSEWHERE_MIN:
+            self._build_here_once(library)
+        else:
+            self._build_elsewhere(library)
 
     @on(_Note)
     def _noted(self, message: _Note) -> None:

@@ -31,10 +31,9 @@ from typing import TYPE_CHECKING
 from tui import collector
 from tui.folders import cache_folder
 from tui.model import Library
-from tui.search import align
+from tui.search import align, indexfile
 from tui.search.build import (
     Entry,
-    IndexData,
     ProgressCallback,
     StopCheck,
     build_data,
@@ -43,7 +42,7 @@ from tui.search.build import (
 )
 from tui.search.fingerprint import files_fingerprint, library_fingerprint
 from tui.search.index import SearchIndex
-from tui.search.indexfile import TEMP_SUFFIX, EntriesFor, Unusable, load, save
+from tui.search.indexfile import TEMP_SUFFIX, EntriesFor, IndexView, Unusable, load, save
 from tui.search.places import Places, StoredEntries
 from tui.search.snippet import DEFAULT_WIDTH
 
@@ -63,18 +62,32 @@ def open_index(
     should_stop: StopCheck | None = None,
     *,
     cache: bool = True,
+    verify: bool = False,
     on_note: NoteCallback | None = None,
     snippet_width: int = DEFAULT_WIDTH,
 ) -> SearchIndex:
     """The library's index: read from the cache if it holds this library's, else built
     (`SearchIndex.build`'s progress and cancellation) and saved. With `cache=False`,
-    built and not saved."""
+    built and not saved. With `verify`, a file is used only once its whole CRC is
+    checked (`indexfile.verify`, ~40 ms for the benchmark archive's 74 MB); else that is
+    for the caller to do, in the background."""
     if not cache:
         return SearchIndex(build_data(library, on_progress, should_stop), snippet_width)
     entries, ids, fingerprint = _identified(library)
-    return _opened(
-        entries, ids, fingerprint, _home(library), on_progress, should_stop, on_note, snippet_width
-    )
+    found = partial(_same_ids, entries, ids)
+    with collector.paused():
+        data = _cached(_home(library), fingerprint, found, on_note, verify=verify)
+    if data is not None:
+        align.warm_up()  # as a build does: else the first search would
+        return SearchIndex(data, snippet_width)
+    data = build_entries(entries, on_progress, should_stop)
+    try:
+        path = _index_path(_home(library))
+        save(path, data, fingerprint)
+        prune(path.parent)
+    except OSError as e:
+        _note(on_note, f"could not save the search index: {e.strerror or e}")
+    return SearchIndex(data, snippet_width)
 
 
 def open_cached_index(
@@ -102,43 +115,19 @@ def _identified(library: Library) -> tuple[list[Entry], list[str], bytes]:
         )
 
 
-def _opened(
-    entries: Sequence[Entry],
-    ids: list[str],
-    fingerprint: bytes,
-    home: str,
-    on_progress: ProgressCallback | None,
-    should_stop: StopCheck | None,
-    on_note: NoteCallback | None,
-    snippet_width: int,
-) -> SearchIndex:
-    """The index of `entries` (with these `ids`) from the cache, else built
-    (`build_entries`) and saved."""
-    with collector.paused():
-        data = _cached(home, fingerprint, partial(_same_ids, entries, ids), on_note)
-    if data is None:
-        data = build_entries(entries, on_progress, should_stop)
-        try:
-            path = _index_path(home)
-            save(path, data, fingerprint)
-            prune(path.parent)
-        except OSError as e:
-            _note(on_note, f"could not save the search index: {e.strerror or e}")
-    else:
-        align.warm_up()  # as a build does: else the first search would
-    return SearchIndex(data, snippet_width)
-
-
-def open_stored_index(pages: Pages, *, snippet_width: int = DEFAULT_WIDTH) -> SearchIndex | None:
+def open_stored_index(
+    pages: Pages, *, verify: bool = False, snippet_width: int = DEFAULT_WIDTH
+) -> SearchIndex | None:
     """The index of the library at `pages` from the cache, without loading the library:
     its articles are read from their pages when a search shows them. None if the cache
-    does not hold it: then load the library and `open_index`, which says why."""
+    does not hold it: then load the library and `open_index`, which says why. `verify`:
+    as for `open_index`."""
     if not pages.files_digest:
         return None
     with collector.paused():
         fingerprint = files_fingerprint(pages.files_digest)
         stored = partial(StoredEntries, page_articles=pages.articles)
-        data = _cached(_common_folder(pages.paths), fingerprint, stored, None)
+        data = _cached(_common_folder(pages.paths), fingerprint, stored, None, verify=verify)
     if data is None:
         return None
     align.warm_up()
@@ -156,8 +145,13 @@ def _same_ids(
 
 
 def _cached(
-    home: str, fingerprint: bytes, entries: EntriesFor, on_note: NoteCallback | None
-) -> IndexData | None:
+    home: str,
+    fingerprint: bytes,
+    entries: EntriesFor,
+    on_note: NoteCallback | None,
+    *,
+    verify: bool = False,
+) -> IndexView | None:
     try:
         path = _index_path(home)
     except OSError:
@@ -166,6 +160,8 @@ def _cached(
         return None
     try:
         data = load(path, fingerprint, entries)
+        if verify:
+            indexfile.verify(data)
     except Unusable as e:
         _note(on_note, f"the search index cache {path.name} {e}: rebuilding it")
         return None

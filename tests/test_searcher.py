@@ -1,0 +1,102 @@
+"""The reader's `Searcher`: the index opened from its file before the library is loaded, a
+damaged file found by the background check and built again, and a library large enough to
+be built by a worker built there (Pilot)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import tui.searcher as searcher_module
+from tui import pool
+from tui.app import DubaoApp
+from tui.library import load_library
+from tui.search import SearchIndex, open_index
+from tui.search import store as store_module
+from tui.search.indexfile import Unusable, verify
+from tui.searcher import Searcher
+from tui.settings import Settings
+
+from .conftest import write_archive
+
+WAIT = 600  # pauses of 0.05 s: a worker's build of six pages takes a second or two
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    return write_archive(tmp_path / "archive", 6)
+
+
+def reader(archive: Path) -> DubaoApp:
+    paths = [str(archive)]
+    return DubaoApp(load_library(paths), paths=paths, settings=Settings(), language="en")
+
+
+async def until(condition, pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(WAIT):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("never happened")
+
+
+def index_of(app: DubaoApp) -> SearchIndex | None:
+    return app.query_one(Searcher).index
+
+
+def index_file(archive: Path) -> Path:
+    return store_module.index_path(load_library([archive]))
+
+
+async def test_an_index_file_is_opened_before_the_library_is_loaded(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_index(load_library([archive]))  # the file, as a reader before this one left it
+    opened_by: list[str] = []
+    monkeypatch.setattr(
+        store_module, "open_cached_index", lambda *a, **k: opened_by.append("library")
+    )
+    app = reader(archive)
+    async with app.run_test() as pilot:
+        await until(lambda: index_of(app) is not None, pilot)
+        assert opened_by == []  # by the paths: the library was not needed
+        assert index_of(app).search("十一月3日").total == 1
+
+
+async def test_a_damaged_index_file_is_found_and_built_again(archive: Path) -> None:
+    open_index(load_library([archive]))
+    path = index_file(archive)
+    content = bytearray(path.read_bytes())
+    content[-1] ^= 0xFF  # in the last large section: opening does not read it
+    path.write_bytes(bytes(content))
+    with pytest.raises(Unusable):
+        verify(path)
+    app = reader(archive)
+    notes: list[str] = []
+    app.notify = lambda message, **_: notes.append(message)  # type: ignore[method-assign]
+    async with app.run_test() as pilot:
+        await until(lambda: any("damaged" in note for note in notes), pilot)
+        await until(lambda: index_of(app) is not None, pilot)
+        assert index_of(app).search("十一月3日").total == 1
+    verify(path)  # built again, and saved whole
+
+
+async def test_a_large_library_is_built_by_a_worker(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(searcher_module, "ELSEWHERE_MIN", 1)
+    assert pool.prepare()  # as the loader does for a large library, before the window
+    built_here: list[object] = []
+    build = store_module.build_entries
+    monkeypatch.setattr(
+        store_module,
+        "build_entries",
+        lambda *args, **kwargs: built_here.append(1) or build(*args, **kwargs),
+    )
+    app = reader(archive)
+    async with app.run_test() as pilot:
+        await until(lambda: index_of(app) is not None, pilot)
+        assert index_of(app).search("十一月3日").total == 1
+    assert built_here == []  # the worker, a process of its own, is not patched
+    verify(index_file(archive))
