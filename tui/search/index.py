@@ -1,4 +1,6 @@
-"""The in-memory search index: exact substring matching, BM25-like ranking, snippets.
+"""The search index: exact substring matching, BM25-like ranking, snippets; searched in
+its file's bytes, mapped (`indexfile.load`) or in memory (an index just built is encoded
+as its file would be: one way of searching).
 
 A term's matches are a bitmap of article ids (`bitset`), found so:
 
@@ -354,7 +356,7 @@ class SearchIndex:
         ids = sum(map(sys.getsizeof, data.ids)) + sys.getsizeof(data.ids)
         listed = isinstance(data.entries, list) and data.entries  # else read on demand
         entries = self._size * sys.getsizeof(data.entries[0]) if listed else 0
-        bitmaps = data.hot.made_bytes() + data.postings.made_bytes()
+        bitmaps = data.hot.made_bytes() + data.postings.made_bytes() + data.titles.decoded_bytes()
         index = sys.getsizeof(self._positions) + sys.getsizeof(self._every_id)
         index += sum(map(sys.getsizeof, self._every_id))
         return ids + entries + bitmaps + index

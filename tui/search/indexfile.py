@@ -5,8 +5,9 @@
     view = loads(content, fingerprint, entries)   # the same from the file's bytes
     verify(path or view or SearchIndex)       # the full CRC, read with pread: Unusable
 
-The file holds numbers, machine integers and text, nothing that can run code. All of it
-little-endian here (the writer's byte order and item sizes are in the header):
+The file holds numbers, machine integers and text, nothing that can run code. The header
+and table are little-endian; arrays are in the writer's byte order and item sizes, which
+the header names (another machine's file is refused):
 
     header    HEADER (96 bytes): MAGIC, FORMAT, the writer's byte order and 'H' and 'I'
               item sizes, the code version, the library's fingerprint (`fingerprint`),
@@ -28,8 +29,24 @@ little-endian here (the writer's byte order and item sizes are in the header):
 The articles are not stored, only their ids and where they are (`places`): the caller
 gives the entries, from the library or read on demand.
 
+What an `IndexView` (what `load` returns; `SearchIndex` searches it) holds, on the
+benchmark archive's 75 MB file:
+
+- views of the map, never copied: the texts ("docs", 35 MB: a term is looked for in
+  their bytes, `views.Texts`), the postings' codes, starts and ids (27 MB), the title
+  ends and starts; read by the pages a search touches, shared with every process that
+  maps the file;
+- decoded at opening (~4 MB of Python objects): the articles' ids, the places, the names
+  of the hot terms and the codes of the dense postings;
+- decoded when first needed, and kept: a dense posting's or a hot term's bitmap (an int),
+  the joined titles (a str, 1.4 MB, on the first search that scans titles); decoded
+  each time, the most recent kept: a text (to score it, make its snippet), a title's
+  word boundaries, an article's heads;
+- `decoded()`: all of it as `IndexData`, for tests.
+
 Opening maps the file read-only (`mmap`: every process that opens it shares one copy, in
-the page cache) and checks, before the first answer, in a few milliseconds:
+the page cache) and checks, before the first answer (~20 ms on the benchmark archive,
+where reading and decoding the whole file took ~330 ms):
 
 - that it is a regular file of at most MAX_SIZE bytes (a FIFO is not waited on), whose
   header holds this format, this code's version, this machine's byte order and sizes
@@ -37,9 +54,9 @@ the page cache) and checks, before the first answer, in a few milliseconds:
 - the CRC-32 of the section table and the OPENED sections (~2 MB of 75);
 - that the sections lie end to end, aligned, as the table says, and the small sections'
   numbers fit together: counts, array types, the places (`Places.check`), the entries
-  (`entries`), the texts' offsets (even, ascending, within the texts), each title no
-  longer than its text, the titles' starts, the heads' ids, the postings' first and
-  last start, the bitmaps' lengths.
+  (`entries`), the texts' offsets (even, from 0 to the end of the texts), each title no
+  longer than its text (so no text's length is negative), the titles' starts, the
+  heads' ids, the postings' first and last start, the bitmaps' lengths.
 
 Not at opening: the large sections are not read, nor their CRC computed: `verify` does
 that, reading the file with `os.pread` in CHUNK bytes (not through the map, where the
@@ -64,7 +81,7 @@ import stat
 import tempfile
 import weakref
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -229,69 +246,53 @@ def _header_check(fingerprint: bytes | None) -> Callable[[bytes], int]:
 
 def verify(source: Path | str | IndexView | _HasView) -> None:
     """Unusable("is damaged") unless the CRC-32 of the whole body is the header's: the
-    file at a path, or the one an index was opened from, read with `os.pread` (a file
-    replaced since is not the one read), in CHUNK bytes at a time."""
+    file at a path, or the one an index (`SearchIndex`, `IndexView`) was opened from,
+    read with `os.pread` (a file renamed over it since is not the one read), CHUNK bytes
+    at a time; or the bytes in memory an index was opened from (`loads`)."""
     view = getattr(source, "index_file", source)
-    if isinstance(view, IndexView):
-        fd, content = view.file.fd, view.file.buffer
-        if fd is None:  # in memory
-            _check_crc(bytes(content[: HEADER.size]), lambda: [memoryview(content)[HEADER.size :]])
-            return
-        _verify_fd(fd)
-        return
-    try:
-        fd = os.open(Path(str(view)), os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as e:
-        raise Unusable(f"could not be read ({e.strerror or e})") from e
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise Unusable("is not a regular file")
-        _verify_fd(fd)
-    finally:
-        os.close(fd)
+    if isinstance(view, IndexView) and view.file.fd is None:
+        content = view.file.buffer
+        head = bytes(content[: HEADER.size])
+        _header_check(None)(head)
+        _check_crc(head, [memoryview(content)[HEADER.size :]])
+    elif isinstance(view, IndexView) and view.file.fd is not None:
+        _verify_file(view.file.fd)
+    else:
+        try:
+            fd = os.open(Path(str(view)), os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as e:
+            raise Unusable(f"could not be read ({e.strerror or e})") from e
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise Unusable("is not a regular file")
+            _verify_file(fd)
+        finally:
+            os.close(fd)
 
 
-def _verify_fd(fd: int) -> None:
+def _verify_file(fd: int) -> None:
     try:
         head = os.pread(fd, HEADER.size, 0)
-        _header_check(None)(head)
-
-        def chunks() -> Sequence[bytes]:
-            return _chunks(fd, HEADER.size + int(HEADER.unpack_from(head)[-1]))
-
-        _check_crc(head, chunks)
+        length = _header_check(None)(head)
+        _check_crc(head, _body(fd, length))
     except OSError as e:
         raise Unusable(f"could not be read ({e.strerror or e})") from e
 
 
-def _chunks(fd: int, end: int) -> Sequence[bytes]:
-    """The file's body, CHUNK bytes at a time (a generator would do as well)."""
-
-    class Chunks(Sequence[bytes]):
-        def __len__(self) -> int:
-            return (end - HEADER.size + CHUNK - 1) // CHUNK
-
-        def __getitem__(self, k: int) -> bytes:  # type: ignore[override]
-            if not 0 <= k < len(self):
-                raise IndexError(k)
-            start = HEADER.size + k * CHUNK
-            part = os.pread(fd, min(CHUNK, end - start), start)
-            if len(part) != min(CHUNK, end - start):
-                raise Unusable("is truncated")
-            return part
-
-    return Chunks()
+def _body(fd: int, length: int) -> Iterator[bytes]:
+    """The file's body, CHUNK bytes at a time."""
+    end = HEADER.size + length
+    for start in range(HEADER.size, end, CHUNK):
+        size = min(CHUNK, end - start)
+        part = os.pread(fd, size, start)
+        if len(part) != size:
+            raise Unusable("is truncated")
+        yield part
 
 
-def _check_crc(head: bytes, body: Callable[[], Sequence[bytes | memoryview]]) -> None:
-    if len(head) < HEADER.size or not head.startswith(MAGIC):
-        raise Unusable("is not an index file")
-    expected = HEADER.unpack_from(head)[7]
+def _check_crc(head: bytes, body: Iterable[bytes | memoryview]) -> None:
     crc = 0
-    for part in body():
+    for part in body:
         crc = zlib.crc32(part, crc)
-    if crc != expected:
+    if crc != HEADER.unpack_from(head)[7]:
         raise Unusable("is damaged")
-
-
-_ = TABLE_ENTRY  # re-exported: the tests craft tables
