@@ -49,7 +49,8 @@ def make_app(library: Library, language: str = "en", **settings: object) -> Duba
 
 
 def title(app: DubaoApp) -> str | None:
-    return app.places[app.current].article.title
+    reader = app.reader
+    return reader.places[reader.current].article.title
 
 
 def view(app: DubaoApp) -> ArticleView:
@@ -167,7 +168,7 @@ async def test_tab_switches_focus_and_enter_in_the_sidebar_opens(library: Librar
         await pilot.pause()
         assert sidebar.cursor_node is not None
         assert sidebar.cursor_node.data is not None
-        assert sidebar.cursor_node.data.id == app.places[0].article.id
+        assert sidebar.cursor_node.data.id == app.reader.places[0].article.id
         await pilot.press("down", "enter")
         assert title(app) == "十日一版乙"
         assert isinstance(app.focused, ArticleView)
@@ -184,7 +185,7 @@ async def test_sidebar_follows_article_keys(library: Library) -> None:
         await pilot.pause()
         node = app.query_one(Sidebar).cursor_node
         assert node is not None and node.data is not None
-        assert node.data.id == app.places[2].article.id
+        assert node.data.id == app.reader.places[2].article.id
 
 
 async def test_clicking_an_article_in_the_sidebar_opens_it(library: Library) -> None:
@@ -192,12 +193,12 @@ async def test_clicking_an_article_in_the_sidebar_opens_it(library: Library) -> 
     async with app.run_test(size=(100, 30)) as pilot:
         sidebar = app.query_one(Sidebar)
         await pilot.pause()
-        sidebar.show_issue(app.places[3].issue.id)  # older issues open when asked for
+        sidebar.show_issue(app.reader.places[3].issue.id)  # older issues open when asked for
         await pilot.pause()
         row = next(
             y
             for y, line in enumerate(sidebar._tree_lines)
-            if line.node.data and line.node.data.id == app.places[3].article.id
+            if line.node.data and line.node.data.id == app.reader.places[3].article.id
         )
         await pilot.click(Sidebar, offset=(8, row))
         await pilot.pause()
@@ -411,7 +412,7 @@ async def test_animation_is_off_by_default_and_a_setting_turns_it_on(library: Li
 async def test_reopen_at_an_anchor(library: Library) -> None:
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.open_place(1, Anchor(1, 0))
+        app.reader.open_place(1, Anchor(1, 0))
         await pilot.pause()
         assert view(app).top_anchor() == Anchor(1, 0)
         assert view(app).scroll_y > 0
@@ -486,7 +487,7 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
         await pilot.press("escape", "right_square_bracket")
         assert title(app) == "十日一版乙"
         release.set()
-        await loaded(app, pilot)
+        await loaded(app.reader, pilot)
         await pilot.pause()
         assert bar.progress == total and not bar.display
         assert title(app) == "十日一版乙"  # the whole library came: the reader stays put
@@ -524,7 +525,7 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
         assert len(app.query_one(Sidebar)._issue_nodes) == 1
         assert view(app).article is None  # not the newest issue's first article, then a jump
         release.set()
-        await loaded(app, pilot)
+        await loaded(app.reader, pilot)
         await pilot.pause()
         assert title(app) == "九日一版甲"
         assert view(app).article == older

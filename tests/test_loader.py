@@ -212,13 +212,13 @@ async def test_the_reader_opens_on_the_first_issue_and_takes_the_rest(
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        assert app.article_view.article == whole.issues[0].sections[0].articles[0]
+        assert app.reader.article_view.article == whole.issues[0].sections[0].articles[0]
         assert len(app.query_one(Sidebar)._issue_nodes) == 1
         release.set()
-        await loaded(app, pilot)
-        assert app.library == whole
+        await loaded(app.reader, pilot)
+        assert app.reader.library == whole
         assert len(app.query_one(Sidebar)._issue_nodes) == len(DAYS)
-        assert app.article_view.article == whole.issues[0].sections[0].articles[0]
+        assert app.reader.article_view.article == whole.issues[0].sections[0].articles[0]
 
 
 def test_the_real_command_reads_a_large_library(home: Path, tmp_path: Path) -> None:

@@ -319,8 +319,8 @@ async def test_the_reader_opens_a_library_read_ahead(
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.2)
-        await loaded(app, pilot)
+        await loaded(app.reader, pilot)
         await pilot.pause()
         assert workers == [1]
-        assert_same(app.library, expected)
-        assert app.library.problems == expected.problems
+        assert_same(app.reader.library, expected)
+        assert app.reader.library.problems == expected.problems

@@ -9,7 +9,7 @@ import pytest
 
 from tui.app import DubaoApp
 from tui.library import load_library
-from tui.model import Library
+from tui.model import Article, Library
 from tui.settings import Settings
 from tui.state import StateStore
 from tui.widgets.article_view import ArticleView
@@ -33,6 +33,12 @@ def make_app(paper: Path) -> DubaoApp:
     return DubaoApp(
         library, settings=Settings(theme="dubao-dark"), language="en", library_paths=[paper]
     )
+
+
+def shown(app: DubaoApp) -> Article:
+    """The article open in the reader."""
+    reader = app.reader
+    return reader.places[reader.current].article
 
 
 def view(app: DubaoApp) -> ArticleView:
@@ -59,7 +65,7 @@ async def test_reopens_the_last_article_at_the_same_paragraph_at_another_size(
     app = make_app(paper)
     async with app.run_test(size=(70, 24)) as pilot:
         await pilot.pause()
-        assert app.places[app.current].article.title == "乙"
+        assert shown(app).title == "乙"
         restored = view(app).top_anchor()
         assert restored.block == anchor.block
         line = view(app).lines[round(view(app).scroll_y)]
@@ -85,21 +91,21 @@ async def test_read_marks_unread_counts_and_next_unread(paper: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         sidebar = app.query_one(Sidebar)
-        section = sidebar._section_nodes[app.places[0].section.id]
+        section = sidebar._section_nodes[app.reader.places[0].section.id]
         assert "(3)" in section.label.plain
         await pilot.press("G")  # the end is on screen: read
         await pilot.pause()
         assert "(2)" in section.label.plain
-        first_node = sidebar._article_nodes[app.places[0].article.id]
+        first_node = sidebar._article_nodes[app.reader.places[0].article.id]
         assert first_node.label.plain.startswith("  ")  # no unread marker
         await pilot.press("m")  # unmark
         await pilot.pause()
         assert "(3)" in section.label.plain
         await pilot.press("m")
         await pilot.press("u")  # the next unread: 乙
-        assert app.places[app.current].article.title == "乙"
+        assert shown(app).title == "乙"
         await pilot.press("G", "u")
-        assert app.places[app.current].article.title == "丙"
+        assert shown(app).title == "丙"
 
 
 async def test_state_is_in_the_platform_data_directory(paper: Path) -> None:
@@ -111,7 +117,7 @@ async def test_state_is_in_the_platform_data_directory(paper: Path) -> None:
     assert data.exists()
     store = StateStore.open(data)
     key = StateStore.library_key([paper])
-    assert store.last_article(key) == app.places[0].article.id
+    assert store.last_article(key) == app.reader.places[0].article.id
     store.close()
 
 
@@ -125,7 +131,7 @@ async def test_an_unwritable_data_directory_still_reads_and_says_so(
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("space", "right_square_bracket")
         await pilot.pause()
-        assert app.places[app.current].article.title == "乙"
+        assert shown(app).title == "乙"
         assert any("not be saved" in str(n.message) for n in app._notifications)
 
 

@@ -26,7 +26,7 @@ def make_app() -> DubaoApp:
 async def ready(app: DubaoApp, pilot) -> None:
     """Wait for the index the app builds in a worker."""
     for _ in range(200):
-        if app.index is not None:
+        if app.reader.index is not None:
             return
         await pilot.pause(0.05)
     raise AssertionError("the index was never built")
@@ -37,7 +37,13 @@ def brute_force_count(app: DubaoApp, term: str) -> int:
         fields = [article.title, article.kicker, article.subtitle, article.byline, article.column]
         return [t for t in fields if t] + [b.text for b in article.blocks]
 
-    return sum(any(term in normalise(t) for t in texts(p.article)) for p in app.places)
+    return sum(any(term in normalise(t) for t in texts(p.article)) for p in app.reader.places)
+
+
+def shown(app: DubaoApp) -> Article:
+    """The article open in the reader."""
+    reader = app.reader
+    return reader.places[reader.current].article
 
 
 def status(app: DubaoApp) -> str:
@@ -59,7 +65,7 @@ async def test_type_see_results_and_open_at_the_match() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, SearchScreen)
-        article = app.places[app.current].article
+        article = shown(app)
         assert article.title == "科幻作家与中学生 共话“未来”"
         view = app.query_one(ArticleView)
         assert len(view.matches) >= 3
@@ -132,7 +138,7 @@ async def test_a_match_in_a_column_is_highlighted_in_the_column_line() -> None:
         await pilot.press("enter")
         await pilot.pause()
         view = app.query_one(ArticleView)
-        assert app.places[app.current].article.column == "新语"
+        assert shown(app).column == "新语"
         assert view.scroll_y == 0
         assert highlighted(view, "column") == ["新语"]
 
@@ -157,7 +163,7 @@ async def test_every_keystroke_answers_and_arrows_choose() -> None:
         chosen = results.get_option_at_index(1).id
         await pilot.press("enter")
         await pilot.pause()
-        assert app.places[app.current].article.id == chosen
+        assert shown(app).id == chosen
 
 
 async def test_escape_returns_exactly_where_you_were() -> None:
@@ -167,13 +173,13 @@ async def test_escape_returns_exactly_where_you_were() -> None:
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
         await pilot.press("space", "j")
         view = app.query_one(ArticleView)
-        before = (app.current, view.scroll_y, view.top_anchor())
+        before = (app.reader.current, view.scroll_y, view.top_anchor())
         await pilot.press("slash", *"太钢", "down")
         await app.workers.wait_for_complete()
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, SearchScreen)
-        assert (app.current, view.scroll_y, view.top_anchor()) == before
+        assert (app.reader.current, view.scroll_y, view.top_anchor()) == before
         assert app.focused is view
 
 
@@ -181,7 +187,7 @@ async def test_a_search_before_the_index_is_ready_says_indexing_then_answers() -
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
-        searcher = app.searcher
+        searcher = app.reader.searcher
         index, searcher.index = searcher.index, None  # as if it were still being built
         await pilot.press("slash", *"张冉")
         await pilot.pause()
@@ -252,8 +258,8 @@ async def test_a_slow_stale_search_never_replaces_a_newer_result() -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)  # the app's own index must not replace the fake one later
-        index = _SlowFirstIndex(app.places[0].article.id)
-        app.searcher.index = index  # type: ignore[assignment]
+        index = _SlowFirstIndex(app.reader.places[0].article.id)
+        app.reader.searcher.index = index  # type: ignore[assignment]
         await pilot.press("slash")
         await pilot.press("慢")  # its search hangs until released
         await pilot.press("快", "点")  # answered at once

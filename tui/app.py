@@ -1,60 +1,43 @@
-"""The reader: a Textual app with a section sidebar, an article pane and keys for everything.
+"""The reader: a Textual app around the reader's screen (`tui.screens.reader`).
 
-Data flows one way: the library is loaded before the app starts; widgets report
-upward with messages (`Sidebar.ArticleChosen`, `ArticleView.Position`) and the app
-decides what is shown.
+The screen owns what one does while reading: the library, loading it, the moves, marks,
+positions and search. The app keeps what every screen shares: settings, strings, themes,
+notices (cleaned, never markup), the state store and its signal handlers, help, quitting,
+the command palette's entries (asked of the reader's screen), and a load's failure.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import gc
 import os
 import signal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Horizontal
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.filter import Monochrome, NoColor
 from textual.markup import escape
 from textual.notifications import SeverityLevel
-from textual.reactive import Reactive
-from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Footer, Label, ProgressBar
 
 from tui.i18n import Strings
-from tui.layout import HEADER, MIN_MEASURE, Anchor
-from tui.library import LibraryError, is_small, load_library, seeds_path
-from tui.loading import Loaded, LoadFailed, LoadNote, MessageSink
-from tui.model import Article, Library
-from tui.navigation import Place, ReadingOrder
-from tui.searcher import Searcher
+from tui.library import LibraryError, is_small, load_library
+from tui.loading import LoadFailed
+from tui.model import Library
+from tui.screens.reader import ReaderScreen, localise_bindings
 from tui.settings import Settings, load_settings
-from tui.state import ArticleState, StateStore, install_signal_handlers
+from tui.state import StateStore, install_signal_handlers
 from tui.terminal_input import decode_input_leniently
 from tui.text import one_line
 from tui.themes import THEMES, default_theme
-from tui.widgets.article_view import ArticleView
-from tui.widgets.sidebar import UNREAD, ReadingMark, Sidebar
 
 if TYPE_CHECKING:
     from tui.loader import Loader
-    from tui.screens.search import Choice
-    from tui.search import SearchIndex
 
-MEASURE_STEP = 4
-INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
-# Seconds between two updates of the progress bar. Each one lays out the screen again, on
-# the thread the loader needs too: at 0.1 s the corpus's cold load took 7.5 s, not 6.3 s.
-PROGRESS_INTERVAL = 0.25
 FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
 
 
@@ -62,10 +45,10 @@ class _ReaderProvider(Provider):
     """Palette entries that open something in the reader, matched on plain labels."""
 
     @property
-    def reader(self) -> DubaoApp:
+    def reader(self) -> ReaderScreen:
         app = self.app
         assert isinstance(app, DubaoApp)
-        return app
+        return app.reader
 
     def entries(self) -> list[tuple[str, str | None, int]]:
         """(label, help, index of the article to open), in the order they are offered."""
@@ -95,13 +78,14 @@ class ArticleCommands(_ReaderProvider):
     """Every article, found by its title."""
 
     def entries(self) -> list[tuple[str, str | None, int]]:
+        reader = self.reader
         return [
             (
-                self.reader.article_label(place.article),
+                reader.article_label(place.article),
                 escape(f"{place.issue.title} · {place.section.title}"),  # help is markup
                 index,
             )
-            for index, place in enumerate(self.reader.places)
+            for index, place in enumerate(reader.places)
         ]
 
 
@@ -116,47 +100,6 @@ class IssueCommands(_ReaderProvider):
         self.reader.open_issue(index)
 
 
-class QuietFooter(Footer):
-    """A Footer rebuilt only when the keys it shows change.
-
-    Textual's Footer removes and mounts all its keys, and lays the screen out again, whenever
-    the bindings might have changed: twice on every focus change, whatever it shows.
-    """
-
-    _shown: tuple[object, ...] | None = None
-
-    def _keys_shown(self, screen: Screen) -> tuple[object, ...]:
-        app = screen.app
-        active = screen.active_bindings
-        keys = tuple(
-            (b.key, app.get_key_display(b), b.description, b.action, b.group, enabled, tip)
-            for _, b, enabled, tip in active.values()
-            if b.show
-        )
-        palette = active.get(app.COMMAND_PALETTE_BINDING)
-        return (keys, palette and (palette.binding, palette.enabled, palette.tooltip))
-
-    def bindings_changed(self, screen: Screen) -> None:
-        shown = self._keys_shown(screen)
-        if shown == self._shown:
-            return
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            self._shown = shown  # the footer recomposes now
-        super().bindings_changed(screen)
-
-
-class ReaderScreen(Screen[None]):
-    """The reader's screen.
-
-    Textual's `Screen.focused` is a repainting reactive: every focus change redraws the whole
-    terminal (~7 KB more at 80x24). The widgets whose look depends on focus refresh themselves.
-    """
-
-    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
-    # Screen's own tab (focus_next) would come before the app's binding.
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "app.switch_pane", show=False)]
-
-
 class DubaoApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "dubao"
@@ -167,35 +110,12 @@ class DubaoApp(App[None]):
     ]
     COMMANDS = App.COMMANDS | {ArticleCommands}
 
+    # The reader's keys are its screen's (`ReaderScreen.BINDINGS`); the palette's works on
+    # every screen.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="key.quit"),
         Binding(
             "ctrl+p", "command_palette", "Find article", id="key.palette", show=False, priority=True
         ),
-        Binding("question_mark,f1", "help", "Help", id="key.help", key_display="?"),
-        Binding("slash", "search", "Search", id="key.search", key_display="/"),
-        Binding("space,pagedown", "page(1)", "Page down", id="key.page_down", key_display="␣"),
-        Binding("b,pageup", "page(-1)", "Page up", id="key.page_up", show=False),
-        Binding("right_square_bracket", "next_article", "Next", id="key.next_article"),
-        Binding(
-            "left_square_bracket", "prev_article", "Previous", id="key.prev_article", show=False
-        ),
-        Binding(
-            "right_curly_bracket", "next_section", "Next page", id="key.next_section", show=False
-        ),
-        Binding(
-            "left_curly_bracket", "prev_section", "Previous page", id="key.prev_section", show=False
-        ),
-        Binding("tab", "switch_pane", "Switch pane", id="key.focus", show=False),
-        Binding("s", "toggle_sidebar", "Sidebar", id="key.sidebar"),
-        Binding("u", "next_unread", "Next unread", id="key.next_unread", show=False),
-        Binding("m", "toggle_read", "Mark read", id="key.toggle_read", show=False),
-        Binding("n", "next_match(1)", "Next match", id="key.next_match", show=False),
-        Binding("N", "next_match(-1)", "Previous match", id="key.prev_match", show=False),
-        Binding("t", "next_theme", "Theme", id="key.theme", show=False),
-        Binding("d", "jump_to_date", "Go to date", id="key.date", show=False),
-        Binding("plus,equals_sign", "measure(1)", "Wider", id="key.wider", show=False),
-        Binding("minus", "measure(-1)", "Narrower", id="key.narrower", show=False),
     ]
 
     def __init__(
@@ -214,21 +134,16 @@ class DubaoApp(App[None]):
         already loading them, `library` is the part it has loaded (or None)."""
         decode_input_leniently()
         super().__init__()
-        self._loading = library is None or loader is not None
-        self._paths = paths
-        self.library = library or Library(issues=())
-        given = library_paths or ([Path(p) for p in paths] if paths else [seeds_path()])
-        self.library_key = StateStore.library_key(given)
+        # The reader's screen, made once the store is open (`get_default_screen`).
+        self._make_reader = partial(
+            ReaderScreen, library, paths=paths, library_paths=library_paths, loader=loader
+        )
+        self._reader: ReaderScreen | None = None
         self.load_error: str | None = None
-        self._loader = loader
         self.store = store
         self._restore_signals: Callable[[], None] | None = None
         self.settings = settings or load_settings()
         self.strings = Strings(language)
-        self._set_places()
-        self.current = 0
-        self._article_open = False
-        self._last_query = ""
         self.animation_level = "full" if self.settings.animation else "none"
         if self.no_color:
             # NO_COLOR means no colour at all: bold, dim and reverse only, not greys.
@@ -242,7 +157,7 @@ class DubaoApp(App[None]):
             available=self.available_themes,
         )
         self.title = self.strings("app.title")
-        self._localise_bindings()
+        localise_bindings(self, self.strings)
 
     def notify(
         self,
@@ -263,185 +178,29 @@ class DubaoApp(App[None]):
             markup=False,
         )
 
-    def _set_places(self, order: ReadingOrder | None = None) -> None:
-        self.order = order or ReadingOrder.of(self.library)
+    def get_default_screen(self) -> ReaderScreen:
+        self._reader = self._make_reader(
+            strings=self.strings, settings=self.settings, store=self.store, id="_default"
+        )
+        return self._reader
 
     @property
-    def places(self) -> list[Place]:
-        """Every article in reading order (the reading order's)."""
-        return self.order.places
+    def reader(self) -> ReaderScreen:
+        """The reader's screen (the default one, under any other)."""
+        assert self._reader is not None, "the app has not started"
+        return self._reader
 
-    @property
-    def _index_of(self) -> dict[str, int]:
-        return self.order.index_of
-
-    def _localise_bindings(self) -> None:
-        """Footer and help descriptions in the reader's language."""
-        bindings = self._bindings.key_to_bindings
-        for key, entries in bindings.items():
-            bindings[key] = [
-                dataclasses.replace(b, description=self.strings(b.id))
-                if b.id and b.id.startswith("key.")
-                else b
-                for b in entries
-            ]
-
-    # -- layout -------------------------------------------------------------------
-
-    def get_default_screen(self) -> Screen:
-        return ReaderScreen(id="_default")
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="topbar"):
-            yield Label(id="masthead")
-            yield Label(id="dateline")
-        with Horizontal(id="main"):
-            yield Sidebar(self.library, self.strings("label.photo"), id="sidebar")
-            yield ArticleView(
-                self.strings("status.photo"),
-                column_label=self.strings("label.column"),
-                id="article",
-            )
-        with Horizontal(id="status"):
-            yield Label(id="where")
-            if self._loading:  # a library given whole needs no bar, nor its styles parsed
-                yield ProgressBar(id="progress", show_eta=True)
-            yield Label(id="percent")
-        yield QuietFooter()
-        yield Searcher(self._paths, by_paths=self._paths is not None, id="searcher")
-
-    @property
-    def article_view(self) -> ArticleView:
-        return self.query_one("#article", ArticleView)
-
-    @property
-    def sidebar(self) -> Sidebar:
-        return self.query_one("#sidebar", Sidebar)
-
-    @property
-    def searcher(self) -> Searcher:
-        return self.query_one("#searcher", Searcher)
-
-    @property
-    def index(self) -> SearchIndex | None:
-        """The search index, once it can answer."""
-        return self.searcher.index
-
-    def on_mount(self) -> None:
-        view = self.article_view
-        view.measure = self.settings.measure
-        view.animate_scroll = self.settings.animation
-        view.focus()
+    def on_load(self) -> None:
+        # Before any screen: the reader's screen reads the store as it mounts.
         self._open_store()
         if self.settings.note:
             self.notify(self.settings.note, severity="warning")
-        if self._loading:
-            self.query_one("#where", Label).update(Content(self.strings("load.start")))
-            self._progress_timer = self.set_interval(PROGRESS_INTERVAL, self._show_progress)
-            if self.library.issues:  # the newest issue, loaded before the window
-                self._mark(self._index_of)
-                self._open_first()
-            # After the first screen has painted: until then the loader waits.
-            self.call_after_refresh(self._attach_loader)
-        else:
-            self._library_ready()
-
-    # -- loading ----------------------------------------------------------------------------
-
-    def _attach_loader(self) -> None:
-        """Hear the loader from now on (it reads the pages off the UI thread, so keys work
-        while it runs), and apply what it did meanwhile."""
-        from tui.loader import Loader, deliver  # only a large library needs it: startup
-
-        if self._loader is None:
-            self._loader = Loader.start(self._paths)
-        here = MessageSink(self, in_thread=False)
-        for event in self._loader.attach(MessageSink(self)):
-            deliver(here, event)
-
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.whole:
-            self._library_loaded(message.library, message.order)
-        else:
-            self._show_library(message.library, message.order)
-        if message.painted is not None:
-            self.call_after_refresh(message.painted.set)
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
+        """Posted to the reader's screen by its loader; `run` raises it once the app is over."""
         self.load_error = message.reason
         self.exit(return_code=1)
-
-    @on(LoadNote)
-    def _load_note(self, message: LoadNote) -> None:
-        self.notify(message.text, severity="warning")
-
-    def _show_progress(self) -> None:
-        p = self._loader.progress if self._loader is not None else None
-        if p is None:
-            return
-        self.query_one("#progress", ProgressBar).update(total=p.total, progress=p.done)
-        where = self.strings("load.progress", done=p.done, total=p.total, articles=p.articles)
-        self.query_one("#where", Label).update(Content(where))
-
-    def _library_loaded(self, library: Library, order: ReadingOrder) -> None:
-        self._progress_timer.stop()
-        self._show_progress()
-        self._loading = False
-        self.query_one("#progress", ProgressBar).add_class("-done")
-        self._show_library(library, order)
-        _keep_out_of_collections()
-        if self.places:  # the status line showed the loading; now where the reader is
-            self._show_place(self.places[self.current])
-        self._library_ready()
-
-    def _show_library(self, library: Library, order: ReadingOrder | None = None) -> None:
-        """Show `library`, whole or the issues loaded so far: the article open stays open."""
-        shown = self.places[self.current].article.id if self._article_open else None
-        marked = self._index_of
-        self.library = library
-        self._set_places(order)
-        self.current = self._index_of.get(shown or "", 0)
-        self.sidebar.set_library(library)
-        self._mark(i for i in self._index_of if i not in marked)  # the ones just arrived
-        if not self._article_open:
-            self._open_first()
-
-    def _mark(self, article_ids: Iterable[str]) -> None:
-        """Read marks in the sidebar for these articles, from the store."""
-        if self.store is not None:
-            states = self.store.states(article_ids)
-            self.sidebar.set_marks({i: _reading_mark(s) for i, s in states.items()})
-
-    def _open_first(self) -> None:
-        """The article read last, else the first of the newest issue. While loading, wait
-        for the one read last to arrive rather than open another and then jump."""
-        last = self.store.last_article(self.library_key) if self.store else None
-        if last in self._index_of:
-            self.open_place(self._index_of[last])
-        elif last is None or not self._loading:
-            self.open_place(0)
-
-    def _library_ready(self) -> None:
-        """The library is here: marks in the sidebar, the last article open, the index."""
-        self._loading = False
-        if not self._article_open:  # a library given whole, not loaded here
-            self._mark(self._index_of)
-            self._open_first()
-        # Opening or building the index holds the GIL for a while: after a library read
-        # before the window, let the first screen paint and settle first, so that it never
-        # holds back the first keys. A library loaded in a thread comes after the first paint.
-        if self._loader is None:
-            self.set_timer(INDEX_DELAY, partial(self.searcher.library_ready, self.library))
-        else:
-            self.searcher.library_ready(self.library)
-        if self.library.problems:
-            first = self.library.problems[0]
-            self.notify(
-                self.strings("msg.problems", n=len(self.library.problems), first=first.source),
-                severity="warning",
-            )
 
     # -- reading state --------------------------------------------------------------------
 
@@ -475,145 +234,7 @@ class DubaoApp(App[None]):
         if self._restore_signals is not None:
             self._restore_signals()
 
-    def _current_mark(self, article_id: str) -> ReadingMark:
-        state = self.store.position(article_id) if self.store else None
-        return _reading_mark(state) if state else UNREAD
-
-    def action_toggle_read(self) -> None:
-        if self.store is None or not self.places:
-            return
-        article_id = self.places[self.current].article.id
-        read = not self._current_mark(article_id).read
-        self.store.mark_read(article_id, read)
-        self.sidebar.update_mark(article_id, self._current_mark(article_id))
-        self.notify(self.strings("msg.read" if read else "msg.unread"), timeout=2)
-
-    def action_next_unread(self) -> None:
-        if not self.places:
-            return
-        if self.store is None:
-            return
-        states = self.store.states(self._index_of)
-        index = self.order.next_unread(
-            self.current, lambda article_id: (s := states.get(article_id)) is not None and s.read
-        )
-        if index is None:
-            self.notify(self.strings("msg.all_read"), timeout=2)
-            return
-        self.open_place(index)
-
-    # -- what is shown --------------------------------------------------------------
-
-    def article_label(self, article: Article) -> str:
-        if article.kind == "photo":
-            return f"{self.strings('label.photo')} {article.label}"
-        return article.label or self.strings("label.untitled")
-
-    def open_place(self, index: int, anchor: Anchor | None = None) -> None:
-        if not self.places:
-            return
-        self._article_open = True
-        self.current = max(0, min(index, len(self.places) - 1))
-        place = self.places[self.current]
-        if self.store is not None:
-            state = self.store.open_article(self.library_key, place.article.id)
-            if anchor is None and state is not None:
-                anchor = state.anchor
-        self.article_view.show(place.article, anchor)
-        self.sidebar.select_article(place.article.id)
-        self._show_place(place)
-
-    def _show_place(self, place: Place) -> None:
-        issue_date = place.issue.date.isoformat() if place.issue.date else ""
-        paper = place.issue.paper or self.strings("app.title")
-        masthead = f"{paper} · {place.issue.title} · {place.section.title}"
-        if issue_date and place.issue.title == issue_date:
-            issue_date = ""
-        self.query_one("#masthead", Label).update(Content(masthead))
-        self.query_one("#dateline", Label).update(Content(issue_date))
-        where = self.strings("status.position", i=place.position, n=len(place.section.articles))
-        self.query_one("#where", Label).update(Content(where))
-
-    @on(ArticleView.Position)
-    def _position(self, event: ArticleView.Position) -> None:
-        percent = Content(self.strings("status.percent", p=event.percent))
-        label = self.query_one("#percent", Label)
-        # A layout pass also redraws the article pane: only when the label's width changes.
-        label.update(percent, layout=percent.cell_length != label.content_size.width)
-        if self.store is not None:
-            article_id = event.article.id
-            self.store.update_position(
-                article_id, event.anchor, event.percent, event.at_end, by_reader=event.by_reader
-            )
-            self.sidebar.update_mark(article_id, self._current_mark(article_id))
-
-    @on(Sidebar.ArticleChosen)
-    def _chosen(self, event: Sidebar.ArticleChosen) -> None:
-        index = self._index_of.get(event.article_id)
-        if index is None:
-            return
-        if index != self.current:
-            self.open_place(index)
-        if self.screen.has_class("-narrow"):
-            self._hide_overlay()
-        self.article_view.focus()
-
-    # -- actions ------------------------------------------------------------------------
-
-    def action_page(self, direction: int) -> None:
-        view = self.article_view
-        if direction > 0 and view.at_end() and self.current + 1 < len(self.places):
-            self.open_place(self.current + 1)  # reading on: space at the end turns the page
-            return
-        view.page(direction)
-
-    def action_next_article(self) -> None:
-        self._go(self.order.next_article, "msg.last_article")
-
-    def action_prev_article(self) -> None:
-        self._go(self.order.previous_article, "msg.first_article")
-
-    def action_next_section(self) -> None:
-        self._go(self.order.next_section, "msg.last_article")
-
-    def action_prev_section(self) -> None:
-        self._go(self.order.previous_section, "msg.first_article")
-
-    def _go(self, move: Callable[[int], int | None], nowhere: str) -> None:
-        """Open where `move` goes from the open article; say `nowhere` if it goes nowhere."""
-        if not self.places:
-            return
-        index = move(self.current)
-        if index is None:
-            self.notify(self.strings(nowhere), timeout=2)
-            return
-        self.open_place(index)
-
-    def action_switch_pane(self) -> None:
-        sidebar, view = self.sidebar, self.article_view
-        if view.has_focus and sidebar.display and sidebar.styles.display != "none":
-            sidebar.focus()
-        else:
-            if self.screen.has_class("-narrow"):
-                self._hide_overlay()
-            view.focus()
-
-    def action_toggle_sidebar(self) -> None:
-        sidebar = self.sidebar
-        if self.screen.has_class("-narrow"):
-            if sidebar.has_class("-shown"):
-                self._hide_overlay()
-                self.article_view.focus()
-            else:
-                sidebar.add_class("-shown")
-                sidebar.focus()
-            return
-        sidebar.toggle_class("-hidden")
-        if sidebar.has_class("-hidden"):
-            self.article_view.focus()
-
-    def _hide_overlay(self) -> None:
-        self.sidebar.remove_class("-shown")
+    # -- app-wide keys (bound on the reader's screen, in the footer's order) ---------------
 
     def action_next_theme(self) -> None:
         names = [t.name for t in THEMES]
@@ -621,93 +242,11 @@ class DubaoApp(App[None]):
         self.theme = names[(current + 1) % len(names)]
         self.notify(self.strings("msg.theme", name=self.theme), timeout=2)
 
-    def action_measure(self, direction: int) -> None:
-        view = self.article_view
-        widest = max(MIN_MEASURE, view.scrollable_content_region.width - 2)
-        view.measure = max(MIN_MEASURE, min(widest, view.column_width + direction * MEASURE_STEP))
-        self.notify(self.strings("msg.measure", n=view.measure), timeout=2)
-
-    def action_jump_to_date(self) -> None:
-        if not CommandPalette.is_open(self):
-            palette = CommandPalette(
-                providers=[IssueCommands], placeholder=self.strings("palette.date")
-            )
-            self.push_screen(palette)
-
-    def open_issue(self, index: int) -> None:
-        self.open_place(index)
-        self.sidebar.show_issue(self.places[index].issue.id)
-
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen  # Markdown loads when help is first asked for
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.strings.language, self.strings("help.close")))
-
-    # -- search ---------------------------------------------------------------------------
-
-    @on(Searcher.Ready)
-    def _index_ready(self, message: Searcher.Ready) -> None:
-        from tui.screens.search import SearchScreen
-
-        _keep_out_of_collections()
-        if isinstance(self.screen, SearchScreen):
-            self.screen.index_ready(message.index)
-
-    def action_search(self) -> None:
-        from tui.screens.search import SearchScreen  # its widgets load when first asked for
-
-        if isinstance(self.screen, SearchScreen):
-            return
-        screen = SearchScreen(self.strings, self.searcher, self._last_query)
-        self.push_screen(screen, self._search_done)
-
-    def _search_done(self, choice: Choice | None) -> None:
-        if choice is None:
-            return  # Esc: everything stays as it was
-        self._last_query = choice.query
-        index = self._index_of.get(choice.article_id)
-        if index is None or self.index is None:
-            return
-        in_body = choice.block >= 0
-        self.open_place(
-            index, Anchor(choice.block, choice.offset) if in_body else Anchor(HEADER, 0)
-        )
-        from tui.search import HEADER_FIELDS
-        from tui.search.places import Misplaced
-
-        view = self.article_view
-        try:
-            matches = self.index.matches_in(choice.article_id, choice.query)
-        except Misplaced:  # a page changed since the index was made
-            self.searcher.stale()
-            matches = []
-        view.set_field_matches(
-            [
-                (block if block >= 0 else HEADER_FIELDS[block], start, end)
-                for block, start, end in matches
-            ]
-        )
-        # The first match at or after the one the reader chose; header matches come first.
-        target = (choice.block, choice.offset) if in_body else (HEADER, 0)
-        first = next((n for n, m in enumerate(view.matches) if (m[0], m[1]) >= target), 0)
-        view.go_to_match(first)
-        view.focus()
-
-    def action_next_match(self, direction: int) -> None:
-        view = self.article_view
-        if not view.next_match(direction):
-            self.notify(self.strings("msg.no_matches"), timeout=2)
-
-
-def _keep_out_of_collections() -> None:
-    """The library and the index live as long as the app: a large one is 10⁶ objects, and
-    each full collection would walk them all, holding up the keys for a tenth of a second."""
-    gc.freeze()
-
-
-def _reading_mark(state: ArticleState) -> ReadingMark:
-    return ReadingMark(started=state.max_percent > 0 or state.anchor.block >= 0, read=state.read)
 
 
 def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:

@@ -1,20 +1,20 @@
-"""What the loader thread tells the reader, as Textual messages posted to the app.
+"""What the loader thread tells the reader, as Textual messages posted to its screen.
 
 `MessageSink` is the reader's `loader.Sink`: called in the loader's thread, it posts
 `Loaded` (the issues loaded so far, or the whole library), `LoadFailed` and `LoadNote` to
-the app, whose handlers show them. A library's reading order is worked out here, in the
-loader's thread: on the UI thread, 10⁵ articles would hold up the keys. A `Loaded` of part
-of the library is replaced by a newer one still waiting in the queue (`can_replace`), so
-a busy UI shows the newest only. Once the app has quit, a call raises, and the loader
-stops telling it anything.
+the reader's screen, whose handlers show them (`LoadFailed` goes on up to the app). A
+library's reading order is worked out here, in the loader's thread: on the UI thread, 10⁵
+articles would hold up the keys. A `Loaded` of part of the library is replaced by a newer
+one still waiting in the queue (`can_replace`), so a busy UI shows the newest only. Once the
+app has quit, a call raises, and the loader stops telling it anything.
 """
 
 from __future__ import annotations
 
 import threading
 
-from textual.app import App
 from textual.message import Message
+from textual.message_pump import MessagePump
 
 from tui.model import Library
 from tui.navigation import ReadingOrder
@@ -58,7 +58,7 @@ class LoadNote(Message):
 class MessageSink:
     """The reader's end of its loader (a `loader.Sink`), called in the loader's thread."""
 
-    def __init__(self, app: App[object], *, in_thread: bool = True) -> None:
+    def __init__(self, app: MessagePump, *, in_thread: bool = True) -> None:
         """`in_thread` False: called on the UI thread, for what the loader did before the
         reader listened (which then waits for nothing)."""
         self._app = app

@@ -1,0 +1,556 @@
+"""The reader's screen: the topbar, the sidebar, the article pane, the status line and the
+footer, and everything one does while reading.
+
+It owns the library and its reading order, loads it (the loader's `Loaded` and `LoadNote`
+are posted here, by `tui.loading.MessageSink`), opens places and moves between them (asking
+`navigation.ReadingOrder` where a key goes), keeps read marks and positions in the app's
+state store, and runs the search flow. Widgets report upward with messages
+(`Sidebar.ArticleChosen`, `ArticleView.Position`, `Searcher.Ready`) and the screen decides
+what is shown. The app around it keeps what every screen shares: settings, strings, themes,
+notices, the state store, help, quitting, the palette and a load's failure (`LoadFailed`
+is not handled here: it goes on up to the app).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.reactive import Reactive
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Label, ProgressBar
+
+from tui.i18n import Strings
+from tui.layout import HEADER, MIN_MEASURE, Anchor
+from tui.library import seeds_path
+from tui.loading import Loaded, LoadNote, MessageSink
+from tui.model import Article, Library
+from tui.navigation import Place, ReadingOrder
+from tui.searcher import Searcher
+from tui.settings import Settings
+from tui.state import ArticleState, StateStore
+from tui.text import one_line
+from tui.widgets.article_view import ArticleView
+from tui.widgets.sidebar import UNREAD, ReadingMark, Sidebar
+
+if TYPE_CHECKING:
+    from tui.loader import Loader
+    from tui.screens.search import Choice
+    from tui.search import SearchIndex
+
+MEASURE_STEP = 4
+INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
+# Seconds between two updates of the progress bar. Each one lays out the screen again, on
+# the thread the loader needs too: at 0.1 s the corpus's cold load took 7.5 s, not 6.3 s.
+PROGRESS_INTERVAL = 0.25
+
+
+def localise_bindings(node: DOMNode, strings: Strings) -> None:
+    """Footer and help descriptions of `node`'s keys in the reader's language."""
+    bindings = node._bindings.key_to_bindings
+    for key, entries in bindings.items():
+        bindings[key] = [
+            dataclasses.replace(b, description=strings(b.id))
+            if b.id and b.id.startswith("key.")
+            else b
+            for b in entries
+        ]
+
+
+class QuietFooter(Footer):
+    """A Footer rebuilt only when the keys it shows change.
+
+    Textual's Footer removes and mounts all its keys, and lays the screen out again, whenever
+    the bindings might have changed: twice on every focus change, whatever it shows.
+    """
+
+    _shown: tuple[object, ...] | None = None
+
+    def _keys_shown(self, screen: Screen) -> tuple[object, ...]:
+        app = screen.app
+        active = screen.active_bindings
+        keys = tuple(
+            (b.key, app.get_key_display(b), b.description, b.action, b.group, enabled, tip)
+            for _, b, enabled, tip in active.values()
+            if b.show
+        )
+        palette = active.get(app.COMMAND_PALETTE_BINDING)
+        return (keys, palette and (palette.binding, palette.enabled, palette.tooltip))
+
+    def bindings_changed(self, screen: Screen) -> None:
+        shown = self._keys_shown(screen)
+        if shown == self._shown:
+            return
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._shown = shown  # the footer recomposes now
+        super().bindings_changed(screen)
+
+
+class ReaderScreen(Screen[None]):
+    """The reader's screen.
+
+    Textual's `Screen.focused` is a repainting reactive: every focus change redraws the whole
+    terminal (~7 KB more at 80x24). The widgets whose look depends on focus refresh themselves.
+    """
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
+    # Every key of the reader, in the footer's order: the footer lists the screen's keys
+    # before the app's, so quit, help and the theme are here too, as the app's actions.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.quit", "Quit", id="key.quit"),
+        Binding("question_mark,f1", "app.help", "Help", id="key.help", key_display="?"),
+        Binding("slash", "search", "Search", id="key.search", key_display="/"),
+        Binding("space,pagedown", "page(1)", "Page down", id="key.page_down", key_display="␣"),
+        Binding("b,pageup", "page(-1)", "Page up", id="key.page_up", show=False),
+        Binding("right_square_bracket", "next_article", "Next", id="key.next_article"),
+        Binding(
+            "left_square_bracket", "prev_article", "Previous", id="key.prev_article", show=False
+        ),
+        Binding(
+            "right_curly_bracket", "next_section", "Next page", id="key.next_section", show=False
+        ),
+        Binding(
+            "left_curly_bracket", "prev_section", "Previous page", id="key.prev_section", show=False
+        ),
+        # Screen's own tab (focus_next) gives way to this one.
+        Binding("tab", "switch_pane", "Switch pane", id="key.focus", show=False),
+        Binding("s", "toggle_sidebar", "Sidebar", id="key.sidebar"),
+        Binding("u", "next_unread", "Next unread", id="key.next_unread", show=False),
+        Binding("m", "toggle_read", "Mark read", id="key.toggle_read", show=False),
+        Binding("n", "next_match(1)", "Next match", id="key.next_match", show=False),
+        Binding("N", "next_match(-1)", "Previous match", id="key.prev_match", show=False),
+        Binding("t", "app.next_theme", "Theme", id="key.theme", show=False),
+        Binding("d", "jump_to_date", "Go to date", id="key.date", show=False),
+        Binding("plus,equals_sign", "measure(1)", "Wider", id="key.wider", show=False),
+        Binding("minus", "measure(-1)", "Narrower", id="key.narrower", show=False),
+    ]
+
+    def __init__(
+        self,
+        library: Library | None,
+        *,
+        strings: Strings,
+        settings: Settings,
+        store: StateStore | None,
+        paths: Sequence[str] | None = None,
+        library_paths: Sequence[Path] | None = None,
+        loader: Loader | None = None,
+        id: str | None = None,
+    ) -> None:
+        """Read `library`; or, when it is None, load the pages at `paths` (None: the seeds)
+        in a thread, with a progress bar, the screen being up meanwhile. With a `loader`
+        already loading them, `library` is the part it has loaded (or None). Reading marks
+        and positions go to `store` (None: kept nowhere)."""
+        super().__init__(id=id)
+        self.strings = strings
+        self.settings = settings
+        self.store = store
+        self._loading = library is None or loader is not None
+        self._paths = paths
+        self._loader = loader
+        self.library = library or Library(issues=())
+        given = library_paths or ([Path(p) for p in paths] if paths else [seeds_path()])
+        self.library_key = StateStore.library_key(given)
+        self.order = ReadingOrder.of(self.library)
+        self.current = 0
+        self._article_open = False
+        self._last_query = ""
+        localise_bindings(self, strings)
+
+    @property
+    def places(self) -> list[Place]:
+        """Every article in reading order (the reading order's)."""
+        return self.order.places
+
+    @property
+    def _index_of(self) -> dict[str, int]:
+        return self.order.index_of
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Label(id="masthead")
+            yield Label(id="dateline")
+        with Horizontal(id="main"):
+            yield Sidebar(self.library, self.strings("label.photo"), id="sidebar")
+            yield ArticleView(
+                self.strings("status.photo"),
+                column_label=self.strings("label.column"),
+                id="article",
+            )
+        with Horizontal(id="status"):
+            yield Label(id="where")
+            if self._loading:  # a library given whole needs no bar, nor its styles parsed
+                yield ProgressBar(id="progress", show_eta=True)
+            yield Label(id="percent")
+        yield QuietFooter()
+        yield Searcher(self._paths, by_paths=self._paths is not None, id="searcher")
+
+    @property
+    def article_view(self) -> ArticleView:
+        return self.query_one("#article", ArticleView)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one("#sidebar", Sidebar)
+
+    @property
+    def searcher(self) -> Searcher:
+        return self.query_one("#searcher", Searcher)
+
+    @property
+    def index(self) -> SearchIndex | None:
+        """The search index, once it can answer."""
+        return self.searcher.index
+
+    def on_mount(self) -> None:
+        view = self.article_view
+        view.measure = self.settings.measure
+        view.animate_scroll = self.settings.animation
+        view.focus()
+        if self._loading:
+            self.query_one("#where", Label).update(Content(self.strings("load.start")))
+            self._progress_timer = self.set_interval(PROGRESS_INTERVAL, self._show_progress)
+            if self.library.issues:  # the newest issue, loaded before the window
+                self._mark(self._index_of)
+                self._open_first()
+            # After the first screen has painted: until then the loader waits.
+            self.call_after_refresh(self._attach_loader)
+        else:
+            self._library_ready()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def _attach_loader(self) -> None:
+        """Hear the loader from now on (it reads the pages off the UI thread, so keys work
+        while it runs), and apply what it did meanwhile."""
+        from tui.loader import Loader, deliver  # only a large library needs it: startup
+
+        if self._loader is None:
+            self._loader = Loader.start(self._paths)
+        here = MessageSink(self, in_thread=False)
+        for event in self._loader.attach(MessageSink(self)):
+            deliver(here, event)
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.whole:
+            self._library_loaded(message.library, message.order)
+        else:
+            self._show_library(message.library, message.order)
+        if message.painted is not None:
+            self.call_after_refresh(message.painted.set)
+
+    @on(LoadNote)
+    def _load_note(self, message: LoadNote) -> None:
+        self.notify(message.text, severity="warning")
+
+    def _show_progress(self) -> None:
+        p = self._loader.progress if self._loader is not None else None
+        if p is None:
+            return
+        self.query_one("#progress", ProgressBar).update(total=p.total, progress=p.done)
+        where = self.strings("load.progress", done=p.done, total=p.total, articles=p.articles)
+        self.query_one("#where", Label).update(Content(where))
+
+    def _library_loaded(self, library: Library, order: ReadingOrder) -> None:
+        self._progress_timer.stop()
+        self._show_progress()
+        self._loading = False
+        self.query_one("#progress", ProgressBar).add_class("-done")
+        self._show_library(library, order)
+        _keep_out_of_collections()
+        if self.places:  # the status line showed the loading; now where the reader is
+            self._show_place(self.places[self.current])
+        self._library_ready()
+
+    def _show_library(self, library: Library, order: ReadingOrder) -> None:
+        """Show `library`, whole or the issues loaded so far: the article open stays open."""
+        shown = self.places[self.current].article.id if self._article_open else None
+        marked = self._index_of
+        self.library = library
+        self.order = order
+        self.current = self._index_of.get(shown or "", 0)
+        self.sidebar.set_library(library)
+        self._mark(i for i in self._index_of if i not in marked)  # the ones just arrived
+        if not self._article_open:
+            self._open_first()
+
+    def _mark(self, article_ids: Iterable[str]) -> None:
+        """Read marks in the sidebar for these articles, from the store."""
+        if self.store is not None:
+            states = self.store.states(article_ids)
+            self.sidebar.set_marks({i: _reading_mark(s) for i, s in states.items()})
+
+    def _open_first(self) -> None:
+        """The article read last, else the first of the newest issue. While loading, wait
+        for the one read last to arrive rather than open another and then jump."""
+        last = self.store.last_article(self.library_key) if self.store else None
+        if last in self._index_of:
+            self.open_place(self._index_of[last])
+        elif last is None or not self._loading:
+            self.open_place(0)
+
+    def _library_ready(self) -> None:
+        """The library is here: marks in the sidebar, the last article open, the index."""
+        self._loading = False
+        if not self._article_open:  # a library given whole, not loaded here
+            self._mark(self._index_of)
+            self._open_first()
+        # Opening or building the index holds the GIL for a while: after a library read
+        # before the window, let the first screen paint and settle first, so that it never
+        # holds back the first keys. A library loaded in a thread comes after the first paint.
+        if self._loader is None:
+            self.set_timer(INDEX_DELAY, partial(self.searcher.library_ready, self.library))
+        else:
+            self.searcher.library_ready(self.library)
+        if self.library.problems:
+            first = self.library.problems[0]
+            self.notify(
+                self.strings(
+                    "msg.problems", n=len(self.library.problems), first=one_line(first.source)
+                ),
+                severity="warning",
+            )
+
+    # -- reading marks ------------------------------------------------------------------
+
+    def _current_mark(self, article_id: str) -> ReadingMark:
+        state = self.store.position(article_id) if self.store else None
+        return _reading_mark(state) if state else UNREAD
+
+    def action_toggle_read(self) -> None:
+        if self.store is None or not self.places:
+            return
+        article_id = self.places[self.current].article.id
+        read = not self._current_mark(article_id).read
+        self.store.mark_read(article_id, read)
+        self.sidebar.update_mark(article_id, self._current_mark(article_id))
+        self.notify(self.strings("msg.read" if read else "msg.unread"), timeout=2)
+
+    def action_next_unread(self) -> None:
+        if not self.places or self.store is None:
+            return
+        states = self.store.states(self._index_of)
+        index = self.order.next_unread(
+            self.current, lambda article_id: (s := states.get(article_id)) is not None and s.read
+        )
+        if index is None:
+            self.notify(self.strings("msg.all_read"), timeout=2)
+            return
+        self.open_place(index)
+
+    # -- what is shown --------------------------------------------------------------
+
+    def article_label(self, article: Article) -> str:
+        if article.kind == "photo":
+            return f"{self.strings('label.photo')} {article.label}"
+        return article.label or self.strings("label.untitled")
+
+    def open_place(self, index: int, anchor: Anchor | None = None) -> None:
+        if not self.places:
+            return
+        self._article_open = True
+        self.current = max(0, min(index, len(self.places) - 1))
+        place = self.places[self.current]
+        if self.store is not None:
+            state = self.store.open_article(self.library_key, place.article.id)
+            if anchor is None and state is not None:
+                anchor = state.anchor
+        self.article_view.show(place.article, anchor)
+        self.sidebar.select_article(place.article.id)
+        self._show_place(place)
+
+    def open_issue(self, index: int) -> None:
+        """Open the first article of an issue (`index` is its place) and unfold it."""
+        self.open_place(index)
+        self.sidebar.show_issue(self.places[index].issue.id)
+
+    def _show_place(self, place: Place) -> None:
+        issue_date = place.issue.date.isoformat() if place.issue.date else ""
+        paper = place.issue.paper or self.strings("app.title")
+        masthead = f"{paper} · {place.issue.title} · {place.section.title}"
+        if issue_date and place.issue.title == issue_date:
+            issue_date = ""
+        self.query_one("#masthead", Label).update(Content(masthead))
+        self.query_one("#dateline", Label).update(Content(issue_date))
+        where = self.strings("status.position", i=place.position, n=len(place.section.articles))
+        self.query_one("#where", Label).update(Content(where))
+
+    @on(ArticleView.Position)
+    def _position(self, event: ArticleView.Position) -> None:
+        percent = Content(self.strings("status.percent", p=event.percent))
+        label = self.query_one("#percent", Label)
+        # A layout pass also redraws the article pane: only when the label's width changes.
+        label.update(percent, layout=percent.cell_length != label.content_size.width)
+        if self.store is not None:
+            article_id = event.article.id
+            self.store.update_position(
+                article_id, event.anchor, event.percent, event.at_end, by_reader=event.by_reader
+            )
+            self.sidebar.update_mark(article_id, self._current_mark(article_id))
+
+    @on(Sidebar.ArticleChosen)
+    def _chosen(self, event: Sidebar.ArticleChosen) -> None:
+        index = self._index_of.get(event.article_id)
+        if index is None:
+            return
+        if index != self.current:
+            self.open_place(index)
+        if self.has_class("-narrow"):
+            self._hide_overlay()
+        self.article_view.focus()
+
+    # -- moves ------------------------------------------------------------------------
+
+    def action_page(self, direction: int) -> None:
+        view = self.article_view
+        if direction > 0 and view.at_end() and self.current + 1 < len(self.places):
+            self.open_place(self.current + 1)  # reading on: space at the end turns the page
+            return
+        view.page(direction)
+
+    def action_next_article(self) -> None:
+        self._go(self.order.next_article, "msg.last_article")
+
+    def action_prev_article(self) -> None:
+        self._go(self.order.previous_article, "msg.first_article")
+
+    def action_next_section(self) -> None:
+        self._go(self.order.next_section, "msg.last_article")
+
+    def action_prev_section(self) -> None:
+        self._go(self.order.previous_section, "msg.first_article")
+
+    def _go(self, move: Callable[[int], int | None], nowhere: str) -> None:
+        """Open where `move` goes from the open article; say `nowhere` if it goes nowhere."""
+        if not self.places:
+            return
+        index = move(self.current)
+        if index is None:
+            self.notify(self.strings(nowhere), timeout=2)
+            return
+        self.open_place(index)
+
+    def action_jump_to_date(self) -> None:
+        from tui.app import IssueCommands  # the app's palette providers (app imports this)
+
+        if not CommandPalette.is_open(self.app):
+            palette = CommandPalette(
+                providers=[IssueCommands], placeholder=self.strings("palette.date")
+            )
+            self.app.push_screen(palette)
+
+    # -- panes ----------------------------------------------------------------------------
+
+    def action_switch_pane(self) -> None:
+        sidebar, view = self.sidebar, self.article_view
+        if view.has_focus and sidebar.display and sidebar.styles.display != "none":
+            sidebar.focus()
+        else:
+            if self.has_class("-narrow"):
+                self._hide_overlay()
+            view.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.sidebar
+        if self.has_class("-narrow"):
+            if sidebar.has_class("-shown"):
+                self._hide_overlay()
+                self.article_view.focus()
+            else:
+                sidebar.add_class("-shown")
+                sidebar.focus()
+            return
+        sidebar.toggle_class("-hidden")
+        if sidebar.has_class("-hidden"):
+            self.article_view.focus()
+
+    def _hide_overlay(self) -> None:
+        self.sidebar.remove_class("-shown")
+
+    def action_measure(self, direction: int) -> None:
+        view = self.article_view
+        widest = max(MIN_MEASURE, view.scrollable_content_region.width - 2)
+        view.measure = max(MIN_MEASURE, min(widest, view.column_width + direction * MEASURE_STEP))
+        self.notify(self.strings("msg.measure", n=view.measure), timeout=2)
+
+    # -- search ---------------------------------------------------------------------------
+
+    @on(Searcher.Ready)
+    def _index_ready(self, message: Searcher.Ready) -> None:
+        from tui.screens.search import SearchScreen
+
+        _keep_out_of_collections()
+        screen = self.app.screen
+        if isinstance(screen, SearchScreen):
+            screen.index_ready(message.index)
+
+    def action_search(self) -> None:
+        from tui.screens.search import SearchScreen  # its widgets load when first asked for
+
+        if isinstance(self.app.screen, SearchScreen):
+            return
+        screen = SearchScreen(self.strings, self.searcher, self._last_query)
+        self.app.push_screen(screen, self._search_done)
+
+    def _search_done(self, choice: Choice | None) -> None:
+        if choice is None:
+            return  # Esc: everything stays as it was
+        self._last_query = choice.query
+        index = self._index_of.get(choice.article_id)
+        if index is None or self.index is None:
+            return
+        in_body = choice.block >= 0
+        self.open_place(
+            index, Anchor(choice.block, choice.offset) if in_body else Anchor(HEADER, 0)
+        )
+        from tui.search import HEADER_FIELDS
+        from tui.search.places import Misplaced
+
+        view = self.article_view
+        try:
+            matches = self.index.matches_in(choice.article_id, choice.query)
+        except Misplaced:  # a page changed since the index was made
+            self.searcher.stale()
+            matches = []
+        view.set_field_matches(
+            [
+                (block if block >= 0 else HEADER_FIELDS[block], start, end)
+                for block, start, end in matches
+            ]
+        )
+        # The first match at or after the one the reader chose; header matches come first.
+        target = (choice.block, choice.offset) if in_body else (HEADER, 0)
+        first = next((n for n, m in enumerate(view.matches) if (m[0], m[1]) >= target), 0)
+        view.go_to_match(first)
+        view.focus()
+
+    def action_next_match(self, direction: int) -> None:
+        view = self.article_view
+        if not view.next_match(direction):
+            self.notify(self.strings("msg.no_matches"), timeout=2)
+
+
+def _keep_out_of_collections() -> None:
+    """The library and the index live as long as the app: a large one is 10⁶ objects, and
+    each full collection would walk them all, holding up the keys for a tenth of a second."""
+    gc.freeze()
+
+
+def _reading_mark(state: ArticleState) -> ReadingMark:
+    return ReadingMark(started=state.max_percent > 0 or state.anchor.block >= 0, read=state.read)
