@@ -529,3 +529,46 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
         await pilot.pause()
         assert title(app) == "九日一版甲"
         assert view(app).article == older
+
+
+@pytest.mark.parametrize("after_attach", [False, True])
+async def test_a_library_that_fails_to_load_ends_the_app_with_its_reason(
+    monkeypatch: pytest.MonkeyPatch, after_attach: bool
+) -> None:
+    """The loader tells the reader's screen; the failure goes on up to the app, which ends
+    with it (`run` raises it): failed before the screen listened, or while it listens."""
+    import threading
+
+    import tui.loader
+    from tui.library import LibraryError
+
+    listening = threading.Event()
+
+    def failing_load(paths, on_progress=None, on_note=None, on_partial=None):  # type: ignore[no-untyped-def]
+        if after_attach:
+            listening.wait(20)
+        raise LibraryError("no pages in anything")
+
+    monkeypatch.setattr(tui.loader, "load_library", failing_load)
+    loader = tui.loader.Loader.start(["anything"])
+    if after_attach:
+        attach = loader.attach
+
+        def attach_then_fail(sink):  # type: ignore[no-untyped-def]
+            waiting = attach(sink)
+            listening.set()  # the failure comes from the loader's thread
+            return waiting
+
+        monkeypatch.setattr(loader, "attach", attach_then_fail)
+    else:
+        loader.join(5)  # failed already: handed over as the screen attaches
+    app = DubaoApp(
+        paths=["anything"], loader=loader, settings=Settings(theme="dubao-dark"), language="en"
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(400):
+            if app._exit:
+                break
+            await pilot.pause(0.05)
+    assert app.load_error == "no pages in anything"
+    assert app.return_code == 1
