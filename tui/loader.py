@@ -9,7 +9,8 @@
 The reader starts it before its window so that the newest issue of a large library is in
 the first screen, instead of an empty one painted first: on two cores, with one Python
 thread running at a time, the two would slow each other down. For the same reason the
-thread waits, after the first issue, until `attach` is called.
+thread waits, after the first issue, until `attach` is called; meanwhile it opens the
+library's index from its file, if there is one (`stored_index`).
 
 `sink`'s methods are called in the loader's thread. An exception from one detaches it:
 a reader that quit hears nothing more, and nothing is printed.
@@ -19,12 +20,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from tui import pool
-from tui.library import LibraryError, Progress, load_library
+from tui.library import LibraryError, Pages, Progress, load_library
 from tui.model import Library
+
+if TYPE_CHECKING:
+    from tui.search import SearchIndex
 
 EventKind = Literal["partial", "done", "failed", "note"]
 
@@ -59,6 +64,8 @@ class Loader:
         self._sink: Sink | None = None
         self._detached = False
         self.progress: Progress | None = None  # the latest: read it when you like
+        # The library's index from its file, opened while the window starts (None: not there).
+        self.stored_index: Future[SearchIndex | None] = Future()
         self._thread = threading.Thread(target=self._run, name="dubao-loader", daemon=True)
 
     @classmethod
@@ -109,6 +116,18 @@ class Loader:
             self._emit(Event("done", library))
         finally:
             self._first_in.set()
+            if not self.stored_index.done():  # no partial library: the reader opens it
+                self.stored_index.set_result(None)
+
+    def _open_stored_index(self) -> None:
+        """The index file, mapped by the library's paths (`open_stored_index`: a few tens
+        of milliseconds), so that a search answers as soon as the window is up."""
+        from tui.search import open_stored_index
+
+        try:
+            self.stored_index.set_result(open_stored_index(Pages(self._paths)))
+        except Exception as e:  # a bug: the reader opens the index another way
+            self.stored_index.set_exception(e)
 
     def _on_progress(self, progress: Progress) -> None:
         self.progress = progress
@@ -120,7 +139,8 @@ class Loader:
                 self._first = library
         if first:
             self._first_in.set()
-            self._attached.wait()  # the reader's window starts meanwhile
+            self._open_stored_index()  # the reader's window starts meanwhile
+            self._attached.wait()
             return
         self._emit(Event("partial", library))
 

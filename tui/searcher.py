@@ -5,7 +5,8 @@ messages, and tells the app with `Searcher.Ready` when `index` can answer. Scree
 `index` (None until then) and `stale()`. In order of preference:
 
 1. Reading a library by its paths, the index file is opened at once, before the library is
-   loaded (`open_stored_index`: where its files' stamps say it is that library's).
+   loaded (`open_stored_index`: where its files' stamps say it is that library's); by the
+   loader, while the window starts, where there is one (`Loader.stored_index`).
 2. Once the library is loaded, the index file is looked for by the library (`open_index`
    with `build=False`).
 3. Not there, or not usable: built in a worker process (`tui.indexer`), which saves it;
@@ -79,12 +80,21 @@ class Searcher(Widget):
             super().__init__()
             self.future = future
 
-    def __init__(self, paths: Sequence[str] | None, *, by_paths: bool, **kwargs: object) -> None:
+    def __init__(
+        self,
+        paths: Sequence[str] | None,
+        *,
+        by_paths: bool,
+        stored: Future[SearchIndex | None] | None = None,
+        **kwargs: object,
+    ) -> None:
         """The index of the library at `paths` (None: the seeds). `by_paths`: the library
-        is read from them, so the index file can be opened before it is loaded."""
+        is read from them, so the index file can be opened before it is loaded; `stored`:
+        being opened so already (`Loader.stored_index`)."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._paths = paths
         self._by_paths = by_paths
+        self._stored = stored
         self._library: Library | None = None
         self._build: IndexBuild | None = None
         self._built_elsewhere = False  # tried: once
@@ -118,7 +128,10 @@ class Searcher(Widget):
     def _open_stored(self) -> None:
         from tui.search import open_stored_index
 
-        index = open_stored_index(Pages(self._paths))
+        if self._stored is not None:  # a few tens of milliseconds at most: it started first
+            index = self._stored.result()
+        else:
+            index = open_stored_index(Pages(self._paths))
         if index is not None:
             self.post_message(self._Opened(index))
 

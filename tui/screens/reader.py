@@ -198,7 +198,8 @@ class ReaderScreen(Screen[None]):
                 yield ProgressBar(id="progress", show_eta=True)
             yield Label(id="percent")
         yield QuietFooter()
-        yield Searcher(self._paths, by_paths=self._paths is not None, id="searcher")
+        stored = self._loader.stored_index if self._loader is not None else None
+        yield Searcher(self._paths, by_paths=self._paths is not None, stored=stored, id="searcher")
 
     @property
     def article_view(self) -> ArticleView:
