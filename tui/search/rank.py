@@ -53,12 +53,12 @@ def scores(
     avg_len: float,
 ) -> list[tuple[float, int]]:
     """(-score, id) of each article, ready to sort best first, ties to the smaller id."""
-    docs, title_ends, heads, bounds = data.docs, data.title_ends, data.heads, data.title_bounds
+    text, title_ends, heads, bounds = data.docs.text, data.title_ends, data.heads, data.title_bounds
     base, slope = K1 * (1.0 - B), K1 * B / avg_len
     weighted = list(zip(terms, idfs, strict=True))
     ranked = []
     for doc_id in doc_ids:
-        doc, title_end, head = docs[doc_id], title_ends[doc_id], heads.get(doc_id)
+        doc, title_end, head = text(doc_id), title_ends[doc_id], heads.get(doc_id)
         length_norm = base + slope * len(doc)
         total = 0.0
         for term, weight in weighted:
@@ -133,7 +133,7 @@ def _title_ids(
     others = [other for other in terms if other is not term]
     if not others:
         return _among(list(islice(scanned, limit)), matching, len(data.docs))
-    titles, starts = data.titles, data.title_starts
+    titles, starts = str(data.titles), data.title_starts  # decoded once
     found: list[int] = []
     for doc_id in scanned:
         start, end = starts[doc_id], starts[doc_id + 1] - 1
@@ -157,7 +157,7 @@ def _among(ids: list[int], matching: int, size: int) -> list[int]:
 
 def _titles_with(data: IndexView, lead: str, end: int) -> Iterator[int]:
     """The ids below `end` of the articles whose title holds `lead`, in the joined titles."""
-    titles, starts = data.titles, data.title_starts
+    titles, starts = str(data.titles), data.title_starts  # decoded once
     position = titles.find(lead, 0, starts[end])
     while position >= 0:
         doc_id = bisect_right(starts, position) - 1

@@ -106,7 +106,8 @@ class Texts(Sequence[str]):
         self._start = start
         self._wide = wide
         self._wide_ids = frozenset(wide)
-        self._decoded: Callable[[int], str] = lru_cache(DECODED_KEPT)(self._decode)
+        # Text i, decoded (i from 0): what `texts[i]` gives, with fewer steps.
+        self.text: Callable[[int], str] = lru_cache(DECODED_KEPT)(self._decode)
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -118,7 +119,7 @@ class Texts(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return self._decoded(index if index >= 0 else index + len(self))
+        return self.text(index if index >= 0 else index + len(self))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)
