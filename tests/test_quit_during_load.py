@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,8 +44,8 @@ EXIT_BOUND = 10.0  # seconds after the key or signal
 ENDED_BOUND = 10.0  # seconds after the reader's exit, for every process it started
 SLOW_PAGE = 0.05  # seconds: ~1,000 pages read ahead take ~50 s, far beyond EXIT_BOUND
 # Run at the start of every Python process given DUBAO_TEST_SLOW_PAGE: in a process the
-# forkserver forks (a worker), every page is parsed that many seconds late; the worker's
-# pid is written to the file DUBAO_TEST_SLOW_LOG names.
+# forkserver forks (a worker), every page is parsed that many seconds late, and the
+# worker's pid written to the file DUBAO_TEST_SLOW_LOG names as it starts on each.
 WORKER_HOOK = """\
 import os
 
@@ -55,10 +56,10 @@ def _slow_pages():
     import tui.library
 
     read_page = tui.library.read_page
-    with open(os.environ["DUBAO_TEST_SLOW_LOG"], "a") as log:
-        log.write(f"{os.getpid()}\\n")
 
     def slowly(path):
+        with open(os.environ["DUBAO_TEST_SLOW_LOG"], "a") as log:
+            log.write(f"{os.getpid()}\\n")
         time.sleep(float(os.environ["DUBAO_TEST_SLOW_PAGE"]))
         return read_page(path)
 
@@ -155,12 +156,16 @@ def test_q_while_the_worker_reads_ahead_ends_it(
     reader.env.update(slow_read_ahead)
     watch = reader.start()
     watch.wait_for("read-ahead", timeout=30)
-    ending = reader.end("q")
+    worker = watch.worker(READ_AHEAD)
+    assert worker is not None
+    log = Path(slow_read_ahead["DUBAO_TEST_SLOW_LOG"])
+    deadline = time.monotonic() + 30
+    while str(worker.pid) not in (log.read_text().split() if log.exists() else []):
+        assert time.monotonic() < deadline, "the read-ahead's worker parsed no page slowly"
+        time.sleep(0.01)
+    ending = reader.end("q")  # with ~50 s of work left
     assert ending.phase == "read-ahead"
     assert_ended(ending, "q")
-    worker = watch.worker(READ_AHEAD)
-    slowed = Path(slow_read_ahead["DUBAO_TEST_SLOW_LOG"]).read_text().split()
-    assert worker is not None and str(worker.pid) in slowed  # it had ~50 s of work left
 
 
 @pytest.mark.parametrize("how", ["q", "SIGHUP", "SIGTERM"])
