@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.core.model import Library
 from tui.library import load_library
-from tui.model import Library
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_9d98c7fe781bce98.txt"

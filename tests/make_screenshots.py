@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tui.app import DubaoApp
 from tui.library import load_library
-from tui.settings import Settings
+from tui.store.settings import Settings
+from tui.ui.app import DubaoApp
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 

@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from tui.layout import Anchor
-from tui.state import StateStore, install_signal_handlers
+from tui.core.layout import Anchor
+from tui.store.state import StateStore, install_signal_handlers
 
 LIBRARY = "library"
 

@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 from textual.widgets import Markdown, ProgressBar
 
-from tui.app import DubaoApp
-from tui.layout import Anchor
+from tui.core.layout import Anchor
+from tui.core.model import Library
+from tui.core.text import cell_width
 from tui.library import Progress as LoadProgress
 from tui.library import load_library
-from tui.model import Library
-from tui.screens.help import HelpScreen
-from tui.settings import Settings
-from tui.state import StateStore
-from tui.text import cell_width
-from tui.widgets.article_view import ArticleView
-from tui.widgets.sidebar import Sidebar
+from tui.store.settings import Settings
+from tui.store.state import StateStore
+from tui.ui.app import DubaoApp
+from tui.ui.screens.help import HelpScreen
+from tui.ui.widgets.article_view import ArticleView
+from tui.ui.widgets.sidebar import Sidebar
 
 from .conftest import loaded
 
@@ -457,7 +457,7 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
 ) -> None:
     import threading
 
-    import tui.loader
+    import tui.background.loader
 
     release = threading.Event()
     total = 40
@@ -470,7 +470,7 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
         on_progress(LoadProgress(total, total, "last.md"))
         return library
 
-    monkeypatch.setattr(tui.loader, "load_library", slow_load)
+    monkeypatch.setattr(tui.background.loader, "load_library", slow_load)
     app = DubaoApp(paths=["anything"], settings=Settings(theme="dubao-dark"), language="en")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.3)
@@ -502,7 +502,7 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
 ) -> None:
     import threading
 
-    import tui.loader
+    import tui.background.loader
 
     older = library.issues[1].sections[0].articles[0]  # 九日一版甲, in the issue read last
     store = StateStore.open()
@@ -516,7 +516,7 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
         release.wait(20)
         return library
 
-    monkeypatch.setattr(tui.loader, "load_library", slow_load)
+    monkeypatch.setattr(tui.background.loader, "load_library", slow_load)
     app = DubaoApp(
         paths=["anything"], settings=Settings(theme="dubao-dark"), language="en", store=store
     )
@@ -539,7 +539,7 @@ async def test_a_library_that_fails_to_load_ends_the_app_with_its_reason(
     with it (`run` raises it): failed before the screen listened, or while it listens."""
     import threading
 
-    import tui.loader
+    import tui.background.loader
     from tui.library import LibraryError
 
     listening = threading.Event()
@@ -549,8 +549,8 @@ async def test_a_library_that_fails_to_load_ends_the_app_with_its_reason(
             listening.wait(20)
         raise LibraryError("no pages in anything")
 
-    monkeypatch.setattr(tui.loader, "load_library", failing_load)
-    loader = tui.loader.Loader.start(["anything"])
+    monkeypatch.setattr(tui.background.loader, "load_library", failing_load)
+    loader = tui.background.loader.Loader.start(["anything"])
     if after_attach:
         attach = loader.attach
 

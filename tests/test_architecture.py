@@ -27,29 +27,28 @@ def _imports(path: Path) -> set[str]:
 # every module in it). A module imports only from its own layer and those named for it in
 # MAY_IMPORT: imports go from the UI down to the model, never back. Every module is in one.
 LAYERS = {
-    "model": ["tui.text", "tui.model"],
-    "alone": ["tui", "tui.folders", "tui.collector", "tui.pool"],
-    "files": [
-        "tui.filenames",
-        "tui.parse",
-        "tui.article_file",
-        "tui.cache",
-        "tui.readahead",
-        "tui.library",
+    "model": ["tui.core.text", "tui.core.model"],
+    "alone": [
+        "tui",
+        "tui.core",
+        "tui.store",
+        "tui.background",
+        "tui.store.folders",
+        "tui.background.collector",
+        "tui.background.pool",
     ],
+    "files": ["tui.library.*", "tui.background.readahead"],
     "search": ["tui.search.*"],
-    "reader": ["tui.layout", "tui.navigation", "tui.i18n", "tui.settings", "tui.state"],
-    "workers": ["tui.loader", "tui.indexer"],
-    "command": ["tui.cli", "tui.__main__"],
-    "ui": [
-        "tui.app",
-        "tui.searcher",
-        "tui.loading",
-        "tui.screens.*",
-        "tui.widgets.*",
-        "tui.themes",
-        "tui.terminal_input",
+    "reader": [
+        "tui.core.layout",
+        "tui.core.navigation",
+        "tui.core.i18n",
+        "tui.store.settings",
+        "tui.store.state",
     ],
+    "workers": ["tui.background.loader", "tui.background.indexer"],
+    "command": ["tui.cli", "tui.__main__"],
+    "ui": ["tui.ui.*"],
 }
 _CORE = ["model", "alone", "files", "search", "reader", "workers"]
 MAY_IMPORT: dict[str, list[str]] = {
@@ -59,7 +58,7 @@ MAY_IMPORT: dict[str, list[str]] = {
     "search": ["model", "alone", "files", "search"],
     "reader": ["model", "alone", "reader"],
     "workers": ["model", "alone", "files", "search", "workers"],
-    "command": [*_CORE, "command", "ui"],  # cli starts the UI (`tui.app.run`, imported late)
+    "command": [*_CORE, "command", "ui"],  # cli starts the UI (`tui.ui.app.run`, imported late)
     "ui": [*_CORE, "ui"],
 }
 # The layers whose modules import nothing, not even one another.
@@ -138,7 +137,12 @@ def _imports_by_module() -> dict[str, set[str]]:
 
 def test_core_modules_do_not_import_textual_in_their_source() -> None:
     core = {name: path for name, path in _modules().items() if _layer(name) != "ui"}
-    assert {"tui.model", "tui.search.index", "tui.state", "tui.folders"} <= core.keys()
+    assert {
+        "tui.core.model",
+        "tui.search.index",
+        "tui.store.state",
+        "tui.store.folders",
+    } <= core.keys()
     for name, path in core.items():
         assert "textual" not in _imports(path), name
 
@@ -166,30 +170,33 @@ def test_the_table_keeps_the_rules_the_architecture_page_states() -> None:
     """So that an import against them is not let through by widening the table."""
     core = {layer for layer in LAYERS if layer != "ui"} - {"command"}
     assert all("ui" not in MAY_IMPORT[layer] for layer in core)
-    assert MAY_IMPORT["model"] == ["model"] and LAYERS["model"] == ["tui.text", "tui.model"]
-    assert "tui.folders" in LAYERS["alone"] and "alone" in _IMPORT_NOTHING
+    assert MAY_IMPORT["model"] == ["model"] and LAYERS["model"] == [
+        "tui.core.text",
+        "tui.core.model",
+    ]
+    assert "tui.store.folders" in LAYERS["alone"] and "alone" in _IMPORT_NOTHING
     assert not {"workers", "reader", "command", "ui"} & {*MAY_IMPORT["search"]}
 
 
 def test_the_direction_check_can_fail() -> None:
     imports = {
-        "tui.search.store": {"tui.app", "tui.loader", "tui.library"},
-        "tui.model": {"tui.text", "tui.layout"},
-        "tui.folders": {"tui.text"},
-        "tui.cache": {"tui.search.build"},
-        "tui.state": {"tui.screens.search"},
-        "tui.widgets.sidebar": {"tui.cli"},
-        "tui.new_module": {"tui.model"},
+        "tui.search.store": {"tui.ui.app", "tui.background.loader", "tui.library"},
+        "tui.core.model": {"tui.core.text", "tui.core.layout"},
+        "tui.store.folders": {"tui.core.text"},
+        "tui.library.cache": {"tui.search.build"},
+        "tui.store.state": {"tui.ui.screens.search"},
+        "tui.ui.widgets.sidebar": {"tui.cli"},
+        "tui.new_module": {"tui.core.model"},
     }
     assert _against_the_layers(imports) == [
-        "tui.cache (files) → tui.search.build (search)",
-        "tui.folders (alone) → tui.text (model)",
-        "tui.model (model) → tui.layout (reader)",
-        "tui.new_module → tui.model: a module in no layer",
-        "tui.search.store (search) → tui.app (ui)",
-        "tui.search.store (search) → tui.loader (workers)",
-        "tui.state (reader) → tui.screens.search (ui)",
-        "tui.widgets.sidebar (ui) → tui.cli (command)",
+        "tui.core.model (model) → tui.core.layout (reader)",
+        "tui.library.cache (files) → tui.search.build (search)",
+        "tui.new_module → tui.core.model: a module in no layer",
+        "tui.search.store (search) → tui.background.loader (workers)",
+        "tui.search.store (search) → tui.ui.app (ui)",
+        "tui.store.folders (alone) → tui.core.text (model)",
+        "tui.store.state (reader) → tui.ui.screens.search (ui)",
+        "tui.ui.widgets.sidebar (ui) → tui.cli (command)",
     ]
 
 
@@ -197,25 +204,26 @@ def test_imports_are_read_wherever_they_are_and_however_spelt(tmp_path: Path) ->
     source = tmp_path / "x.py"
     source.write_text(
         "from typing import TYPE_CHECKING\n"
-        "from tui import __version__, text\n"
+        "from tui import __version__\n"
+        "from tui.core import text\n"
         "import tui.search.build\n"
         "from . import store\n"
-        "from .. import app as ui\n"
+        "from ..ui import app as ui\n"
         "if TYPE_CHECKING:\n"
         "    from tui.library import Pages\n"
         "def f():\n"
-        "    from ..widgets.sidebar import Sidebar\n",
+        "    from ..ui.widgets.sidebar import Sidebar\n",
         encoding="utf-8",
     )
     known = set(_modules())
     assert _dubao_imports(source, "tui.search.x", known) == {
         "tui",
-        "tui.text",
+        "tui.core.text",
         "tui.search.build",
         "tui.search.store",
-        "tui.app",
+        "tui.ui.app",
         "tui.library",
-        "tui.widgets.sidebar",
+        "tui.ui.widgets.sidebar",
     }
 
 
@@ -289,8 +297,31 @@ def test_the_package_ships_only_files_the_program_reads() -> None:
     import tomllib
 
     config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = config["tool"]["setuptools"]["package-data"]["tui"]
-    shipped = {path.name for pattern in patterns for path in PACKAGE.glob(pattern)}
+    data = config["tool"]["setuptools"]["package-data"]
+    shipped = {
+        path.name
+        for package, patterns in data.items()
+        if package != "tui.seeds"
+        for pattern in patterns
+        for path in (PACKAGE.parent / package.replace(".", "/")).glob(pattern)
+    }
     assert shipped == {"app.tcss", "help.en.md", "help.zh.md"}
     sources = "\n".join(path.read_text(encoding="utf-8") for path in PACKAGE.rglob("*.py"))
     assert "app.tcss" in sources and 'f"help.{' in sources
+
+
+def test_every_module_imports_first_in_a_fresh_interpreter() -> None:
+    """No import cycle that only an import order hides: a worker's forkserver, `dubao list`
+    and a test may each import a different module first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def imported_alone(module: str) -> tuple[str, str]:
+        out = subprocess.run(
+            [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=60
+        )
+        return module, out.stderr.strip().splitlines()[-1] if out.returncode else ""
+
+    modules = [name for name in _modules() if not name.endswith("__main__")]
+    with ThreadPoolExecutor(4) as pool:
+        failures = {module: error for module, error in pool.map(imported_alone, modules) if error}
+    assert failures == {}

@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
-from tui.article_file import parse_article_file
-from tui.model import Article
-from tui.parse import article_id
-from tui.text import clean
+from tui.core.model import Article
+from tui.core.text import clean
+from tui.library.article_file import parse_article_file
+from tui.library.parse import article_id
 
 
 def body(article: Article) -> list[tuple[str, str]]:

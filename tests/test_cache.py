@@ -17,11 +17,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import tui.cache
-import tui.folders
 import tui.library
-import tui.state
-from tui.cache import (
+import tui.library.cache
+import tui.store.folders
+import tui.store.state
+from tui.core.model import Library
+from tui.core.text import clean
+from tui.library import load_library, read_page
+from tui.library.cache import (
     _UNCLEAN,
     CACHE_FILE,
     NONE,
@@ -31,10 +34,7 @@ from tui.cache import (
     decode_pages,
     encode_page,
 )
-from tui.library import load_library, read_page
-from tui.model import Library
-from tui.parse import parse_page
-from tui.text import clean
+from tui.library.parse import parse_page
 
 from .conftest import SEED
 
@@ -78,9 +78,9 @@ def rewrite_row(page: Path, **values: object) -> None:
     """Set columns of a page's row, with a checksum that fits them: what a dubao whose code
     wrote these values would have written."""
     key = os.fsencode(page.resolve())
-    [row] = sql(f"SELECT {tui.cache._COLUMNS} FROM pages WHERE path = ?", key)
-    fields = dict(zip(tui.cache._COLUMNS.split(", "), row, strict=True)) | values
-    checksum = tui.cache._checksum(*list(fields.values())[:7])
+    [row] = sql(f"SELECT {tui.library.cache._COLUMNS} FROM pages WHERE path = ?", key)
+    fields = dict(zip(tui.library.cache._COLUMNS.split(", "), row, strict=True)) | values
+    checksum = tui.library.cache._checksum(*list(fields.values())[:7])
     fields["checksum"] = -1 if checksum is None else checksum  # -1: none fits
     sql("DELETE FROM pages WHERE path = ?", key)
     sql(f"INSERT INTO pages VALUES ({', '.join('?' * len(fields))})", *fields.values())
@@ -384,7 +384,7 @@ def test_a_row_changed_on_disk_is_read_again(
         mtime = page.stat().st_mtime_ns
         page.write_text(text + "\n" if damaged > value else text[:-1], encoding="utf-8")
         os.utime(page, ns=(mtime, mtime))
-        now = tui.cache.stamp(page)
+        now = tui.library.cache.stamp(page)
         sql("UPDATE pages SET ctime_ns = ? WHERE path = ?", now.ctime_ns, key)
         [(checksum,)] = sql("SELECT checksum FROM pages WHERE path = ?", key)
         rewrite_row(page, size=value)  # the checksum of the row as written...
@@ -470,7 +470,7 @@ def test_a_row_moved_to_another_path_is_not_served_as_its(
 ) -> None:
     load(papers)
     first, second = papers / "2025-12-09" / "01_要闻.md", papers / "2025-12-09" / "02_综合.md"
-    other = tui.cache.stamp(second)
+    other = tui.library.cache.stamp(second)
     sql("DELETE FROM pages WHERE path = ?", os.fsencode(second.resolve()))
     sql(
         "UPDATE pages SET path = ?, size = ?, mtime_ns = ?, ctime_ns = ? WHERE path = ?",
@@ -502,10 +502,10 @@ def test_a_cache_that_cannot_be_written_is_no_cache(
 def test_a_cache_of_format_1_is_rebuilt(papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """dubao before issue 14 set no application id: its cache is still known for ours."""
     page = next(papers.rglob("*.md")).resolve()
-    tui.folders.cache_folder()
+    tui.store.folders.cache_folder()
     with closing(sqlite3.connect(cache_file())) as db, db:
         db.execute("PRAGMA journal_mode=WAL")
-        columns = ", ".join(f"{name} TEXT NOT NULL" for name in tui.cache._FORMAT_1_COLUMNS)
+        columns = ", ".join(f"{name} TEXT NOT NULL" for name in tui.library.cache._FORMAT_1_COLUMNS)
         db.execute(f"CREATE TABLE pages ({columns.replace('NOT NULL', 'PRIMARY KEY', 1)})")
         db.execute("INSERT INTO pages VALUES (?, 1, 2, 3, 'v', '[]', '')", (str(page),))
         db.execute("PRAGMA user_version = 1")
@@ -557,14 +557,14 @@ def test_a_page_cache_keys_names_that_are_not_utf8(papers: Path) -> None:
     page = write(papers / os.fsdecode(b"\xff\xfe.md"), BRIEFS)
     key = str(page.resolve())
     articles = parse_page(BRIEFS)
-    cache = tui.cache.PageCache.open()
+    cache = tui.library.cache.PageCache.open()
     assert cache is not None
-    cache.add(key, tui.cache.stamp(key), articles)
+    cache.add(key, tui.library.cache.stamp(key), articles)
     cache.save([str(papers)])
-    cache = tui.cache.PageCache.open()
+    cache = tui.library.cache.PageCache.open()
     assert cache is not None
-    assert cache.fresh({key: tui.cache.stamp(key)}) == {key}
-    assert cache.load({key: tui.cache.stamp(key)}) == {key: articles}
+    assert cache.fresh({key: tui.library.cache.stamp(key)}) == {key}
+    assert cache.load({key: tui.library.cache.stamp(key)}) == {key: articles}
     cache.close()
     assert cached_paths() == {key}
 
@@ -579,7 +579,7 @@ def other_database(path: Path, application_id: int = 0) -> None:
     with closing(sqlite3.connect(path)) as db, db:
         db.execute("CREATE TABLE bookmarks (url TEXT)")
         db.execute("INSERT INTO bookmarks VALUES ('https://example.com')")
-        db.execute(f"PRAGMA user_version = {tui.cache.FORMAT + 5}")
+        db.execute(f"PRAGMA user_version = {tui.library.cache.FORMAT + 5}")
         if application_id:
             db.execute(f"PRAGMA application_id = {application_id}")
 
@@ -621,7 +621,7 @@ def test_what_is_not_ours_is_left_as_it_is(
     if what == "a link to a cache of ours":
         load(papers)
         cache_file().rename(target)
-    tui.folders.cache_folder()
+    tui.store.folders.cache_folder()
     if what == "a link to another program's database":
         other_database(target)
     if what.startswith("a link"):
@@ -631,7 +631,7 @@ def test_what_is_not_ours_is_left_as_it_is(
     elif what == "another program's database with an application id":
         other_database(cache_file(), application_id=0x12345678)
     elif what == "state.sqlite3":
-        other_database(cache_file(), application_id=tui.state.APPLICATION_ID)
+        other_database(cache_file(), application_id=tui.store.state.APPLICATION_ID)
     elif what == "a folder":
         cache_file().mkdir()
     else:
@@ -757,7 +757,7 @@ def test_a_cache_locked_by_another_dubao_is_left_alone(
 ) -> None:
     load(papers)
     touch(papers / "2025-12-09" / "02_综合.md", BRIEFS)
-    monkeypatch.setattr(tui.cache, "BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr(tui.library.cache, "BUSY_TIMEOUT", 0.2)
     other = sqlite3.connect(cache_file(), isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -777,7 +777,7 @@ def test_a_failed_write_is_no_error(papers: Path, monkeypatch: pytest.MonkeyPatc
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
     with monkeypatch.context() as m:
-        m.setattr(tui.cache.PageCache, "_write", fail)
+        m.setattr(tui.library.cache.PageCache, "_write", fail)
         library, notes = load(papers)
     assert notes == []
     assert_same(library, load_library([papers], cache=False))
@@ -789,7 +789,7 @@ def test_a_failed_write_is_no_error(papers: Path, monkeypatch: pytest.MonkeyPatc
 def test_an_interrupted_load_keeps_the_pages_it_read(
     papers: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tui.cache, "_CHUNK", 2)
+    monkeypatch.setattr(tui.library.cache, "_CHUNK", 2)
 
     def interrupt(progress: tui.library.Progress) -> None:
         if progress.done == 5:
@@ -833,7 +833,7 @@ def test_the_rows_of_the_library_used_longest_ago_go(
     load(libraries[1])
     assert read == ["lib1/20251201.md"]
     assert cached_folders() == {"lib1", "lib2", "lib3"}  # lib0 went in its turn
-    assert len(sql("SELECT roots FROM libraries")) == tui.cache.KEEP
+    assert len(sql("SELECT roots FROM libraries")) == tui.library.cache.KEEP
 
 
 def test_the_rows_of_a_deleted_folder_go(papers: Path, tmp_path: Path) -> None:
@@ -878,9 +878,9 @@ def test_no_write_ahead_log_is_left(papers: Path, many_papers: Path) -> None:
 
 
 def test_every_parser_source_exists_and_a_missing_one_is_an_error(tmp_path: Path) -> None:
-    from tui import cache
+    from tui.library import cache
 
-    package = Path(cache.__file__).parent
+    package = Path(cache.__file__).parent.parent
     assert all((package / name).is_file() for name in cache._PARSER_FILES)
     (tmp_path / "a.py").write_text("x = 1\n")
     with pytest.raises(OSError):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.layout import Anchor
-from tui.state import StateStore
+from tui.core.layout import Anchor
+from tui.store.state import StateStore
 
 from .dubao_term import DUBAO, showing, user_dirs
 from .tmux import Tmux

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tui.filenames import ArticleName, article_name, paper_in
+from tui.library.filenames import ArticleName, article_name, paper_in
 
 FEB_4 = dt.date(2019, 2, 4)
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tui import state
-from tui.cache import CACHE_FILE, PageCache
-from tui.folders import cache_folder, config_folder, data_folder, make_private
+from tui.library.cache import CACHE_FILE, PageCache
 from tui.search.store import _index_path
-from tui.settings import settings_path
+from tui.store import state
+from tui.store.folders import cache_folder, config_folder, data_folder, make_private
+from tui.store.settings import settings_path
 
 from .conftest import mode, umask
 

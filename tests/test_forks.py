@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
+import tui.background.readahead
 import tui.library
-import tui.readahead
+from tui.background.loader import Loader
+from tui.background.readahead import ReadAhead
 from tui.library import load_library, read_page
-from tui.loader import Loader
-from tui.readahead import ReadAhead
 
 from .conftest import SEED
 from .dubao_term import showing, user_dirs
@@ -102,7 +102,7 @@ def test_a_cold_load_in_the_loader_thread_forks_nothing_and_reads_ahead(
     started: list[ReadAhead] = []
     start = ReadAhead.start
 
-    def recorded(paths: list[str], read: tui.readahead.Read) -> ReadAhead | None:
+    def recorded(paths: list[str], read: tui.background.readahead.Read) -> ReadAhead | None:
         ahead = start(paths, read)
         started.extend([ahead] if ahead is not None else [])
         return ahead

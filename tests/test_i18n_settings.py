@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.i18n import Strings, detect_language, keys
-from tui.settings import Settings, load_settings, settings_path
+from tui.core.i18n import Strings, detect_language, keys
+from tui.store.settings import Settings, load_settings, settings_path
 
 
 @pytest.mark.parametrize(

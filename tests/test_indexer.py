@@ -1,5 +1,5 @@
-"""The search index built in a worker process (`tui.indexer`): the same index as one built
-here, saved where readers find it, and no process left once it is built or cancelled."""
+"""The search index built in a worker process (`tui.background.indexer`): the same index as one
+built here, saved where readers find it, and no process left once it is built or cancelled."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import tui.pool
-from tui.indexer import Built, IndexBuild
+import tui.background.pool
+from tui.background.indexer import Built, IndexBuild
 from tui.library import Pages, load_library
 from tui.search import build as build_module
 from tui.search import open_cached_index, open_index, open_stored_index
@@ -102,5 +102,5 @@ def test_without_a_forkserver_there_is_no_build(
     def no_forkserver(method: str) -> None:
         raise ValueError(f"cannot find context for {method!r}")
 
-    monkeypatch.setattr(tui.pool.multiprocessing, "get_context", no_forkserver)
+    monkeypatch.setattr(tui.background.pool.multiprocessing, "get_context", no_forkserver)
     assert IndexBuild.start([str(archive)]) is None

@@ -18,7 +18,7 @@ from types import FrameType
 
 import pytest
 
-from tui.model import Article, Block, Library
+from tui.core.model import Article, Block, Library
 from tui.search import SearchIndex, indexfile, open_index, ranges, rank, store, words
 from tui.search.build import IndexData, build_data, hot_terms
 from tui.search.fingerprint import library_fingerprint

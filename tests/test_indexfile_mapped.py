@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.model import Article, Block, Issue, Library, Section
+from tui.core.model import Article, Block, Issue, Library, Section
 from tui.search import SearchIndex, indexfile
 from tui.search.build import IndexData, build_data
 from tui.search.indexfile import HEADER, IndexView, Unusable

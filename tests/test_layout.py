@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.i18n import Strings
-from tui.layout import (
+from tui.core.i18n import Strings
+from tui.core.layout import (
     COLUMN_LABEL,
     HEADER,
     Anchor,
@@ -20,9 +20,9 @@ from tui.layout import (
     layout_article,
     row_of,
 )
+from tui.core.model import Article, Block
+from tui.core.text import cell_width
 from tui.library import load_library
-from tui.model import Article, Block
-from tui.text import cell_width
 
 SEED = load_library().articles()
 

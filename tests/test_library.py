@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.core.model import Article, Issue, Library, Problem
+from tui.core.text import one_line
 from tui.library import (
     MAX_PAGE_BYTES,
     SMALL_BYTES,
@@ -25,8 +27,6 @@ from tui.library import (
     read_bytes,
     seeds_path,
 )
-from tui.model import Article, Issue, Library, Problem
-from tui.text import one_line
 
 from .conftest import SEED
 

@@ -1,4 +1,4 @@
-"""The Chinese line breaker in tui.text: widths hold, nothing but break spaces is lost,
+"""The Chinese line breaker in tui.core.text: widths hold, nothing but break spaces is lost,
 Latin words and numbers stay whole, and kinsoku is kept wherever it can be."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.text import cell_width, wrap, wrap_spans
+from tui.core.text import cell_width, wrap, wrap_spans
 
 CLOSING = set("，。、；：！？）》」』”’…—〉】〕％") | set(",.;:!?)]}%")
 OPENING = set("（《「『“‘〈【〔") | set("([{")

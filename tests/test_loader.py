@@ -1,4 +1,4 @@
-"""The loader thread (`tui.loader`): the first issue before the reader's window, the rest
+"""The loader thread (`tui.background.loader`): the first issue before the reader's window, the rest
 to the reader once it listens; and the reader's real command on a library too large to
 read before its first screen."""
 
@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-import tui.loader
+import tui.background.loader
+from tui.background.loader import Event, Loader
+from tui.core.model import Library
 from tui.library import LibraryError, load_library
-from tui.loader import Event, Loader
-from tui.model import Library
 
 from .conftest import loaded, write_archive
 from .dubao_term import DUBAO, showing, user_dirs
@@ -58,7 +58,7 @@ Fake = Callable[..., Library]
 
 
 def fake_load(monkeypatch: pytest.MonkeyPatch, body: Fake) -> None:
-    monkeypatch.setattr(tui.loader, "load_library", body)
+    monkeypatch.setattr(tui.background.loader, "load_library", body)
 
 
 def issue_titles(library: Library | None) -> list[str]:
@@ -187,9 +187,9 @@ def test_a_reader_that_is_gone_is_told_nothing_more(
 async def test_the_reader_opens_on_the_first_issue_and_takes_the_rest(
     paper: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui.app import DubaoApp
-    from tui.settings import Settings
-    from tui.widgets.sidebar import Sidebar
+    from tui.store.settings import Settings
+    from tui.ui.app import DubaoApp
+    from tui.ui.widgets.sidebar import Sidebar
 
     whole = load_library([paper], cache=False)
     release = threading.Event()

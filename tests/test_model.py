@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tui.model import Article, Block, Issue, Section
+from tui.core.model import Article, Block, Issue, Section
 
 
 def _untitled(text: str, dateline: str | None = None, kind: str = "article") -> Article:

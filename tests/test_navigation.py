@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tui.model import Article, Block, Issue, Library, Section
-from tui.navigation import ReadingOrder
+from tui.core.model import Article, Block, Issue, Library, Section
+from tui.core.navigation import ReadingOrder
 
 
 def _article(name: str) -> Article:

@@ -12,8 +12,8 @@ from collections import Counter
 import pytest
 
 from tests.benchmarks.hostile_parse import PAGES as HOSTILE_PAGES
-from tui.model import Article
-from tui.parse import _heading, _Prose, parse_page, strip_inline
+from tui.core.model import Article
+from tui.library.parse import _heading, _Prose, parse_page, strip_inline
 
 
 def titles(articles: list[Article]) -> list[str | None]:

@@ -1,6 +1,6 @@
-"""A large library's oldest pages parsed by a worker process (`tui.readahead`): the library,
-its problems and the page cache are what reading every page here gives; the worker ends
-when it is cancelled, when the interpreter exits and when this process is killed."""
+"""A large library's oldest pages parsed by a worker process (`tui.background.readahead`): the
+library, its problems and the page cache are what reading every page here gives; the worker
+ends when it is cancelled, when the interpreter exits and when this process is killed."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+import tui.background.readahead
 import tui.library
-import tui.readahead
+from tui.background.readahead import ReadAhead
+from tui.core.model import Library
 from tui.library import load_library, read_page
-from tui.model import Library
-from tui.readahead import ReadAhead
 
 from .conftest import ROOT, SEED, assert_ends_soon, loaded
 from .test_cache import BRIEFS, PHOTO, assert_same, cached_paths, touch, write
@@ -60,7 +60,7 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     started: list[int] = []
     start = ReadAhead.start
 
-    def counted(paths: list[str], read: tui.readahead.Read) -> ReadAhead | None:
+    def counted(paths: list[str], read: tui.background.readahead.Read) -> ReadAhead | None:
         ahead = start(paths, read)
         if ahead is not None:
             started.append(1)
@@ -181,7 +181,7 @@ def test_without_a_worker_every_page_is_read_here(
     for failing in (no_forkserver, failing_read, dying_read):
         with monkeypatch.context() as patch:
             if failing is no_forkserver:
-                patch.setattr(tui.pool.multiprocessing, "get_context", no_forkserver)
+                patch.setattr(tui.background.pool.multiprocessing, "get_context", no_forkserver)
             else:
                 patch.setattr(tui.library, "_read_encoded", failing)  # sent to the worker
             parsed_here.clear()
@@ -205,7 +205,7 @@ def test_a_page_the_worker_was_not_given_is_not_taken(archive: Path) -> None:
 def test_the_pages_are_read_in_another_process_which_ends_after_the_last(
     tmp_path: Path,
 ) -> None:
-    paths = [str(tmp_path / f"{n:02}.md") for n in range(3 * tui.readahead.CHUNKS)]
+    paths = [str(tmp_path / f"{n:02}.md") for n in range(3 * tui.background.readahead.CHUNKS)]
     ahead = ReadAhead.start(paths, worker_pid)
     assert ahead is not None
     pids = {ahead.take(path) for path in paths}
@@ -230,7 +230,7 @@ def test_cancel_stops_the_worker(tmp_path: Path) -> None:
 UNDER_A_WINDOW = """
 import io, sys
 import multiprocessing.synchronize
-from tui.readahead import ReadAhead
+from tui.background.readahead import ReadAhead
 
 class Captured(io.StringIO):
     def fileno(self):
@@ -266,7 +266,7 @@ def test_under_a_window_no_worker_starts_and_no_semaphore_is_left(tmp_path: Path
 LOADER = """
 import sys, threading, time
 from tests.test_readahead import blocking_read, pid_in
-from tui.readahead import ReadAhead
+from tui.background.readahead import ReadAhead
 
 ahead = ReadAhead.start([sys.argv[1]], blocking_read)
 threading.Thread(target=ahead.take, args=(sys.argv[1],), daemon=True).start()
@@ -302,10 +302,10 @@ async def test_the_reader_opens_a_library_read_ahead(
     archive: Path, monkeypatch: pytest.MonkeyPatch, workers: list[int]
 ) -> None:
     # Started from the reader's loading thread, while Textual's own threads run; the loader
-    # started before the window, as `tui.app.run` starts it (see `readahead.prepare`).
-    from tui.app import DubaoApp
-    from tui.loader import Loader
-    from tui.settings import Settings
+    # started before the window, as `tui.ui.app.run` starts it (see `readahead.prepare`).
+    from tui.background.loader import Loader
+    from tui.store.settings import Settings
+    from tui.ui.app import DubaoApp
 
     expected = read_alone(archive, monkeypatch)
     loader = Loader.start([str(archive)])

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tui.app import DubaoApp
+from tui.core.model import Article, Library
 from tui.library import load_library
-from tui.model import Article, Library
-from tui.settings import Settings
-from tui.state import StateStore
-from tui.widgets.article_view import ArticleView
-from tui.widgets.sidebar import Sidebar
+from tui.store.settings import Settings
+from tui.store.state import StateStore
+from tui.ui.app import DubaoApp
+from tui.ui.widgets.article_view import ArticleView
+from tui.ui.widgets.sidebar import Sidebar
 
 LONG = "这是一个很长的段落,用来测试阅读位置能否在重新打开时恢复。" * 30
 

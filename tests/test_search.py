@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.test_search_oracle import oracle
+from tui.core.model import Article, Library
+from tui.core.text import normalise
 from tui.library import load_library
-from tui.model import Article, Library
 from tui.search import (
     BYLINE,
     COLUMN,
@@ -25,7 +26,6 @@ from tui.search import (
 )
 from tui.search import build as build_module
 from tui.search.tokenize import normalise_blocks
-from tui.text import normalise
 
 
 @pytest.fixture(scope="module")

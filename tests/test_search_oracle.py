@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui.model import Article, Block, Issue, Library, Section
-from tui.text import normalise
+from tui.core.model import Article, Block, Issue, Library, Section
+from tui.core.text import normalise
 
 
 def oracle_terms(query: str) -> list[str]:

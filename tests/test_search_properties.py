@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_search_oracle import oracle
-from tui.model import Article, Block, Issue, Library, Section
+from tui.core.model import Article, Block, Issue, Library, Section
+from tui.core.text import normalise
 from tui.search import SearchIndex, termcache
 from tui.search import index as index_module
 from tui.search import rank as rank_module
 from tui.search.align import align
 from tui.search.tokenize import normalise_blocks
-from tui.text import normalise
 
 # CJK, Latin, digits, spaces (ASCII and ideographic), full-width forms, and a few
 # characters whose normal form is longer or shorter ("ß", "ﬁ", "e" + combining acute).

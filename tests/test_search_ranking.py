@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tui.core.model import Article, Block, Issue, Library, Section
+from tui.core.text import normalise
 from tui.library import load_library
-from tui.model import Article, Block, Issue, Library, Section
 from tui.search import SearchIndex, words
 from tui.search import index as index_module
 from tui.search.words import TitleWords
-from tui.text import normalise
 
 BODY = "今天天气很好，大家出门散步。"
 

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_search_properties import ALPHABET
+from tui.core.model import Article, Block, Issue, Library, Section
+from tui.core.text import cell_width, normalise
 from tui.library import load_library
-from tui.model import Article, Block, Issue, Library, Section
 from tui.search import BYLINE, COLUMN, KICKER, SUBTITLE, TITLE, SearchIndex, Snippet
 from tui.search.snippet import NARROW_RUN, WIDE_RUN
-from tui.text import cell_width, normalise
 
 ELLIPSIS = "…"
 

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 import tui.search.fingerprint as fingerprint_module
-from tui.folders import cache_folder
+from tui.core.model import Article, Block, Issue, Library, Section
 from tui.library import load_library
-from tui.model import Article, Block, Issue, Library, Section
 from tui.search import BuildCancelled, SearchIndex, indexfile, open_index, store
 from tui.search.build import Entry, IndexData, build_data, build_entries, ranked_entries
 from tui.search.fingerprint import library_fingerprint
 from tui.search.indexfile import EntriesFor
 from tui.search.postings import Postings
+from tui.store.folders import cache_folder
 
 HAN = "中国人民大会北京新闻山西经济发展合作总理会见代表团科技创新"
 # Characters that test the text encodings: an astral one, a lone surrogate, the index's

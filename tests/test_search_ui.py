@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 from textual.widgets import Input, OptionList
 
-from tui.app import DubaoApp
+from tui.core.model import Article
+from tui.core.text import normalise
 from tui.library import load_library
-from tui.model import Article
-from tui.screens.search import SearchScreen
-from tui.searcher import Searcher
-from tui.settings import Settings
-from tui.text import normalise
-from tui.widgets.article_view import ArticleView
+from tui.store.settings import Settings
+from tui.ui.app import DubaoApp
+from tui.ui.screens.search import SearchScreen
+from tui.ui.searcher import Searcher
+from tui.ui.widgets.article_view import ArticleView
 
 from .conftest import seed_under_a_column
 

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-import tui.searcher as searcher_module
-from tui import pool
-from tui.app import DubaoApp
+import tui.ui.searcher as searcher_module
+from tui.background import pool
 from tui.library import load_library
 from tui.search import SearchIndex, open_index
 from tui.search import store as store_module
 from tui.search.indexfile import Unusable, verify
-from tui.searcher import Searcher
-from tui.settings import Settings
+from tui.store.settings import Settings
+from tui.ui.app import DubaoApp
+from tui.ui.searcher import Searcher
 
 from .conftest import write_archive
 

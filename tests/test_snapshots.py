@@ -6,9 +6,9 @@ Regenerate after an intended change of look with `pytest tests/test_snapshots.py
 
 from __future__ import annotations
 
-from tui.app import DubaoApp
 from tui.library import load_library
-from tui.settings import Settings
+from tui.store.settings import Settings
+from tui.ui.app import DubaoApp
 
 from .conftest import seed_under_a_column
 

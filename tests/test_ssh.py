@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.state import StateStore
+from tui.store.state import StateStore
 
 from .dubao_term import DUBAO, showing, user_dirs
 from .tmux import Tmux, pid_alive

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TERMINAL_CONTROLS
-from tui import state
-from tui.layout import Anchor
-from tui.state import ArticleState, StateStore, install_signal_handlers
+from tui.core.layout import Anchor
+from tui.store import state
+from tui.store.state import ArticleState, StateStore, install_signal_handlers
 
 from .conftest import mode, umask
 

@@ -9,8 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 from tests.conftest import TERMINAL_CONTROLS
-from tui.layout import Anchor
-from tui.state import StateStore
+from tui.core.layout import Anchor
+from tui.store.state import StateStore
 
 COPIES = 200
 LIBRARIES = [f"library-{n}" for n in range(3)]

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from tui import cli
-from tui.cache import CACHE_FILE
-from tui.folders import cache_folder
 from tui.library import Pages, load_library
+from tui.library.cache import CACHE_FILE
 from tui.search import open_index
 from tui.search.places import Misplaced
 from tui.search.store import open_stored_index
+from tui.store.folders import cache_folder
 
 from .conftest import write_archive
 

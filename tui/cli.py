@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from tui import __version__
+from tui.core.model import Article, Library
+from tui.core.text import clean, one_line
 from tui.library import LibraryError, Pages, load_library
-from tui.model import Article, Library
-from tui.text import clean, one_line
 
 PROG = "dubao"
 JSON_HELP = "print JSON (its shape is in the README)"
@@ -277,7 +277,7 @@ def cmd_read(args: argparse.Namespace) -> int:
             " (`dubao list` and `dubao search` work without one)"
         )
     apply_color_choice(args.color, os.environ)
-    from tui.app import run  # Textual loads only when the reader is wanted
+    from tui.ui.app import run  # Textual loads only when the reader is wanted
 
     return run(args.paths or None, mouse=not args.no_mouse)
 

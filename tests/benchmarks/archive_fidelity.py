@@ -54,14 +54,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tui.core.model import Article, Issue, Library, Section  # noqa: E402
 from tui.library import load_library, seeds_path  # noqa: E402
-from tui.model import Article, Issue, Library, Section  # noqa: E402
 
 DESCRIPTION = "How faithfully dubao reads real archives: articles against each file's layout."
 SUFFIXES = (".md", ".markdown", ".txt")
 ARTICLE_FILES, MARKDOWN_PAGES, OTHER_FILES = "one-article files", "Markdown daily pages", "other"
 
-# The one-article names, written from the archives' own naming (not from tui.filenames).
+# The one-article names, written from the archives' own naming (not from tui.library.filenames).
 _DAY = r"(?P<year>(?:19|20)\d\d)(?P<month>\d\d)(?P<day>\d\d)"
 _DASHED_DAY = r"(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)"
 ARTICLE_NAMES = (

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tui.parse import parse_page  # noqa: E402
+from tui.library.parse import parse_page  # noqa: E402
 
 SEED = ROOT / "seeds" / "000_9d98c7fe781bce98.txt"
 MARKDOWN = "## 标题\n\n"

@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def titles(corpus: str | None) -> list[str]:
+    from tui.core.text import normalise
     from tui.library import load_library
     from tui.search.build import ranked_entries
-    from tui.text import normalise
 
     library = load_library([corpus] if corpus else None)
     return [normalise(entry.article.title or "") for entry in ranked_entries(library)]

@@ -7,7 +7,7 @@
     index = open_index(library, on_progress, should_stop, on_note=print)  # cached on disk
     index = open_stored_index(Pages(paths))  # from the disk, the library left unloaded
 
-A query is split on whitespace into terms, each normalised (`tui.text.normalise`); an
+A query is split on whitespace into terms, each normalised (`tui.core.text.normalise`); an
 article matches when every term occurs inside one of its blocks (title, kicker,
 subtitle, byline, column, each paragraph, subhead and caption), also normalised. Every
 match is found, whatever a term's length.

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from functools import cache
 from itertools import accumulate, pairwise
 
-from tui.text import is_cjk, normalise
+from tui.core.text import is_cjk, normalise
 
 _SPACES = re.compile(r"\s+")
 

@@ -15,7 +15,7 @@ exact bitmaps ("hot" terms) after step 3: 习近平 or 新闻联播 would otherw
 thousands of candidates verified at each keystroke.
 
 Everything runs in the calling process, one step after the other: the reader builds in a
-worker process of its own (`tui.indexer`). Running jieba and the counting of frequent
+worker process of its own (`tui.background.indexer`). Running jieba and the counting of frequent
 strings in forked children saved 0.8 s of the benchmark archive's 7.8 s build.
 
 The cyclic garbage collector is off while building: the build allocates millions of
@@ -33,8 +33,8 @@ from itertools import accumulate, compress, repeat
 from operator import contains
 from typing import TypeVar
 
-from tui import collector
-from tui.model import Article, Library
+from tui.background import collector
+from tui.core.model import Article, Library
 from tui.search import align, bitset
 from tui.search.postings import Postings, build_postings
 from tui.search.segments import COLUMN, FIRST_BLOCK, KICKER, SUBTITLE, segment_of, segment_texts

@@ -24,8 +24,8 @@ from operator import attrgetter
 from pathlib import Path
 
 from tui import __version__
-from tui.cache import source_digest
-from tui.model import Library
+from tui.core.model import Library
+from tui.library.cache import source_digest
 from tui.search.build import Entry
 
 SEP = "\x1f"
@@ -38,7 +38,8 @@ def code_version() -> bytes:
     """A digest of everything besides the library that decides what the index holds."""
     package = Path(__file__).parent
     digest = hashlib.blake2b(digest_size=8)
-    digest.update(source_digest([*sorted(package.glob("*.py")), package.parent / "text.py"]))
+    text = package.parent / "core" / "text.py"
+    digest.update(source_digest([*sorted(package.glob("*.py")), text]))
     versions = (__version__, sys.version, unicodedata.unidata_version, _jieba_version())
     digest.update(repr(versions).encode())
     return digest.digest()

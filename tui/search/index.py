@@ -34,7 +34,7 @@ from itertools import compress, repeat
 from operator import getitem, not_
 from typing import Protocol
 
-from tui.model import Library
+from tui.core.model import Library
 from tui.search import bitset
 from tui.search.align import align
 from tui.search.build import (

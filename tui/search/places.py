@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import overload
 
-from tui.model import Article
+from tui.core.model import Article
 from tui.search.build import Entry
 
 PageArticles = Callable[[str], Sequence[Article]]

@@ -9,7 +9,7 @@ The title comes first: the index finds it at the start of an article's text.
 
 from __future__ import annotations
 
-from tui.model import Article
+from tui.core.model import Article
 
 TITLE, KICKER, SUBTITLE, BYLINE, COLUMN = -1, -2, -3, -4, -5
 FIELD_NAMES = ("title", "kicker", "subtitle", "byline", "column")

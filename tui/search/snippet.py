@@ -7,7 +7,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tui.model import Article
+from tui.core.model import Article
+from tui.core.text import cell_width
 from tui.search.align import Alignment, align
 from tui.search.segments import (
     FIRST_BLOCK,
@@ -17,7 +18,6 @@ from tui.search.segments import (
     segment_texts,
 )
 from tui.search.tokenize import SEPARATOR
-from tui.text import cell_width
 
 ELLIPSIS = "…"
 DEFAULT_WIDTH = 60  # cells: about 30 Chinese characters

@@ -28,9 +28,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui import collector
-from tui.folders import cache_folder
-from tui.model import Library
+from tui.background import collector
+from tui.core.model import Library
 from tui.search import align, indexfile
 from tui.search.build import (
     Entry,
@@ -45,6 +44,7 @@ from tui.search.index import SearchIndex
 from tui.search.indexfile import TEMP_SUFFIX, EntriesFor, IndexView, Unusable, load, save
 from tui.search.places import Places, StoredEntries
 from tui.search.snippet import DEFAULT_WIDTH
+from tui.store.folders import cache_folder
 
 if TYPE_CHECKING:
     from tui.library import Pages

@@ -1,7 +1,7 @@
 """Queries into terms; texts into their normalised form and the keys they are filed under.
 
 A query is split on whitespace and each term normalised like the text it is matched
-against (`tui.text.normalise`). A normalised text is filed under every UTF-16 code unit
+against (`tui.core.text.normalise`). A normalised text is filed under every UTF-16 code unit
 and every pair of neighbouring units it contains: for the BMP (all of Chinese in
 practice) a unit is a character, and a substring test on units is a substring test on
 characters, as UTF-16 never matches a surrogate half against a whole character. The
@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 
-from tui.text import normalise
+from tui.core.text import normalise
 
 # Normalised block texts are joined with this: normalising turns every whitespace run into
 # "" or " ", so it never occurs inside a block, nor inside a term (split on whitespace).

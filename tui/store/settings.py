@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.folders import config_folder
-from tui.layout import DEFAULT_MEASURE, MIN_MEASURE
+from tui.core.layout import DEFAULT_MEASURE, MIN_MEASURE
+from tui.store.folders import config_folder
 
 
 @dataclass(frozen=True, slots=True)

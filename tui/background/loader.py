@@ -24,9 +24,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from tui import pool
+from tui.background import pool
+from tui.core.model import Library
 from tui.library import LibraryError, Pages, Progress, load_library
-from tui.model import Library
 
 if TYPE_CHECKING:
     from tui.search import SearchIndex

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from tui.model import Article, Issue, Library, Section
+from tui.core.model import Article, Issue, Library, Section
 
 
 class Place(NamedTuple):

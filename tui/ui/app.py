@@ -1,4 +1,4 @@
-"""The reader: a Textual app around the reader's screen (`tui.screens.reader`).
+"""The reader: a Textual app around the reader's screen (`tui.ui.screens.reader`).
 
 The screen owns what one does while reading: the library, loading it, the moves, marks,
 positions and search. The app keeps what every screen shares: settings, strings, themes,
@@ -24,19 +24,19 @@ from textual.filter import Monochrome, NoColor
 from textual.markup import escape
 from textual.notifications import SeverityLevel
 
-from tui.i18n import Strings
+from tui.core.i18n import Strings
+from tui.core.model import Library
+from tui.core.text import one_line
 from tui.library import LibraryError, is_small, load_library
-from tui.loading import LoadFailed
-from tui.model import Library
-from tui.screens.reader import ReaderScreen, localise_bindings
-from tui.settings import Settings, load_settings
-from tui.state import StateStore, install_signal_handlers
-from tui.terminal_input import decode_input_leniently
-from tui.text import one_line
-from tui.themes import THEMES, default_theme
+from tui.store.settings import Settings, load_settings
+from tui.store.state import StateStore, install_signal_handlers
+from tui.ui.loading import LoadFailed
+from tui.ui.screens.reader import ReaderScreen, localise_bindings
+from tui.ui.terminal_input import decode_input_leniently
+from tui.ui.themes import THEMES, default_theme
 
 if TYPE_CHECKING:
-    from tui.loader import Loader
+    from tui.background.loader import Loader
 
 FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
 
@@ -243,7 +243,7 @@ class DubaoApp(App[None]):
         self.notify(self.strings("msg.theme", name=self.theme), timeout=2)
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen  # Markdown loads when help is first asked for
+        from tui.ui.screens.help import HelpScreen  # Markdown loads when help is first asked for
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.strings.language, self.strings("help.close")))
@@ -257,7 +257,7 @@ def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
     if is_small(paths):
         library = load_library(paths, cache=False)
     else:
-        from tui.loader import Loader
+        from tui.background.loader import Loader
 
         loader = Loader.start(paths)
         library = loader.first(FIRST_ISSUE_WAIT)

@@ -64,8 +64,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tui import __version__
-from tui.folders import cache_folder
-from tui.model import Article, Block
+from tui.core.model import Article, Block
+from tui.store.folders import cache_folder
 
 NoteCallback = Callable[[str], None]
 _T = TypeVar("_T")
@@ -86,13 +86,13 @@ JOURNAL_LIMIT = 8 << 20  # bytes of write-ahead log kept once it has been checkp
 _CHUNK = 500
 # The source files whose code decides what a page parses to.
 _PARSER_FILES = (
-    "model.py",
-    "text.py",
-    "parse.py",
-    "article_file.py",
-    "filenames.py",
-    "library.py",
-    "cache.py",
+    "core/model.py",
+    "core/text.py",
+    "library/parse.py",
+    "library/article_file.py",
+    "library/filenames.py",
+    "library/__init__.py",
+    "library/cache.py",
 )
 
 SEP = "\x1f"
@@ -102,7 +102,7 @@ _BLOCK_TYPES = {"p": "paragraph", "s": "subhead", "c": "caption"}
 _KIND_LETTERS = {name: letter for letter, name in _KINDS.items()}
 _BLOCK_LETTERS = {name: letter for letter, name in _BLOCK_TYPES.items()}
 _none_or_text = {NONE: None}.get
-# What `tui.text.clean` removes, but SEP and NONE (a test keeps the two in step).
+# What `tui.core.text.clean` removes, but SEP and NONE (a test keeps the two in step).
 _UNCLEAN = re.compile("[\x00-\x08\x0b-\x1d\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # SQLite's primary result codes that say the file is not a sound cache (rather than that
 # the disk is full, the folder read-only or another dubao busy).
@@ -159,8 +159,8 @@ def parser_version() -> str:
 
     So that a development tree whose parser changes never reads what the old one wrote.
     """
-    here = Path(__file__).parent
-    return f"{__version__}+{source_digest(here / name for name in _PARSER_FILES).hex()}"
+    package = Path(__file__).parent.parent
+    return f"{__version__}+{source_digest(package / name for name in _PARSER_FILES).hex()}"
 
 
 def source_digest(paths: Iterable[Path]) -> bytes:

@@ -4,10 +4,10 @@
     ahead.take(path)                       # a page's articles, why it could not be read, or None
     ahead.cancel()                         # the worker stopped: the caller reads the rest
 
-The worker is a `tui.pool.Worker` (a forkserver's, which has imported `read`'s module).
+The worker is a `tui.background.pool.Worker` (a forkserver's, which has imported `read`'s module).
 `read` is a module-level function (it is sent by name). It runs in the worker for each
 path, in order, CHUNKS tasks of consecutive pages: it returns the page's articles encoded
-as the page cache keeps them (`tui.cache.encode_page`), or the one-line reason the page
+as the page cache keeps them (`tui.library.cache.encode_page`), or the one-line reason the page
 could not be read. This process decodes a chunk when it first takes one of its pages, while
 the worker parses the next: decoding is several times as fast as parsing. Where the worker
 fails, `take` is None from then on, and the caller reads the pages itself. The worker ends
@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
-from tui.cache import decode_pages
-from tui.model import Article
-from tui.pool import Worker
+from tui.background.pool import Worker
+from tui.core.model import Article
+from tui.library.cache import decode_pages
 
 Encoded = tuple[str, str]  # (shape, body), as `encode_page` makes them
 Read = Callable[[str], Encoded | str | None]  # None: read it in this process

@@ -2,7 +2,7 @@
 footer, and everything one does while reading.
 
 It owns the library and its reading order, loads it (the loader's `Loaded` and `LoadNote`
-are posted here, by `tui.loading.MessageSink`), opens places and moves between them (asking
+are posted here, by `tui.ui.loading.MessageSink`), opens places and moves between them (asking
 `navigation.ReadingOrder` where a key goes), keeps read marks and positions in the app's
 state store, and runs the search flow. Widgets report upward with messages
 (`Sidebar.ArticleChosen`, `ArticleView.Position`, `Searcher.Ready`) and the screen decides
@@ -32,23 +32,23 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Label, ProgressBar
 
-from tui.i18n import Strings
-from tui.layout import HEADER, MIN_MEASURE, Anchor
+from tui.core.i18n import Strings
+from tui.core.layout import HEADER, MIN_MEASURE, Anchor
+from tui.core.model import Article, Library
+from tui.core.navigation import Place, ReadingOrder
+from tui.core.text import one_line
 from tui.library import seeds_path
-from tui.loading import Loaded, LoadNote, MessageSink
-from tui.model import Article, Library
-from tui.navigation import Place, ReadingOrder
-from tui.searcher import Searcher
-from tui.settings import Settings
-from tui.state import ArticleState, StateStore
-from tui.text import one_line
-from tui.widgets.article_view import ArticleView
-from tui.widgets.sidebar import UNREAD, ReadingMark, Sidebar
+from tui.store.settings import Settings
+from tui.store.state import ArticleState, StateStore
+from tui.ui.loading import Loaded, LoadNote, MessageSink
+from tui.ui.searcher import Searcher
+from tui.ui.widgets.article_view import ArticleView
+from tui.ui.widgets.sidebar import UNREAD, ReadingMark, Sidebar
 
 if TYPE_CHECKING:
-    from tui.loader import Loader
-    from tui.screens.search import Choice
+    from tui.background.loader import Loader
     from tui.search import SearchIndex
+    from tui.ui.screens.search import Choice
 
 MEASURE_STEP = 4
 INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
@@ -239,7 +239,7 @@ class ReaderScreen(Screen[None]):
     def _attach_loader(self) -> None:
         """Hear the loader from now on (it reads the pages off the UI thread, so keys work
         while it runs), and apply what it did meanwhile."""
-        from tui.loader import Loader, deliver  # only a large library needs it: startup
+        from tui.background.loader import Loader, deliver  # only a large library needs it: startup
 
         if self._loader is None:
             self._loader = Loader.start(self._paths)
@@ -448,7 +448,7 @@ class ReaderScreen(Screen[None]):
         self.open_place(index)
 
     def action_jump_to_date(self) -> None:
-        from tui.app import IssueCommands  # the app's palette providers (app imports this)
+        from tui.ui.app import IssueCommands  # the app's palette providers (app imports this)
 
         if not CommandPalette.is_open(self.app):
             palette = CommandPalette(
@@ -494,7 +494,7 @@ class ReaderScreen(Screen[None]):
 
     @on(Searcher.Ready)
     def _index_ready(self, message: Searcher.Ready) -> None:
-        from tui.screens.search import SearchScreen
+        from tui.ui.screens.search import SearchScreen
 
         _keep_out_of_collections()
         screen = self.app.screen
@@ -502,7 +502,7 @@ class ReaderScreen(Screen[None]):
             screen.index_ready(message.index)
 
     def action_search(self) -> None:
-        from tui.screens.search import SearchScreen  # its widgets load when first asked for
+        from tui.ui.screens.search import SearchScreen  # its widgets load when first asked for
 
         if isinstance(self.app.screen, SearchScreen):
             return

@@ -20,13 +20,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from tui.i18n import Strings
+from tui.core.i18n import Strings
+from tui.core.text import clean, one_line
 from tui.search.places import Misplaced
-from tui.text import clean, one_line
 
 if TYPE_CHECKING:
     from tui.search import SearchIndex, SearchResult
-    from tui.searcher import Searcher
+    from tui.ui.searcher import Searcher
 
 
 @dataclass(frozen=True, slots=True)

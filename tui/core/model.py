@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tui.text import one_line
+from tui.core.text import one_line
 
 BlockType = Literal["paragraph", "subhead", "caption"]
 ArticleKind = Literal["article", "photo"]

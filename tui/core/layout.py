@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from tui.model import Article
-from tui.text import cell_width, wrap_spans
+from tui.core.model import Article
+from tui.core.text import cell_width, wrap_spans
 
 LineKind = Literal[
     "column",

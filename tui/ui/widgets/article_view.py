@@ -1,7 +1,7 @@
 """The article pane: one article set in a centred text column, drawn line by line.
 
 It is a ScrollView with the Line API: only the rows on screen are rendered, and a
-re-layout on resize re-wraps the text with the CJK line breaker (tui.text), keeping
+re-layout on resize re-wraps the text with the CJK line breaker (tui.core.text), keeping
 the paragraph at the top of the screen where it was.
 """
 
@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.layout import (
+from tui.core.layout import (
     COLUMN_LABEL,
     DEFAULT_MEASURE,
     HEADER,
@@ -32,8 +32,8 @@ from tui.layout import (
     layout_article,
     row_of,
 )
-from tui.model import Article
-from tui.text import cell_width
+from tui.core.model import Article
+from tui.core.text import cell_width
 
 
 class ArticleView(ScrollView, can_focus=True):

@@ -16,8 +16,8 @@ import threading
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from tui.model import Library
-from tui.navigation import ReadingOrder
+from tui.core.model import Library
+from tui.core.navigation import ReadingOrder
 
 FIRST_PAINT_WAIT = 1.0  # seconds loading waits, at most, for the first article to paint
 

@@ -9,7 +9,7 @@ messages, and tells the app with `Searcher.Ready` when `index` can answer. Scree
    loader, while the window starts, where there is one (`Loader.stored_index`).
 2. Once the library is loaded, the index file is looked for by the library (`open_index`
    with `build=False`).
-3. Not there, or not usable: built in a worker process (`tui.indexer`), which saves it;
+3. Not there, or not usable: built in a worker process (`tui.background.indexer`), which saves it;
    then opened as in 2. A library of fewer than ELSEWHERE_MIN articles is built here, in
    a thread: a fraction of a second, less than starting a worker takes.
 4. No worker process, or it failed, or the file could not be saved: built here, in a
@@ -35,11 +35,11 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.core.model import Library
 from tui.library import Pages
-from tui.model import Library
 
 if TYPE_CHECKING:  # the search and its workers load once the library has (startup)
-    from tui.indexer import Built, IndexBuild
+    from tui.background.indexer import Built, IndexBuild
     from tui.search import SearchIndex
 
 
@@ -163,7 +163,7 @@ class Searcher(Widget):
 
     def _build_elsewhere(self, library: Library) -> None:
         """A worker process builds the index and saves it; `_Built` says when."""
-        from tui.indexer import IndexBuild
+        from tui.background.indexer import IndexBuild
 
         self._built_elsewhere = True
         # By its paths where the worker, loading them through the page cache, finds the

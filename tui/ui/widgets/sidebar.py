@@ -18,8 +18,8 @@ from textual.strip import Strip
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tui.model import Article, Issue, Library, Section
-from tui.text import cell_width, truncate
+from tui.core.model import Article, Issue, Library, Section
+from tui.core.text import cell_width, truncate
 
 NodeKind = Literal["issue", "section", "article"]
 TOGGLE_STYLE = Style.from_meta({"toggle": True})  # what Tree looks for on a click

@@ -36,9 +36,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tui.model import Article, ArticleKind, Block, BlockType
-from tui.parse import _ROLE, _heading, _names, article_id, is_credit, is_markdown, strip_inline
-from tui.text import clean
+from tui.core.model import Article, ArticleKind, Block, BlockType
+from tui.core.text import clean
+from tui.library.parse import (
+    _ROLE,
+    _heading,
+    _names,
+    article_id,
+    is_credit,
+    is_markdown,
+    strip_inline,
+)
 
 # ---------------------------------------------------------------------------
 # Lines

@@ -50,9 +50,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
-from tui.folders import data_folder, make_private
-from tui.layout import HEADER, Anchor
-from tui.text import one_line
+from tui.core.layout import HEADER, Anchor
+from tui.core.text import one_line
+from tui.store.folders import data_folder, make_private
 
 FILE_NAME = "state.sqlite3"
 SAVE_INTERVAL = 1.0  # seconds: while scrolling, at most one write per interval

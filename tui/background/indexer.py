@@ -7,7 +7,7 @@
 The index file (`tui.search.store`, `index-<key>.bin`) is what building hands to searching:
 the worker loads the library (through the page cache, which the reader has just filled),
 builds its index and saves it; a reader then opens that file (`open_stored_index`, or
-`open_index`, which finds it). The worker is a `tui.pool.Worker`: building never holds up
+`open_index`, which finds it). The worker is a `tui.background.pool.Worker`: building never holds up
 the reader's keys (jieba alone takes a core for seconds), and the ~100 MB a build takes
 go back to the system when the worker ends, after the build.
 """
@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+from tui.background.pool import Worker
+from tui.core.model import Library
 from tui.library import load_library
-from tui.model import Library
-from tui.pool import Worker
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 `load_library(paths)` is the entry point: files and folders in, a `Library` out.
 A file that cannot be read is reported in `Library.problems` and skipped; only a
 path that does not exist, or a library with no readable page at all, is an error.
-Pages parsed before come from the page cache (`tui.cache`) while their files are unchanged.
+Pages parsed before come from the page cache (`tui.library.cache`) while their files are unchanged.
 """
 
 from __future__ import annotations
@@ -18,16 +18,18 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from tui import collector
-from tui.article_file import parse_article_file
-from tui.cache import NoteCallback, PageCache, Stamp, encode_page, parser_version, stamp
-from tui.filenames import PAPERS, ArticleName, article_name, paper_in
-from tui.model import Article, Issue, Library, Problem, Section
-from tui.parse import parse_page
-from tui.readahead import Encoded, ReadAhead
-from tui.text import one_line
+from tui.background import collector
+from tui.core.model import Article, Issue, Library, Problem, Section
+from tui.core.text import one_line
+
+if TYPE_CHECKING:
+    from tui.background.readahead import Encoded, ReadAhead
+from tui.library.article_file import parse_article_file
+from tui.library.cache import NoteCallback, PageCache, Stamp, encode_page, parser_version, stamp
+from tui.library.filenames import PAPERS, ArticleName, article_name, paper_in
+from tui.library.parse import parse_page
 
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
 # Below both, a library is parsed before the first screen (see `is_small`).
@@ -61,7 +63,7 @@ READ_AHEAD_MIN, READ_AHEAD_SHARE = 200, 0.55
 
 def seeds_path() -> Path:
     """The bundled newspaper pages: inside the installed package, or beside it in a checkout."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     installed = package / "seeds"
     return installed if installed.is_dir() else package.parent / "seeds"
 
@@ -439,7 +441,7 @@ def _with_id(item: _Item, id_: str) -> _Item:
 
 def read_page(path: str | os.PathLike[str]) -> list[Article]:
     """The articles of one file; DecodeError or OSError when it cannot be read. A file
-    named as one article (`tui.filenames`) is one article, whatever its text looks like."""
+    named as one article (`tui.library.filenames`) is one article, whatever its text looks like."""
     text = decode(read_bytes(path))
     if article_name(_stem(os.fspath(path))) is not None:
         return [parse_article_file(text)]
@@ -460,7 +462,7 @@ def load_library(
     """Read, parse and group pages. With no paths, the bundled seeds.
 
     With `cache`, pages whose files are unchanged come from the page cache (see
-    `tui.cache`), and pages read are added to it; the seeds are always parsed. A cache
+    `tui.library.cache`), and pages read are added to it; the seeds are always parsed. A cache
     that cannot be trusted (damaged, from another version) is rebuilt, and `on_note`
     hears why, in one line; a cache that cannot be written is none. Neither is an error.
 
@@ -630,6 +632,9 @@ def _read_ahead(
     if len(missing) < READ_AHEAD_MIN:
         return None
     theirs = missing[len(missing) - int(len(missing) * READ_AHEAD_SHARE) :]
+    # Here, not at the top: the read-ahead imports the page cache, in this package.
+    from tui.background.readahead import ReadAhead
+
     return ReadAhead.start([f.path for f in theirs], _read_encoded)
 
 

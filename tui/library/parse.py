@@ -17,8 +17,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from tui.model import Article, Block
-from tui.text import clean
+from tui.core.model import Article, Block
+from tui.core.text import clean
 
 # ---------------------------------------------------------------------------
 # Recognisers

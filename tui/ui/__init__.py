@@ -1,0 +1,1 @@
+"""The reader on Textual: the app, its screens, widgets, messages and themes."""
