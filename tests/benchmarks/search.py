@@ -38,12 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tui.core.model import Library  # noqa: E402
+from tui.core.text import normalise  # noqa: E402
 from tui.library import load_library  # noqa: E402
-from tui.model import Library  # noqa: E402
 from tui.search import SearchIndex, indexfile, query_terms  # noqa: E402
 from tui.search.build import build_data, ranked_entries  # noqa: E402
 from tui.search.segments import segment_texts  # noqa: E402
-from tui.text import normalise  # noqa: E402
 
 LIMIT = 20
 MAX_LENGTH = 8  # keystrokes of longer prefixes are reported under 8
