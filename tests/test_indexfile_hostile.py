@@ -19,7 +19,7 @@ from types import FrameType
 import pytest
 
 from tui.core.model import Article, Block, Library
-from tui.search import SearchIndex, indexfile, open_index, ranges, rank, store, words
+from tui.search import SearchIndex, indexfile, open_index, rank, store, words
 from tui.search.build import IndexData, build_data, hot_terms
 from tui.search.fingerprint import library_fingerprint
 from tui.search.index import Hit
@@ -437,38 +437,6 @@ def test_a_file_cut_short_before_it_is_mapped_is_refused(
 # ---------------------------------------------------------------------------
 # The range check itself
 # ---------------------------------------------------------------------------
-
-
-def test_all_below_agrees_with_max_for_every_width_and_limit_near_a_byte_edge() -> None:
-    rng = random.Random(7)
-    for typecode in ("B", "H", "I", "Q"):
-        width = array(typecode).itemsize
-        edges = [1 << bits for bits in range(0, 8 * width, 4)]
-        limits = {0, 1, *(e + d for e in edges for d in (-1, 0, 1) if e + d > 0)}
-        for limit in sorted(limits):
-            most = (1 << (8 * width)) - 1
-            for values in (
-                [],
-                [0],
-                [min(limit, most)],
-                [max(limit - 1, 0)] * 5,
-                [rng.randrange(min(limit + 2, most + 1)) for _ in range(300)],
-            ):
-                raw = array(typecode, values).tobytes()
-                padded = b"xy" + raw + b"z"  # the items start anywhere in the data
-                got = ranges.all_below(padded, 2, 2 + len(raw), width, limit)
-                assert got == all(v < limit for v in values), (typecode, limit, values[:5])
-
-
-def test_all_below_looks_at_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ranges, "CHUNK_ITEMS", 16)
-    values = array("H", [5] * 100)
-    for at in (0, 15, 16, 17, 99):
-        values[at] = 300
-        raw = values.tobytes()
-        assert not ranges.all_below(raw, 0, len(raw), 2, 300)
-        assert ranges.all_below(raw, 0, len(raw), 2, 301)
-        values[at] = 5
 
 
 # ---------------------------------------------------------------------------
