@@ -324,39 +324,46 @@ def test_a_build_cancelled_saves_nothing(library: Library) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Damage
+# Damage (the damaged file replaces the old one, as a copy would: written in place, it
+# would kill with SIGBUS a reader that maps the old one, as dubao's own index does here)
 # ---------------------------------------------------------------------------
+
+
+def replace_with(path: Path, content: bytes) -> None:
+    temp = path.with_suffix(".damaged")
+    temp.write_bytes(content)
+    os.replace(temp, path)
 
 
 def flip_payload_byte(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
-    path.write_bytes(data)
+    replace_with(path, data)
 
 
 def truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[:-100])
+    replace_with(path, path.read_bytes()[:-100])
 
 
 def garbage_header(path: Path) -> None:
     data = path.read_bytes()
-    path.write_bytes(os.urandom(indexfile.HEADER.size) + data[indexfile.HEADER.size :])
+    replace_with(path, os.urandom(indexfile.HEADER.size) + data[indexfile.HEADER.size :])
 
 
 def other_format(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[8:12] = struct.pack("<I", indexfile.FORMAT + 1)
-    path.write_bytes(data)
+    replace_with(path, data)
 
 
 def other_byte_order(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[12:16] = data[12:16][::-1]
-    path.write_bytes(data)
+    replace_with(path, data)
 
 
 def empty(path: Path) -> None:
-    path.write_bytes(b"")
+    replace_with(path, b"")
 
 
 @pytest.mark.parametrize(

@@ -87,7 +87,10 @@ def open_index(
         prune(path.parent)
     except OSError as e:
         _note(on_note, f"could not save the search index: {e.strerror or e}")
-    return SearchIndex(data, snippet_width)
+        return SearchIndex(data, snippet_width)
+    with collector.paused():  # the file just written, mapped: not encoded a second time
+        saved = _cached(_home(library), fingerprint, found, on_note)
+    return SearchIndex(saved if saved is not None else data, snippet_width)
 
 
 def open_cached_index(
