@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 
 from tui.background.pool import Worker
 from tui.core.model import Library
-from tui.library import load_library
+from tui.library import Pages, load_library
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +61,18 @@ class IndexBuild:
 
 
 def build(source: Sequence[str] | Library | None) -> Built:
-    """In the worker: the library's index opened (from its file, if a reader saved it
-    meanwhile, and whole: its CRC checked) or built, and saved."""
-    from tui.search.store import index_path, open_index
+    """In the worker: the library's index found (if a reader saved it meanwhile, whole: its
+    CRC checked) or built, and saved. By its paths, the library is let go before the build,
+    which reads the pages again from the page cache (`store.build_index_file`)."""
+    from tui.search.store import build_index_file, index_path, open_index
 
     notes: list[str] = []
-    library = source if isinstance(source, Library) else load_library(source, on_note=notes.append)
-    open_index(library, verify=True, on_note=notes.append)
+    if not isinstance(source, Library):
+        load = partial(load_library, source, on_note=notes.append)
+        return Built(build_index_file(load, Pages(source), on_note=notes.append), notes)
+    open_index(source, verify=True, on_note=notes.append)
     try:
-        saved = index_path(library).is_file()
+        saved = index_path(source).is_file()
     except OSError:
         saved = False
     return Built(saved, notes)

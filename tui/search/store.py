@@ -23,8 +23,11 @@ import contextlib
 import hashlib
 import os
 import time
+from array import array
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,6 +94,75 @@ def open_index(
     with collector.paused():  # the file just written, mapped: not encoded a second time
         saved = _cached(_home(library), fingerprint, found, on_note)
     return SearchIndex(saved if saved is not None else data, snippet_width)
+
+
+def build_index_file(
+    load: Callable[[], Library], pages: Pages, *, on_note: NoteCallback | None = None
+) -> bool:
+    """For a process that needs the library for nothing else (the index worker): whether
+    the library's index file is there, whole (its CRC checked), or was built and saved.
+
+    The library is loaded, outlined (its ids, where each article is, its fingerprint) into
+    a few large objects, and let go before the build; the articles are then read again
+    from their pages (`pages`, the page cache), a page at a time. Kept while building, the
+    library's ~90 MB would sit beside the build's arrays: the outline is packed so that no
+    small object of its shares CPython's blocks of small objects with the library's, which
+    then go back to the system."""
+    with collector.paused():
+        library = load()
+        packed = _Packed.of(library)
+        del library
+    collector.give_back_memory()
+    fingerprint, home, ids, places = packed.unpacked()
+    found = partial(_same_ids, StoredEntries(places, ids, pages.articles), ids)
+    with collector.paused():
+        if _cached(home, fingerprint, found, on_note, verify=True) is not None:
+            return True
+    data = build_entries(StoredEntries(places, ids, pages.articles))
+    try:
+        path = _index_path(home)
+        save(path, data, fingerprint)
+        prune(path.parent)
+    except OSError as e:
+        _note(on_note, f"could not save the search index: {e.strerror or e}")
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Packed:
+    """A library's outline in a few large objects (see `build_index_file`): its strings
+    end to end, with their lengths."""
+
+    fingerprint: bytes
+    home: str
+    pages: array
+    positions: array
+    strings: str  # the ids, then per page its source, section, issue and date (ISO or "")
+    lengths: array
+
+    @classmethod
+    def of(cls, library: Library) -> _Packed:
+        entries, ids, fingerprint = _identified(library)
+        places = Places.of(entries)
+        items = [*ids, *places.sources, *places.sections, *places.issues, *places.dates]
+        return cls(
+            fingerprint,
+            _home(library),
+            places.pages,
+            places.positions,
+            "".join(items),
+            array("Q", map(len, items)),
+        )
+
+    def unpacked(self) -> tuple[bytes, str, list[str], Places]:
+        ends = list(accumulate(self.lengths))
+        items = list(map(self.strings.__getitem__, map(slice, [0, *ends], ends)))
+        size = len(self.pages)
+        count = (len(items) - size) // 4
+        ids, rest = items[:size], items[size:]
+        columns = [rest[i * count : (i + 1) * count] for i in range(4)]
+        return self.fingerprint, self.home, ids, Places(self.pages, self.positions, *columns)
 
 
 def open_cached_index(
