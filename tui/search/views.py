@@ -58,19 +58,10 @@ def find_units(buffer: Buffer, needle: bytes, low: int, high: int) -> int:
     return (at - low) >> 1 if at >= 0 else -1
 
 
-class Strings(Sequence[str]):
-    """Strings end to end in `data` (in `encoding`); string i is
-    data[offsets[i]:offsets[i + 1]], decoded when asked for."""
+class _Decoded(Sequence[str]):
+    """A sequence of strings decoded one at a time, as `_item(i)` gives string i."""
 
-    def __init__(self, data: memoryview, offsets: memoryview, encoding: str, kept: int = 0) -> None:
-        """`kept`: how many strings to keep decoded, the most recently asked for."""
-        self._data, self._offsets, self._encoding = data, offsets, encoding
-        self._decoded: Callable[[int], str] = (
-            lru_cache(kept)(self._decode) if kept else self._decode
-        )
-
-    def __len__(self) -> int:
-        return max(len(self._offsets) - 1, 0)
+    _item: Callable[[int], str]
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -78,14 +69,8 @@ class Strings(Sequence[str]):
     def __getitem__(self, index: slice) -> list[str]: ...
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        return self._decoded(index if index >= 0 else index + len(self))
-
-    def _decode(self, index: int) -> str:
-        offsets = self._offsets
-        if not 0 <= index < len(offsets) - 1:
-            raise IndexError(index)
-        return decode(self._data[offsets[index] : offsets[index + 1]], self._encoding)
+            return [self._item(i) for i in range(*index.indices(len(self)))]
+        return self._item(index if index >= 0 else index + len(self))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)
@@ -93,7 +78,26 @@ class Strings(Sequence[str]):
     __hash__ = None  # type: ignore[assignment]
 
 
-class Texts(Sequence[str]):
+class Strings(_Decoded):
+    """Strings end to end in `data` (in `encoding`); string i is
+    data[offsets[i]:offsets[i + 1]], decoded when asked for."""
+
+    def __init__(self, data: memoryview, offsets: memoryview, encoding: str, kept: int = 0) -> None:
+        """`kept`: how many strings to keep decoded, the most recently asked for."""
+        self._data, self._offsets, self._encoding = data, offsets, encoding
+        self._item = lru_cache(kept)(self._decode) if kept else self._decode
+
+    def __len__(self) -> int:
+        return max(len(self._offsets) - 1, 0)
+
+    def _decode(self, index: int) -> str:
+        offsets = self._offsets
+        if not 0 <= index < len(offsets) - 1:
+            raise IndexError(index)
+        return decode(self._data[offsets[index] : offsets[index + 1]], self._encoding)
+
+
+class Texts(_Decoded):
     """The articles' normalised texts: text i is UTF-16-LE at
     buffer[start + offsets[i]:start + offsets[i + 1]] (even offsets), and, if i is a key
     of `wide`, exactly `wide[i]`'s string."""
@@ -108,21 +112,10 @@ class Texts(Sequence[str]):
         self._wide_ids = frozenset(wide)
         # Text i, decoded (i from 0): what `texts[i]` gives, with fewer steps.
         self.text: Callable[[int], str] = lru_cache(DECODED_KEPT)(self._decode)
+        self._item = self.text
 
     def __len__(self) -> int:
         return len(self._starts)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        return self.text(index if index >= 0 else index + len(self))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]
 
