@@ -135,6 +135,31 @@ def test_a_first_issue_that_came_late_is_a_partial_for_the_reader(
     assert kinds == ["partial", "done"]
 
 
+def test_the_index_file_is_looked_for_with_the_first_issue_even_after_attach(
+    paper: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reader's `Searcher` waits for `stored_index`: set only at the end of a long load,
+    # it would wait that long, and a reader quitting meanwhile with it.
+    whole = load_library([paper], cache=False)
+    go, finish = threading.Event(), threading.Event()
+
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+        go.wait(5)
+        on_partial(Library(issues=whole.issues[:1]))
+        finish.wait(5)
+        return whole
+
+    fake_load(monkeypatch, load)
+    loader = Loader.start([str(paper)])
+    assert loader.first(timeout=0.05) is None
+    loader.attach(Heard())  # the window is up before the first issue
+    go.set()
+    assert loader.stored_index.result(timeout=5) is None  # looked for: none stored
+    assert not finish.is_set()  # while the rest still loads
+    finish.set()
+    loader.join(5)
+
+
 @pytest.mark.parametrize(
     ("error", "message"),
     [
@@ -232,7 +257,7 @@ def test_the_real_command_reads_a_large_library(home: Path, tmp_path: Path) -> N
         term.wait_for(showing("dubao · 2025-11-20 · 第2版 综合", "十一月20日的消息"))
         term.send("}")  # into the next issue
         term.wait_for("dubao · 2025-11-19 · 第1版 要闻")
-        term.send("/")  # answered by the search process (`tui.remote_index`)
+        term.send("/")  # a library this small: its index built in a thread of the reader
         term.wait_for("Search:")
         term.send("日的消息", literal=True)
         term.wait_for("20 articles")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.app import App, ComposeResult
 
 import tui.ui.searcher as searcher_module
 from tui.background import pool
@@ -100,3 +101,64 @@ async def test_a_large_library_is_built_by_a_worker(
         assert index_of(app).search("十一月3日").total == 1
     assert built_here == []  # the worker, a process of its own, is not patched
     verify(index_file(archive))
+
+
+def damage(path: Path) -> None:
+    content = bytearray(path.read_bytes())
+    content[-1] ^= 0xFF  # in the last large section: opening does not read it
+    path.write_bytes(bytes(content))
+
+
+class Alone(App[None]):
+    """A `Searcher` of a library by its paths, told of the library only when a test says."""
+
+    def __init__(self, archive: Path) -> None:
+        super().__init__()
+        self.archive = archive
+        self.notes: list[str] = []
+        self.ready: list[SearchIndex] = []
+
+    def on_searcher_ready(self, message: Searcher.Ready) -> None:
+        self.ready.append(message.index)
+
+    def compose(self) -> ComposeResult:
+        yield Searcher([str(self.archive)], by_paths=True)
+
+    def notify(self, message: str, **_: object) -> None:  # type: ignore[override]
+        self.notes.append(message)
+
+
+async def test_a_file_found_damaged_before_the_library_is_loaded_is_not_opened_again(
+    archive: Path,
+) -> None:
+    open_index(load_library([archive]))
+    path = index_file(archive)
+    damage(path)
+    app = Alone(archive)
+    async with app.run_test() as pilot:
+        searcher = app.query_one(Searcher)
+        await until(lambda: any("damaged" in note for note in app.notes), pilot)
+        assert searcher.index is None
+        offered = len(app.ready)  # the file, opened by its paths before it was checked
+        searcher.library_ready(load_library([archive]))  # checks the file it finds, whole
+        await until(lambda: searcher.index is not None, pilot)
+        assert searcher.index.search("十一月3日").total == 1
+        await pilot.pause(0.3)  # a background check of an unchecked file would find it now
+        assert app.ready[offered:] == [searcher.index]  # not the damaged file again
+        assert [note for note in app.notes if "damaged" in note] == [app.notes[0]]
+    verify(path)
+
+
+async def test_a_library_whose_index_cannot_be_made_says_search_is_unavailable(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(store_module, "build_entries", fail)
+    app = Alone(archive)
+    async with app.run_test() as pilot:
+        searcher = app.query_one(Searcher)
+        searcher.library_ready(load_library([archive]))
+        await until(lambda: any("unavailable" in note for note in app.notes), pilot)
+        assert searcher.index is None

@@ -23,10 +23,10 @@ same cache folder: "1st screen" is the time until an article is on screen (the m
 "reader search" is the time from the start until the search screen shows how many articles
 match; "pages read" the time until its status line stops showing that it is reading
 pages (the sidebar is whole); "reader RSS" is its peak resident set by the answer, and
-"its search process" that of its largest child (`tui.remote_index`). "all processes" is
-the peak, sampled at every look at the screen until both, of the proportional set size
-(PSS: pages shared by forked processes counted once) of the reader and all its
-descendants together: the search process, and the children parsing and indexing. The
+"largest child" that of its largest descendant (the worker building the index, or
+the read-ahead's). "all processes" is the peak, sampled at every look at the screen until
+both, of the proportional set size (PSS: pages shared by forked processes counted once) of
+the reader and all its descendants together: the forkserver and its workers. The
 reader is then killed, and before a cold run the cache folder is emptied again.
 """
 
@@ -150,7 +150,7 @@ def in_reader(
     """Seconds from starting `dubao PATHS` in tmux until an article is on screen, and until
     a search for `query` (typed once the article is there) answers, and until it has read
     every page; the peak RSS by the answer, in MB, of the reader and of its largest child
-    (the search process); and the peak PSS of all its processes together until the end."""
+    (a worker); and the peak PSS of all its processes together until the end."""
     dubao = Path(sys.executable).parent / "dubao"
     state = Path(tempfile.mkdtemp(dir=home))
     env = {
@@ -247,8 +247,8 @@ def pss_mb(pid: int) -> float:
 
 
 def child_pids(pid: int) -> list[int]:
-    """The children of a running process (Linux), e.g. the reader's search process, and
-    those its other threads forked (the loader's read-ahead parser)."""
+    """The children of a running process (Linux), from every one of its threads (e.g. the
+    reader's forkserver)."""
     found: list[int] = []
     with contextlib.suppress(OSError):  # gone
         for children in Path(f"/proc/{pid}/task").glob("*/children"):
@@ -340,7 +340,7 @@ def print_table(rows: list[Row]) -> None:
         "reader search",
         "pages read",
         "reader RSS",
-        "its search process",
+        "largest child",
         "all processes",
         "load_library",
         "(CPU)",

@@ -139,7 +139,9 @@ class Loader:
                 self._first = library
         if first:
             self._first_in.set()
+        if not self.stored_index.done():  # the first partial, whether or not attached yet
             self._open_stored_index()  # the reader's window starts meanwhile
+        if first:
             self._attached.wait()
             return
         self._emit(Event("partial", library))

@@ -103,7 +103,8 @@ class Worker:
         self._close_watched()
 
     def _close_watched(self) -> None:
-        watched, self._watched = self._watched, None
+        with self._lock:  # `submit` and `cancel` may race from two threads
+            watched, self._watched = self._watched, None
         if watched is not None:
             watched.close()
 

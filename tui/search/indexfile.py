@@ -183,6 +183,7 @@ def load(path: Path, fingerprint: bytes, entries: EntriesFor) -> IndexView:
         os.close(fd)
         raise
     view.file.fd = fd
+    view.file.name = path.name
     weakref.finalize(buffer, os.close, fd)  # with the map: `verify` reads through it
     return view
 

@@ -62,6 +62,7 @@ class FileSource:
 
     buffer: Buffer
     fd: int | None = None
+    name: str = ""  # the file's, for notes
 
 
 @dataclass(slots=True)

@@ -166,13 +166,18 @@ class _Packed:
 
 
 def open_cached_index(
-    library: Library, *, on_note: NoteCallback | None = None, snippet_width: int = DEFAULT_WIDTH
+    library: Library,
+    *,
+    verify: bool = False,
+    on_note: NoteCallback | None = None,
+    snippet_width: int = DEFAULT_WIDTH,
 ) -> SearchIndex | None:
     """The library's index if the cache holds it (`on_note` hears why one it holds is not
-    used), else None."""
+    used), else None. `verify`: as for `open_index`."""
     entries, ids, fingerprint = _identified(library)
+    found = partial(_same_ids, entries, ids)
     with collector.paused():
-        data = _cached(_home(library), fingerprint, partial(_same_ids, entries, ids), on_note)
+        data = _cached(_home(library), fingerprint, found, on_note, verify=verify)
     if data is None:
         return None
     align.warm_up()

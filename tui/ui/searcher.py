@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -100,6 +101,8 @@ class Searcher(Widget):
         self._built_elsewhere = False  # tried: once
         self._built_here = False
         self._rebuilt = False  # after a damaged file: once
+        self._check_files = False  # a damaged file was found: check every file whole first
+        self._said: set[str] = set()  # notes: each once
         self.index: SearchIndex | None = None
 
     def on_mount(self) -> None:
@@ -115,6 +118,7 @@ class Searcher(Widget):
     def stale(self) -> None:
         """The index no longer matches the pages (one changed since): build it again."""
         self.index = None
+        self._built_elsewhere = self._built_here = False  # every way again, for new pages
         if self._library is not None:
             self._open_by_library(self._library)
 
@@ -128,21 +132,28 @@ class Searcher(Widget):
     def _open_stored(self) -> None:
         from tui.search import open_stored_index
 
-        if self._stored is not None:  # a few tens of milliseconds at most: it started first
-            index = self._stored.result()
+        if self._stored is not None:  # set with the loader's first partial library
+            worker = get_current_worker()
+            index = None
+            while not worker.is_cancelled:
+                with contextlib.suppress(TimeoutError):
+                    index = self._stored.result(timeout=0.1)
+                    break
         else:
             index = open_stored_index(Pages(self._paths))
         if index is not None:
             self.post_message(self._Opened(index))
 
-    @work(thread=True, group="index", exit_on_error=False)
+    # A description, or Textual takes repr() of the arguments: of a whole library, ~0.3 s.
+    @work(thread=True, group="index", exit_on_error=False, description="open the index")
     def _open_by_library(self, library: Library) -> None:
         from tui.search import open_cached_index
 
-        index = open_cached_index(library, on_note=self._note)
-        self.post_message(self._Opened(index))
+        checked = self._check_files
+        index = open_cached_index(library, verify=checked, on_note=self._note)
+        self.post_message(self._Opened(index, checked=checked))
 
-    @work(thread=True, group="index", exit_on_error=False)
+    @work(thread=True, group="index", exit_on_error=False, description="build the index")
     def _build_here(self, library: Library) -> None:
         from tui.search import open_index
 
@@ -152,14 +163,15 @@ class Searcher(Widget):
         )
         self.post_message(self._Opened(index, checked=True))
 
-    @work(thread=True, group="index", exit_on_error=False)
+    @work(thread=True, group="index", exit_on_error=False, description="verify the index")
     def _verify(self, index: SearchIndex) -> None:
         from tui.search.indexfile import Unusable, verify
 
         try:
             verify(index)
         except Unusable as e:
-            self.post_message(self._Damaged(index, str(e)))
+            name = index.index_file.file.name
+            self.post_message(self._Damaged(index, f"{name} {e}" if name else str(e)))
 
     def _build_elsewhere(self, library: Library) -> None:
         """A worker process builds the index and saves it; `_Built` says when."""
@@ -181,10 +193,17 @@ class Searcher(Widget):
             self.post_message(self._Built(future))
 
     def _build_here_once(self, library: Library) -> None:
-        if self._built_here:
+        if self._built_here:  # every way was tried
+            self._say("the search index could not be made: search is unavailable", severity="error")
             return
         self._built_here = True
         self._build_here(library)
+
+    def _say(self, text: str, severity: SeverityLevel = "information") -> None:
+        """A note for the reader, once: a damaged file is found by each way that opens it."""
+        if text not in self._said:
+            self._said.add(text)
+            self.notify(text, severity=severity)
 
     def _note(self, text: str) -> None:
         """A one-line note, from a worker's thread."""
@@ -214,10 +233,17 @@ class Searcher(Widget):
         if message.index is not self.index:
             return
         self.index = None
-        self.notify(f"the search index cache {message.reason}: rebuilding it", severity="warning")
+        self._check_files = True
+        if self._rebuilt:
+            self._say(
+                f"the search index cache {message.reason} again: search is unavailable",
+                severity="error",
+            )
+            return
+        self._say(f"the search index cache {message.reason}: rebuilding it", severity="warning")
         library = self._library
-        if library is None or self._rebuilt:
-            return  # by the library, once it is loaded (which checks the file)
+        if library is None:
+            return  # by the library, once it is loaded, checking the file it finds
         self._rebuilt = True
         self._built_elsewhere = self._built_here = False
         if _article_count(library) < ELSEWHERE_MIN:
@@ -227,7 +253,7 @@ class Searcher(Widget):
 
     @on(_Note)
     def _noted(self, message: _Note) -> None:
-        self.notify(message.text, severity="warning")
+        self._say(message.text, severity="warning")
 
     @on(_Built)
     def _built(self, message: _Built) -> None:
@@ -238,11 +264,11 @@ class Searcher(Widget):
         try:
             built = message.future.result()
         except Exception as e:  # the worker failed or died: build here
-            self.notify(f"the search index could not be built in a worker: {_said(e)}")
+            self._say(f"the search index could not be built in a worker: {_said(e)}")
             self._build_here_once(library)
             return
         for note in built.notes:
-            self.notify(note, severity="warning")
+            self._say(note, severity="warning")
         if built.saved:
             self._open_by_library(library)
         else:
@@ -252,7 +278,7 @@ class Searcher(Widget):
         """Every worker's failure: one line, then the next way to an index."""
         if event.state != WorkerState.ERROR or event.worker.group != "index":
             return
-        self.notify(f"the search index: {_said(event.worker.error)}", severity="error")
+        self._say(f"the search index: {_said(event.worker.error)}", severity="error")
         if self._library is not None and self.index is None:
             self._build_here_once(self._library)
 
