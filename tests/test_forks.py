@@ -90,7 +90,7 @@ def test_a_cold_load_in_the_loader_thread_forks_nothing_and_reads_ahead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[int]
 ) -> None:
     root = write_days(tmp_path / "archive", 160)  # 320 pages, none in the page cache yet
-    expected = load_library([root], cache=False)
+    expected = load_library([root], cache=False, bodies=False)
     here = os.getpid()
     parsed_here: list[str] = []
 

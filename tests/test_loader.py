@@ -71,7 +71,7 @@ def test_the_first_issue_comes_before_the_window_and_the_rest_after(
     whole = load_library([paper], cache=False)
     steps: list[str] = []
 
-    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any, **_: Any) -> Library:
         on_partial(Library(issues=whole.issues[:1]))
         steps.append("went on")  # only once the reader listens
         on_note("a note")
@@ -99,7 +99,7 @@ def test_what_comes_before_attach_is_given_to_the_reader_in_order(
 ) -> None:
     whole = load_library([paper], cache=False)
 
-    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any, **_: Any) -> Library:
         on_note("the page cache was rebuilt")
         return whole  # no partial: nothing to wait for
 
@@ -118,7 +118,7 @@ def test_a_first_issue_that_came_late_is_a_partial_for_the_reader(
     whole = load_library([paper], cache=False)
     go = threading.Event()
 
-    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any, **_: Any) -> Library:
         go.wait(5)
         on_partial(Library(issues=whole.issues[:1]))
         return whole
@@ -188,7 +188,7 @@ def test_a_reader_that_is_gone_is_told_nothing_more(
     errors: list[Any] = []
     monkeypatch.setattr(threading, "excepthook", errors.append)
 
-    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any, **_: Any) -> Library:
         attached.wait(5)
         on_note("first")
         on_note("second")
@@ -219,7 +219,7 @@ async def test_the_reader_opens_on_the_first_issue_and_takes_the_rest(
     whole = load_library([paper], cache=False)
     release = threading.Event()
 
-    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any) -> Library:
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any, **_: Any) -> Library:
         on_partial(Library(issues=whole.issues[:1]))
         release.wait(10)
         return whole

@@ -12,6 +12,10 @@ thread running at a time, the two would slow each other down. For the same reaso
 thread waits, after the first issue, until `attach` is called; meanwhile it opens the
 library's index from its file, if there is one (`stored_index`).
 
+The library is loaded as outlines (`load_library(bodies=False)`): a reader shows one
+article at a time, and reads it whole from its page then (`tui.library.WholeArticles`);
+the bodies of a large library would be most of what it holds.
+
 `sink`'s methods are called in the loader's thread. An exception from one detaches it:
 a reader that quit hears nothing more, and nothing is printed.
 """
@@ -24,7 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from tui.background import pool
+from tui.background import collector, pool
 from tui.core.model import Library
 from tui.library import LibraryError, Pages, Progress, load_library
 
@@ -107,12 +111,16 @@ class Loader:
                 on_progress=self._on_progress,
                 on_note=lambda message: self._emit(Event("note", message=message)),
                 on_partial=self._on_partial,
+                bodies=False,
             )
         except LibraryError as e:
             self._emit(Event("failed", message=str(e)))
         except Exception as e:  # a bug: said in one line, rather than a window left waiting
             self._emit(Event("failed", message=f"could not load the library: {e!r}"))
         else:
+            # The bodies cut from the outlines were freed while loading: give their memory
+            # back (glibc keeps it otherwise, tens of MB on a large library).
+            collector.give_back_memory()
             self._emit(Event("done", library))
         finally:
             self._first_in.set()

@@ -129,6 +129,9 @@ class Library:
     # What the library was read from, told without reading it (`tui.library.stamps_digest`):
     # a library with the same one holds the same. b"" when unknown.
     files_digest: bytes = field(default=b"", compare=False, repr=False)
+    # Its articles are outlines (`tui.library.outline`): each read whole from its page when
+    # shown (`tui.library.WholeArticles`).
+    outline: bool = field(default=False, compare=False)
     _by_id: dict[str, Article] = field(default_factory=dict, compare=False, repr=False)
 
     def articles(self) -> list[Article]:

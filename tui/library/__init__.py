@@ -458,8 +458,13 @@ def load_library(
     cache: bool = True,
     on_note: NoteCallback | None = None,
     on_partial: PartialCallback | None = None,
+    bodies: bool = True,
 ) -> Library:
     """Read, parse and group pages. With no paths, the bundled seeds.
+
+    Without `bodies`, each article is kept as its `outline` (the library is marked
+    `outline`): what a reader of a large library lists, its bodies read again from their
+    pages when shown (`WholeArticles`). The page cache gets whole articles either way.
 
     With `cache`, pages whose files are unchanged come from the page cache (see
     `tui.library.cache`), and pages read are added to it; the seeds are always parsed. A cache
@@ -479,7 +484,7 @@ def load_library(
     with collector.paused():
         try:
             groups, problems, built, stamps = _read_pages(
-                found, page_cache, on_progress, on_partial
+                found, page_cache, on_progress, on_partial, bodies
             )
             problems[:0] = unreadable
             if page_cache is not None:
@@ -497,16 +502,47 @@ def load_library(
         # Only where every file was stamped before it was read (as with a page cache), and
         # read: a file that could not be read this time may be read next time.
         digest = b"" if problems or page_cache is None else stamps_digest(found, stamps)
-        return _library(issues, problems, digest)
+        return _library(issues, problems, digest, outline=not bodies)
 
 
 def _library(
-    issues: list[Issue], problems: Sequence[Problem], files_digest: bytes = b""
+    issues: list[Issue],
+    problems: Sequence[Problem],
+    files_digest: bytes = b"",
+    *,
+    outline: bool = False,
 ) -> Library:
     dated = sorted((i for i in issues if i.date), key=lambda i: i.date, reverse=True)  # type: ignore[arg-type,return-value]
     undated = sorted((i for i in issues if not i.date), key=lambda i: _natural_key(i.title))
     issues = _unique_ids(dated + undated)
-    return Library(issues=tuple(issues), problems=tuple(problems), files_digest=files_digest)
+    return Library(
+        issues=tuple(issues), problems=tuple(problems), files_digest=files_digest, outline=outline
+    )
+
+
+def outline(article: Article) -> Article:
+    """The article without its blocks past the first that holds text: its id, header and
+    `label` are the whole article's (an untitled article is named by that block)."""
+    for n, block in enumerate(article.blocks):
+        if block.text:
+            return article if n + 1 == len(article.blocks) else _cut(article, n + 1)
+    return article
+
+
+def _cut(article: Article, blocks: int) -> Article:
+    # As `replace` would, without its cost (a large library has 10⁴ articles).
+    a = article
+    return Article(
+        a.id,
+        a.kind,
+        a.title,
+        a.blocks[:blocks],
+        a.kicker,
+        a.subtitle,
+        a.byline,
+        a.dateline,
+        a.column,
+    )
 
 
 def stamps_digest(found: Sequence[_Found], stamps: Mapping[str, Stamp]) -> bytes:
@@ -549,8 +585,9 @@ class _Partials:
     """Libraries of the issues complete so far, for `on_partial`. Pages come newest issue
     first, so every issue but the one being read is complete, and issues are built once."""
 
-    def __init__(self, on_partial: PartialCallback | None) -> None:
+    def __init__(self, on_partial: PartialCallback | None, *, outline: bool = False) -> None:
         self._on_partial = on_partial
+        self._outline = outline
         self.built: dict[str, Issue] = {}  # by group key: complete issues do not change
         self._next = 0.0  # monotonic time of the next one; the first comes at once
         self._sent = 0
@@ -568,7 +605,7 @@ class _Partials:
         issues = list(self.built.values())
         if issues[-1].date is None:
             return  # undated issues sort by title: this one may not be the last in the end
-        self._on_partial(_library(issues, ()))
+        self._on_partial(_library(issues, (), outline=self._outline))
 
 
 def _read_pages(
@@ -576,13 +613,15 @@ def _read_pages(
     page_cache: PageCache | None,
     on_progress: ProgressCallback | None,
     on_partial: PartialCallback | None = None,
+    bodies: bool = True,
 ) -> tuple[_Groups, list[Problem], dict[str, Issue], dict[str, Stamp]]:
-    """Every found page's articles, grouped by issue; the files that could not be read; the
-    issues built for `on_partial`, by group; and the stamps taken (with a page cache, every
-    file that could be stat'ed, before it was read)."""
+    """Every found page's articles (whole, or without `bodies` their outlines), grouped by
+    issue; the files that could not be read; the issues built for `on_partial`, by group;
+    and the stamps taken (with a page cache, every file that could be stat'ed, before it
+    was read)."""
     problems: list[Problem] = []
     groups: _Groups = {}
-    partials = _Partials(on_partial)
+    partials = _Partials(on_partial, outline=not bodies)
     articles_done = 0
     ordered = _newest_first(found)
     stamps: dict[str, Stamp] = {}
@@ -598,6 +637,8 @@ def _read_pages(
             else:
                 if page_cache is not None and not cached and f.key in stamps:
                     page_cache.add(f.key, stamps[f.key], articles, encoded)
+                if not bodies:
+                    articles = list(map(outline, articles))
                 date = path_date(f.parts)
                 key = _issue_key(f, date)
                 if key not in groups:
@@ -752,3 +793,69 @@ class Pages:
             if cached is not None:
                 return cached
         return read_page(f.path)
+
+
+class PageChanged(Exception):
+    """An article's page no longer holds it (it changed since it was loaded), or cannot be
+    read again."""
+
+
+class WholeArticles:
+    """The whole articles of a library loaded as outlines (`load_library(bodies=False)`):
+    each read again from its page when asked for, from the page cache while the file is
+    unchanged (its stamp taken now), and checked to be the article loaded (the same id).
+    The pages asked for last are kept (a page is ~15 articles). Use it from one thread."""
+
+    RECENT = 8  # pages
+
+    def __init__(self) -> None:
+        self._page_cache: PageCache | None = None
+        self._opened = False
+        self._recent: dict[str, list[Article]] = {}
+
+    def article(self, section: Section, position: int) -> Article:
+        """The whole of `section.articles[position]`; PageChanged when its page does not
+        hold it any more, or cannot be read."""
+        loaded = section.articles[position]
+        path, at = section.file_positions()[position]
+        try:
+            articles = self._page(path)
+        except (DecodeError, OSError) as e:
+            raise PageChanged(f"{path} could not be read again ({_reason(e)})") from e
+        if at >= len(articles) or not _same_article(articles[at].id, loaded.id):
+            raise PageChanged(f"{path} changed since it was loaded")
+        whole = articles[at]
+        return whole if whole.id == loaded.id else replace(whole, id=loaded.id)
+
+    def close(self) -> None:
+        if self._page_cache is not None:
+            self._page_cache.close(checkpoint=False)
+            self._page_cache = None
+
+    def _page(self, path: str) -> list[Article]:
+        articles = self._recent.pop(path, None)
+        if articles is None:
+            articles = self._read(path)
+        self._recent[path] = articles
+        if len(self._recent) > self.RECENT:
+            del self._recent[next(iter(self._recent))]
+        return articles
+
+    def _read(self, path: str) -> list[Article]:
+        if not self._opened:
+            self._opened = True
+            self._page_cache = PageCache.open()
+        key = os.path.realpath(path)  # as `_find` names it in the page cache
+        if self._page_cache is not None:
+            cached = self._page_cache.load({key: stamp(key)}).get(key)
+            if cached is not None:
+                return cached
+        return read_page(path)
+
+
+def _same_article(page_id: str, library_id: str) -> bool:
+    """Whether the library's id is the page's, or it made unique (`-2`, `-3`…, `_unique_ids`)."""
+    if page_id == library_id:
+        return True
+    head, dash, number = library_id.rpartition("-")
+    return bool(dash) and head == page_id and number.isdigit()

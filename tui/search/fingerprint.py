@@ -1,6 +1,6 @@
 """What identifies a library's search index: the code that builds it, and the library.
 
-`code_version()` digests every `tui.search` module and `tui/text.py`, and dubao's,
+`code_version()` digests every `tui.search` module and `tui/core/text.py`, and dubao's,
 Python's, Unicode's and jieba's versions. `library_fingerprint` digests that and what
 the library holds: where its loader could tell that without reading the files (its
 `files_digest`, the files' stamps and the parser's version: `files_fingerprint`), that;

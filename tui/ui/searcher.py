@@ -15,6 +15,10 @@ messages, and tells the app with `Searcher.Ready` when `index` can answer. Scree
 4. No worker process, or it failed, or the file could not be saved: built here, in a
    thread.
 
+A library of outlines (`Library.outline`, as the loader reads one) never reaches the index:
+its articles are not whole. Its index file is opened by its paths (as in 1), built from
+them, and where it must be built here, from the library read again whole.
+
 An index opened from its file answers at once; its whole CRC is checked meanwhile, in a
 thread (`indexfile.verify`): a damaged file is built again, once, by a build that checks
 the file it finds.
@@ -37,7 +41,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.core.model import Library
-from tui.library import Pages
+from tui.library import Pages, load_library
 
 if TYPE_CHECKING:  # the search and its workers load once the library has (startup)
     from tui.background.indexer import Built, IndexBuild
@@ -147,10 +151,13 @@ class Searcher(Widget):
     # A description, or Textual takes repr() of the arguments: of a whole library, ~0.3 s.
     @work(thread=True, group="index", exit_on_error=False, description="open the index")
     def _open_by_library(self, library: Library) -> None:
-        from tui.search import open_cached_index
+        from tui.search import open_cached_index, open_stored_index
 
         checked = self._check_files
-        index = open_cached_index(library, verify=checked, on_note=self._note)
+        if library.outline:  # its entries would be outlines: the index reads the pages
+            index = open_stored_index(Pages(self._paths), verify=checked)
+        else:
+            index = open_cached_index(library, verify=checked, on_note=self._note)
         self.post_message(self._Opened(index, checked=checked))
 
     @work(thread=True, group="index", exit_on_error=False, description="build the index")
@@ -158,6 +165,8 @@ class Searcher(Widget):
         from tui.search import open_index
 
         worker = get_current_worker()
+        if library.outline:
+            library = load_library(self._paths)  # whole, from the page cache
         index = open_index(
             library, verify=True, should_stop=lambda: worker.is_cancelled, on_note=self._note
         )
@@ -180,7 +189,9 @@ class Searcher(Widget):
         self._built_elsewhere = True
         # By its paths where the worker, loading them through the page cache, finds the
         # library this one is (its files' stamps); else the library itself, sent whole.
-        source = self._paths if self._by_paths and library.files_digest else library
+        # A library of outlines, always by its paths: its articles are not whole.
+        by_paths = bool(self._by_paths and library.files_digest) or library.outline
+        source = self._paths if by_paths else library
         self._build = IndexBuild.start(source)
         if self._build is None:
             self._build_here_once(library)

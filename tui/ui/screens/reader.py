@@ -37,7 +37,7 @@ from tui.core.layout import HEADER, MIN_MEASURE, Anchor
 from tui.core.model import Article, Library
 from tui.core.navigation import Place, ReadingOrder
 from tui.core.text import one_line
-from tui.library import seeds_path
+from tui.library import PageChanged, WholeArticles, seeds_path
 from tui.store.settings import Settings
 from tui.store.state import ArticleState, StateStore
 from tui.ui.loading import Loaded, LoadNote, MessageSink
@@ -55,6 +55,11 @@ INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
 # Seconds between two updates of the progress bar. Each one lays out the screen again, on
 # the thread the loader needs too: at 0.1 s the corpus's cold load took 7.5 s, not 6.3 s.
 PROGRESS_INTERVAL = 0.25
+# Said when an outlined article's page no longer holds it: its outline is shown instead.
+PAGE_CHANGED = {
+    "en": "This page changed since it was loaded: only the start of the article is shown.",
+    "zh": "此版面在载入后已改动：只显示文章开头。",
+}
 
 
 def localise_bindings(node: DOMNode, strings: Strings) -> None:
@@ -168,6 +173,7 @@ class ReaderScreen(Screen[None]):
         self.current = 0
         self._article_open = False
         self._last_query = ""
+        self._whole_articles = WholeArticles()
         localise_bindings(self, strings)
 
     @property
@@ -217,6 +223,9 @@ class ReaderScreen(Screen[None]):
     def index(self) -> SearchIndex | None:
         """The search index, once it can answer."""
         return self.searcher.index
+
+    def on_unmount(self) -> None:
+        self._whole_articles.close()
 
     def on_mount(self) -> None:
         view = self.article_view
@@ -372,9 +381,21 @@ class ReaderScreen(Screen[None]):
             state = self.store.open_article(self.library_key, place.article.id)
             if anchor is None and state is not None:
                 anchor = state.anchor
-        self.article_view.show(place.article, anchor)
+        self.article_view.show(self._whole(place), anchor)
         self.sidebar.select_article(place.article.id)
         self._show_place(place)
+
+    def _whole(self, place: Place) -> Article:
+        """The article at `place`, whole: read from its page where the library holds its
+        outline; the outline, said in one line, where the page no longer holds it."""
+        if not self.library.outline:
+            return place.article
+        try:
+            return self._whole_articles.article(place.section, place.position - 1)
+        except PageChanged:
+            language = self.strings.language
+            self.notify(PAGE_CHANGED.get(language, PAGE_CHANGED["en"]), severity="warning")
+            return place.article
 
     def open_issue(self, index: int) -> None:
         """Open the first article of an issue (`index` is its place) and unfold it."""
