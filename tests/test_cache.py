@@ -21,9 +21,9 @@ import tui.library
 import tui.library.cache
 import tui.store.folders
 import tui.store.state
-from tui.core.model import Library
+from tui.core.model import Article, Block, Library
 from tui.core.text import clean
-from tui.library import load_library, read_page
+from tui.library import load_library, outline, read_page
 from tui.library.cache import (
     _UNCLEAN,
     CACHE_FILE,
@@ -728,6 +728,26 @@ def test_rows_round_trip(text: str) -> None:
     assert encoded is not None
     assert decode_page(*encoded) == articles
     assert decode_pages([encoded, ("x", "y"), encoded]) == [articles, None, articles]
+
+
+@given(page_text)
+def test_rows_decode_as_outlines_as_outline_makes_them(text: str) -> None:
+    articles = parse_page(text)
+    encoded = encode_page(articles) if articles else None
+    if encoded is not None:
+        assert decode_pages([encoded], outlines=True) == [list(map(outline, articles))]
+
+
+def test_outlines_keep_blocks_up_to_the_first_with_text_or_all() -> None:
+    def article(*texts: str) -> Article:
+        return Article("id", "article", "题", tuple(Block("paragraph", t) for t in texts))
+
+    articles = [article("", "一", "二"), article("", ""), article(), article("一")]
+    encoded = encode_page(articles)
+    assert encoded is not None
+    outlined = decode_pages([encoded], outlines=True)[0]
+    assert outlined == [article("", "一"), article("", ""), article(), article("一")]
+    assert outlined == list(map(outline, articles))
 
 
 def test_decoded_rows_are_real_dataclasses() -> None:

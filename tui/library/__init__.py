@@ -628,7 +628,8 @@ def _read_pages(
     ahead: ReadAhead | None = None
     parsed = 0
     try:
-        for done, (f, cached) in enumerate(_with_cached(ordered, page_cache, stamps), start=1):
+        pages = _with_cached(ordered, page_cache, stamps, outlines=not bodies)
+        for done, (f, cached) in enumerate(pages, start=1):
             parsed += cached is None
             try:
                 articles, encoded = _page(f, cached, ahead)
@@ -637,7 +638,7 @@ def _read_pages(
             else:
                 if page_cache is not None and not cached and f.key in stamps:
                     page_cache.add(f.key, stamps[f.key], articles, encoded)
-                if not bodies:
+                if not bodies and cached is None:  # the page cache's come outlined
                     articles = list(map(outline, articles))
                 date = path_date(f.parts)
                 key = _issue_key(f, date)
@@ -709,7 +710,11 @@ def _reason(error: DecodeError | OSError) -> str:
 
 
 def _with_cached(
-    ordered: list[_Found], page_cache: PageCache | None, stamps: dict[str, Stamp]
+    ordered: list[_Found],
+    page_cache: PageCache | None,
+    stamps: dict[str, Stamp],
+    *,
+    outlines: bool = False,
 ) -> Iterator[tuple[_Found, list[Article] | None]]:
     """Each page, with its articles from the page cache where they are there, adding the
     stamps of the pages not in `stamps` yet. The files are stat'ed and the cache read a
@@ -721,7 +726,9 @@ def _with_cached(
         if page_cache is not None:
             stamps.update(_stamps([f for f in part if f.key not in stamps]))
         wanted = {f.key: stamps[f.key] for f in part if f.key in stamps}
-        cached = page_cache.load(wanted) if page_cache is not None and wanted else {}
+        cached = {}
+        if page_cache is not None and wanted:
+            cached = page_cache.load(wanted, outlines=outlines)
         for f in part:
             yield f, cached.get(f.key)
         start, size = start + size, CACHE_PART

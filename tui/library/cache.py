@@ -237,8 +237,11 @@ def _check(shape: object, body: object) -> _Checked:
     return _Checked(kinds, types, letters, texts)
 
 
-def decode_pages(rows: Sequence[tuple[object, object]]) -> list[list[Article] | None]:
-    """The articles of each (shape, body) row, or None for a row that fails its checks.
+def decode_pages(
+    rows: Sequence[tuple[object, object]], *, outlines: bool = False
+) -> list[list[Article] | None]:
+    """The articles of each (shape, body) row, or None for a row that fails its checks;
+    with `outlines`, each article's outline (`tui.library.outline`), made as such.
 
     The rows are checked one by one, then all their articles are made at once: per row,
     the making would cost more than the checks.
@@ -249,7 +252,7 @@ def decode_pages(rows: Sequence[tuple[object, object]]) -> list[list[Article] | 
             checked.append(_check(shape, body))
         except CacheError:
             checked.append(None)
-    articles = iter(_make_articles([c for c in checked if c is not None]))
+    articles = iter(_make_articles([c for c in checked if c is not None], outlines=outlines))
     return [None if c is None else [next(articles) for _ in c.kinds] for c in checked]
 
 
@@ -258,8 +261,9 @@ def decode_page(shape: object, body: object) -> list[Article]:
     return _make_articles([_check(shape, body)])
 
 
-def _make_articles(pages: Sequence[_Checked]) -> list[Article]:
-    """The articles of checked rows, in order, built column by column."""
+def _make_articles(pages: Sequence[_Checked], *, outlines: bool = False) -> list[Article]:
+    """The articles of checked rows, in order, built column by column (`outlines`: only
+    each article's blocks up to the first that holds text)."""
     heads: list[str] = []
     texts: list[str] = []
     for page in pages:
@@ -268,8 +272,10 @@ def _make_articles(pages: Sequence[_Checked]) -> list[Article]:
         texts += page.texts[end:]
     letters = "".join(page.letters for page in pages)
     types = [t for page in pages for t in page.types]
+    bounds: Iterable[int] = accumulate(map(len, types), initial=0)
+    if outlines:
+        letters, texts, bounds = _outlined(letters, texts, bounds)
     blocks = _make(Block, map(_BLOCK_TYPES.__getitem__, letters), texts)
-    bounds = accumulate(map(len, types), initial=0)
     title, kicker, subtitle, byline, dateline, column = (
         list(map(_none_or_text, values, values))
         for values in (heads[i::_HEADS] for i in range(1, _HEADS))
@@ -286,6 +292,22 @@ def _make_articles(pages: Sequence[_Checked]) -> list[Article]:
         dateline,
         column,
     )
+
+
+def _outlined(
+    letters: str, texts: list[str], bounds: Iterable[int]
+) -> tuple[str, list[str], list[int]]:
+    """The blocks of each article (between two bounds) up to the first that holds text,
+    all where none does: as `tui.library.outline` keeps them."""
+    kept_letters: list[str] = []
+    kept_texts: list[str] = []
+    kept_bounds = [0]
+    for start, stop in pairwise(bounds):
+        end = next((i + 1 for i in range(start, stop) if texts[i]), stop)
+        kept_letters.append(letters[start:end])
+        kept_texts += texts[start:end]
+        kept_bounds.append(kept_bounds[-1] + end - start)
+    return "".join(kept_letters), kept_texts, kept_bounds
 
 
 def _make(cls: type[_T], *columns: Iterable[Any]) -> list[_T]:
@@ -405,8 +427,11 @@ class PageCache:
 
     # -- reading ---------------------------------------------------------------
 
-    def load(self, stamps: Mapping[str, Stamp]) -> dict[str, list[Article]]:
-        """The cached articles of those files (resolved path → stamp) that are unchanged."""
+    def load(
+        self, stamps: Mapping[str, Stamp], *, outlines: bool = False
+    ) -> dict[str, list[Article]]:
+        """The cached articles of those files (resolved path → stamp) that are unchanged
+        (`outlines`: as `decode_pages`)."""
         paths = {os.fsencode(path): path for path in stamps}
         self._wanted.update(paths)
         keys = list(paths)
@@ -425,7 +450,7 @@ class PageCache:
                 else:
                     fresh.append(row[0])
                     texts.append(checked)
-            for key, articles in zip(fresh, decode_pages(texts), strict=True):
+            for key, articles in zip(fresh, decode_pages(texts, outlines=outlines), strict=True):
                 if articles is None:
                     self._damaged += 1
                     self._stale.add(key)

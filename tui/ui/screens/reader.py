@@ -32,6 +32,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Label, ProgressBar
 
+from tui.background.collector import give_back_memory
 from tui.core.i18n import Strings
 from tui.core.layout import HEADER, MIN_MEASURE, Anchor
 from tui.core.model import Article, Library
@@ -55,6 +56,7 @@ INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
 # Seconds between two updates of the progress bar. Each one lays out the screen again, on
 # the thread the loader needs too: at 0.1 s the corpus's cold load took 7.5 s, not 6.3 s.
 PROGRESS_INTERVAL = 0.25
+SETTLED = 2.0  # seconds after a large library is loaded
 # Said when an outlined article's page no longer holds it: its outline is shown instead.
 PAGE_CHANGED = {
     "en": "This page changed since it was loaded: only the start of the article is shown.",
@@ -287,6 +289,8 @@ class ReaderScreen(Screen[None]):
         if self.places:  # the status line showed the loading; now where the reader is
             self._show_place(self.places[self.current])
         self._library_ready()
+        # What loading and laying out the library freed, given back once that has settled.
+        self.set_timer(SETTLED, give_back_memory)
 
     def _show_library(self, library: Library, order: ReadingOrder) -> None:
         """Show `library`, whole or the issues loaded so far: the article open stays open."""
