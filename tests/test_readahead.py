@@ -231,6 +231,7 @@ UNDER_A_WINDOW = """
 import io, sys
 import multiprocessing.synchronize
 from tui.background.readahead import ReadAhead
+from tui.library import _read_encoded
 
 class Captured(io.StringIO):
     def fileno(self):
@@ -242,24 +243,29 @@ def counted(self, *args, **kwargs):
     made.append(1)
     make(self, *args, **kwargs)
 multiprocessing.synchronize.SemLock.__init__ = counted
-sys.stderr = Captured()
-ahead = ReadAhead.start([sys.argv[1]], print)
-sys.stdout.write(f"{ahead is None} {len(made)}")
+window = sys.stderr = Captured()
+ahead = ReadAhead.start([sys.argv[1]], _read_encoded)
+articles, _ = ahead.take(sys.argv[1])
+from multiprocessing import resource_tracker
+tracker = resource_tracker._resource_tracker._pid
+said = window.getvalue()
+print(articles[0].title, len(made) > 0, tracker is not None, sys.stderr is window, said == "")
 """
 
 
-def test_under_a_window_no_worker_starts_and_no_semaphore_is_left(tmp_path: Path) -> None:
-    # Its resource tracker cannot start (see `readahead.prepare`): a named semaphore made
-    # then would never be removed.
+def test_under_a_window_a_worker_starts_with_its_resource_tracker(tmp_path: Path) -> None:
+    # The tracker is given stderr's descriptor, which a window's stand-in does not have: it
+    # is started with the process's own (`pool.prepare`), and removes the semaphores.
     done = subprocess.run(
-        [sys.executable, "-c", UNDER_A_WINDOW, str(tmp_path / "page.md")],
+        [sys.executable, "-c", UNDER_A_WINDOW, str(SEED)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    assert done.stdout == "True 0"
+    assert done.stdout == f"{read_page(SEED)[0].title} True True True True\n"
+    assert done.stderr == ""
 
 
 # A reader's loader: a daemon thread waiting for a page the worker never finishes.

@@ -10,7 +10,6 @@ import pytest
 from textual.app import App, ComposeResult
 
 import tui.ui.searcher as searcher_module
-from tui.background import pool
 from tui.library import load_library
 from tui.search import SearchIndex, open_index
 from tui.search import store as store_module
@@ -87,7 +86,6 @@ async def test_a_large_library_is_built_by_a_worker(
     archive: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(searcher_module, "ELSEWHERE_MIN", 1)
-    assert pool.prepare()  # as the loader does for a large library, before the window
     built_here: list[object] = []
     build = store_module.build_entries
     monkeypatch.setattr(

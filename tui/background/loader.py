@@ -28,7 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from tui.background import collector, pool
+from tui.background import collector
 from tui.core.model import Library
 from tui.library import LibraryError, Pages, Progress, load_library
 
@@ -74,7 +74,6 @@ class Loader:
 
     @classmethod
     def start(cls, paths: Sequence[str] | None) -> Loader:
-        pool.prepare()  # while the reader's window has not replaced sys.stderr
         loader = cls(paths)
         loader._thread.start()
         return loader

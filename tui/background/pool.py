@@ -1,6 +1,5 @@
 """dubao's one way to run work in another process: a worker of multiprocessing's forkserver.
 
-    prepare()                               # before a reader's window is up (see `prepare`)
     worker = Worker.start("tui.library")    # None where no worker can be started
     future = worker.submit(function, *args) # a concurrent.futures.Future
     worker.cancel()                         # the process ends at once, its work lost
@@ -29,8 +28,9 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
@@ -126,20 +126,41 @@ def _close_result_writer(executor: ProcessPoolExecutor) -> None:
 
 def prepare() -> bool:
     """Whether multiprocessing's resource tracker runs, started now if it does not: a worker
-    needs it, and it cannot start once a reader's window is up. It is given this process's
-    stderr, which the window replaces by an object with no file descriptor (`fileno()` is
-    -1). The tracker removes the workers' semaphores once every process using them has
-    ended; started with SIGHUP blocked, it outlives a hung-up terminal to do so."""
+    needs it (it removes the workers' semaphores once every process using them has ended),
+    so it is started with the first worker, not before: a reader that needs none (a warm
+    start) runs none. Started with SIGHUP blocked, it outlives a hung-up terminal."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return False
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
     try:
-        resource_tracker.ensure_running()
+        with _stderr_with_a_descriptor():
+            resource_tracker.ensure_running()
     except (OSError, ValueError):
         return False
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     return True
+
+
+@contextlib.contextmanager
+def _stderr_with_a_descriptor() -> Iterator[None]:
+    """The tracker is given `sys.stderr`'s file descriptor, and cannot start with the
+    stand-in a reader's window installs (`fileno()` is -1): the process's own stderr
+    meanwhile, for the few milliseconds of the start (a print from another thread then
+    would reach it, and nothing in dubao prints)."""
+    stderr = sys.stderr
+    try:
+        usable = stderr is None or stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = True  # the tracker passes no descriptor then
+    if usable or sys.__stderr__ is None:
+        yield
+        return
+    sys.stderr = sys.__stderr__
+    try:
+        yield
+    finally:
+        sys.stderr = stderr
 
 
 # Ended before the interpreter exits: else concurrent.futures waits, at exit, for the
