@@ -114,6 +114,33 @@ async def test_space_at_the_end_turns_to_the_next_article(library: Library) -> N
         assert view(app).scroll_y == 0
 
 
+def notes(app: DubaoApp) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+async def test_the_edges_of_the_library_say_so(library: Library) -> None:
+    # Issue 17: `[` at the first article, `{` on the first page, `}` on the last page, and
+    # Space or `]` at the very end: a short message, not silence.
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("left_square_bracket")
+        assert notes(app)[-1] == "This is the first article."
+        await pilot.press("left_curly_bracket")
+        assert notes(app)[-1] == "This is the first page."
+        for _ in range(3):
+            await pilot.press("right_curly_bracket")
+        assert title(app) == "九日二版甲"
+        await pilot.press("right_curly_bracket")
+        assert title(app) == "九日二版甲"
+        assert notes(app)[-1] == "This is the last page."
+        await pilot.press("right_square_bracket")
+        assert notes(app)[-1] == "This is the last article."
+        await pilot.press("G", "space")
+        await pilot.pause()
+        assert title(app) == "九日二版甲"
+        assert notes(app)[-1] == "The end: this is the last article."
+
+
 async def test_next_and_previous_article_across_sections_and_issues(library: Library) -> None:
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -332,6 +359,19 @@ async def test_quit(library: Library) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert app._exit
+
+
+async def test_ctrl_c_quits_as_q_does_and_keeps_the_place(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right_square_bracket", "ctrl+c")
+        await pilot.pause()
+        assert app._exit
+    assert title(app) == "十日一版乙"
+    again = make_app(library)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert title(again) == "十日一版乙"  # the place kept
 
 
 async def test_command_palette_finds_an_article_by_title(library: Library) -> None:

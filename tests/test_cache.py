@@ -301,7 +301,8 @@ def test_rows_from_another_version_are_read_again(
     load(papers)
     for page in papers.rglob("*.md"):
         rewrite_row(page, version=b"0.0.1+0000000000000000")
-    assert len(check_rebuilt(papers, monkeypatch, "another version of dubao: 6 page(s)")) == 6
+    note = "another version of dubao: 6 pages read again"
+    assert len(check_rebuilt(papers, monkeypatch, note)) == 6
 
 
 def shape_edit(edit: Callable[[str, list[str]], object]) -> Callable[[Any], object]:

@@ -130,6 +130,38 @@ def test_bad_usage_exits_2() -> None:
     assert "usage: dubao list" in out.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ((), "dubao: search needs a QUERY: dubao search QUERY [PATH ...]\n"),
+        (("",), "dubao: the QUERY is empty: say what to look for\n"),
+        ((" \t",), "dubao: the QUERY is empty: say what to look for\n"),
+    ],
+)
+def test_a_search_without_a_query_is_a_usage_error(args: tuple[str, ...], said: str) -> None:
+    # Issue 17: not "0 matching articles", and PATH is not required.
+    out = run("search", *args)
+    assert (out.returncode, out.stderr, out.stdout) == (2, said, "")
+
+
+def test_a_folder_of_only_unreadable_files_names_each_and_what_it_is(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\n")
+    (tmp_path / "b.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (tmp_path / "c.txt").write_bytes(b"PK\x03\x04\x14\x00\x06\x00")
+    (tmp_path / "d.md").write_bytes(b"")
+    for args in (("list", str(tmp_path)), ("search", "经济", str(tmp_path))):
+        out = run(*args)
+        assert out.returncode == 1
+        assert out.stderr.splitlines() == [
+            f"dubao: skipped {tmp_path / 'a.txt'}: a PDF document, not a text page",
+            f"dubao: skipped {tmp_path / 'b.md'}: a PNG image, not a text page",
+            f"dubao: skipped {tmp_path / 'c.txt'}: a ZIP archive (or a Word, EPUB… file),"
+            " not a text page",
+            f"dubao: skipped {tmp_path / 'd.md'}: empty file",
+            f"dubao: no readable pages in {tmp_path}",
+        ]
+
+
 def test_reader_without_a_terminal_says_how_to_get_one() -> None:
     out = run()  # stdin is /dev/null and stdout a pipe, as with `ssh host dubao`
     assert out.returncode == 1

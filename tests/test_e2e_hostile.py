@@ -32,7 +32,7 @@ def test_reading_and_searching_a_hostile_page_leaves_the_terminal_alone(
         term.send("/")
         term.wait_for(showing("Search:"))  # the field; "Search" alone is in the footer
         term.send("敌意文本", literal=True)
-        term.wait_for(showing("1 articles"), timeout=20)
+        term.wait_for(showing("1 article"), timeout=20)
         term.send("Enter")
         screen = term.wait_for(
             showing("[link=http://evil.example]点这里[/link]", "[red]红字[/red]")

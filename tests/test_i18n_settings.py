@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,26 @@ def test_every_label_exists_in_both_languages() -> None:
         assert chinese(key)
     assert chinese("status.position", i=2, n=9) == "第 2/9 篇"
     assert english("status.position", i=2, n=9) == "Article 2 of 9"
+
+
+def test_chinese_labels_use_chinese_punctuation() -> None:
+    # Issue 17: `：`, `，`, `（）` beside Chinese text, not ASCII's.
+    chinese = Strings("zh")
+    ascii_beside_han = re.compile(r"[\u4e00-\u9fff][:,()]|[:,()][\u4e00-\u9fff]")
+    for key in keys():
+        text = chinese(key)
+        assert not ascii_beside_han.search(text), (key, text)
+
+
+def test_counts_are_singular_for_one() -> None:
+    english, chinese = Strings("en"), Strings("zh")
+    assert english.count("search.total", 1) == "1 article"
+    assert english.count("search.total", 0) == "0 articles"
+    assert english.count("search.total", 2) == "2 articles"
+    assert chinese.count("search.total", 1) == "1 篇"
+    assert english.count("msg.problems", 1, first="a.md") == "Skipped 1 unreadable file: a.md"
+    assert english.count("msg.problems", 3, first="a.md") == "Skipped 3 unreadable files: a.md"
+    assert english.count("status.position", 1, i=1) == "Article 1 of 1"  # no `.one`: as is
 
 
 def test_settings_default_when_missing(tmp_path: Path) -> None:

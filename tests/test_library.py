@@ -85,8 +85,12 @@ def test_mixed_line_endings(tmp_path: Path) -> None:
 
 
 def test_decode_rejects_binary_and_noise() -> None:
-    with pytest.raises(Exception, match="binary"):
+    with pytest.raises(Exception, match=r"^a PNG image, not a text page$"):
         decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(Exception, match=r"^a PDF document, not a text page$"):
+        decode(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")  # ASCII first: no NUL to give it away
+    with pytest.raises(Exception, match=r"^binary data, not a text page$"):
+        decode(b"\x00\x01\x02 no format known" * 10)
     with pytest.raises(Exception, match="cannot decode"):
         decode(bytes(range(0x80, 0x100)) * 20)
     with pytest.raises(Exception, match="empty"):

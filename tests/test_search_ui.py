@@ -59,7 +59,7 @@ async def test_type_see_results_and_open_at_the_match() -> None:
         await pilot.press(*"张冉")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert status(app) == "1 articles"
+        assert status(app) == "1 article"
         results = app.screen.query_one(OptionList)
         assert results.option_count == 1
         await pilot.press("enter")
@@ -134,7 +134,7 @@ async def test_a_match_in_a_column_is_highlighted_in_the_column_line() -> None:
         await pilot.press("slash", *"新语")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert status(app) == "1 articles"
+        assert status(app) == "1 article"
         await pilot.press("enter")
         await pilot.pause()
         view = app.query_one(ArticleView)
@@ -200,7 +200,7 @@ async def test_a_search_before_the_index_is_ready_says_indexing_then_answers() -
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert status(app) == "1 articles"
+        assert status(app) == "1 article"
 
 
 @dataclass

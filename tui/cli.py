@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from tui import __version__
-from tui.core.model import Article, Library
+from tui.core.model import Article, Library, Problem
 from tui.core.text import clean, one_line
 from tui.library import LibraryError, Pages, load_library
 
@@ -89,7 +89,7 @@ def _search_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
-        "query", metavar="QUERY", help="what to look for, e.g. 习近平 or '北京 冬奥'"
+        "query", nargs="?", metavar="QUERY", help="what to look for, e.g. 习近平 or '北京 冬奥'"
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
     parser.add_argument(
@@ -181,7 +181,11 @@ def _note(message: str) -> None:
 
 
 def report_problems(library: Library, err: TextIO) -> None:
-    for p in library.problems:
+    _report(library.problems, err)
+
+
+def _report(problems: Sequence[Problem], err: TextIO) -> None:
+    for p in problems:
         err.write(f"{PROG}: skipped {one_line(p.source)}: {one_line(p.message)}\n")
 
 
@@ -214,6 +218,11 @@ def _marked(text: str, marks: Sequence[tuple[int, int]], emphasis: bool) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    # Checked here: argparse, with PATH… optional after it, would call both required.
+    if args.query is None:
+        raise UsageError("search needs a QUERY: dubao search QUERY [PATH ...]")
+    if not args.query.strip():
+        raise UsageError("the QUERY is empty: say what to look for")
     if args.limit < 0:
         raise UsageError("--limit must be 0 (every hit) or more")
     from tui.search import open_index, open_stored_index  # only for a search
@@ -304,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: {e}\n")
         return 2
     except LibraryError as e:
+        _report(e.problems, sys.stderr)
         sys.stderr.write(f"{PROG}: {one_line(str(e))}\n")
         return 1
     except KeyboardInterrupt:

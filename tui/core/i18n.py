@@ -46,14 +46,15 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "status.percent": ("{p}% read", "已读 {p}%"),
     "status.photo": ("Photo", "图片"),
     "label.photo": ("[photo]", "[图]"),
-    "label.untitled": ("(untitled)", "(无题)"),
+    "label.untitled": ("(untitled)", "（无题）"),
     "label.column": ("Column: {column}", "栏目：{column}"),
     "search.placeholder": (
         "Search: words, names, numbers (space between terms)",
-        "搜索:字词、人名、数字(多个词用空格隔开)",
+        "搜索：字词、人名、数字（多个词用空格隔开）",
     ),
     "search.indexing": ("Indexing…", "正在建立索引…"),
     "search.total": ("{n} articles", "{n} 篇"),
+    "search.total.one": ("{n} article", "{n} 篇"),
     "key.next_match": ("Next match", "下一处"),
     "key.prev_match": ("Previous match", "上一处"),
     "key.next_unread": ("Next unread", "下一篇未读"),
@@ -64,18 +65,22 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "msg.no_matches": ("No search matches in this article.", "本文没有搜索结果。"),
     "msg.last_article": ("This is the last article.", "已是最后一篇。"),
     "msg.first_article": ("This is the first article.", "已是第一篇。"),
-    "msg.theme": ("Theme: {name}", "主题:{name}"),
-    "msg.measure": ("Text width: {n} columns", "版心宽度:{n} 列"),
+    "msg.last_page": ("This is the last page.", "已是最后一版。"),
+    "msg.first_page": ("This is the first page.", "已是第一版。"),
+    "msg.the_end": ("The end: this is the last article.", "读完了：这是最后一篇。"),
+    "msg.theme": ("Theme: {name}", "主题：{name}"),
+    "msg.measure": ("Text width: {n} columns", "版心宽度：{n} 列"),
     "msg.problems": (
-        "Skipped {n} unreadable file(s): {first}",
-        "跳过 {n} 个无法读取的文件:{first}",
+        "Skipped {n} unreadable files: {first}",
+        "跳过 {n} 个无法读取的文件：{first}",
     ),
+    "msg.problems.one": ("Skipped 1 unreadable file: {first}", "跳过 1 个无法读取的文件：{first}"),
     "key.date": ("Go to date", "跳到日期"),
-    "palette.date": ("Go to the issue of a date: 2025-12-10", "跳到某日的报纸:2025-12-10"),
+    "palette.date": ("Go to the issue of a date: 2025-12-10", "跳到某日的报纸：2025-12-10"),
     "load.start": ("Loading the library…", "正在读取报纸…"),
     "load.progress": (
         "Reading {done:,}/{total:,} pages, {articles:,} articles",
-        "读取版面 {done:,}/{total:,},{articles:,} 篇文章",
+        "读取版面 {done:,}/{total:,}，{articles:,} 篇文章",
     ),
     "help.close": ("Esc or q closes this help", "按 Esc 或 q 关闭帮助"),
 }
@@ -91,6 +96,11 @@ class Strings:
     def __call__(self, key: str, **values: object) -> str:
         text = _STRINGS[key][self._index]
         return text.format(**values) if values else text
+
+    def count(self, key: str, n: int, **values: object) -> str:
+        """`key` for a number `n` of things: its `.one` form for one, where it has one."""
+        one = f"{key}.one"
+        return self(one if n == 1 and one in _STRINGS else key, n=n, **values)
 
 
 def keys() -> list[str]:

@@ -41,7 +41,12 @@ MAX_PAGE_BYTES = 16 * 2**20
 
 
 class LibraryError(Exception):
-    """A problem the user can fix; its message is one line that says what and where."""
+    """A problem the user can fix; its message is one line that says what and where, and
+    `problems` the files that could not be read, when that is why."""
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +227,9 @@ def decode(data: bytes) -> str:
             return _checked(text)
     if not data.strip():
         raise DecodeError("empty file")
+    kind = binary_kind(data)
+    if kind:
+        raise DecodeError(f"{kind}, not a text page")
     if b"\x00" in data:
         raise DecodeError("binary data, not a text page")
     try:
@@ -236,6 +244,34 @@ def decode(data: bytes) -> str:
     if not _looks_like_text(text, limit=0.02):
         raise DecodeError("cannot decode as UTF-8, UTF-16 or GB18030")
     return text
+
+
+# What the first bytes of a file say it is, when it is not text (a PDF named `.txt`…).
+_MAGIC = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word, EPUB… file)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office document"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x7fELF", "a program"),
+)
+
+
+def binary_kind(data: bytes) -> str:
+    """What a file's first bytes say it is, if they name a format that is not text."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "a WebP image"
+    return ""
 
 
 def _checked(text: str) -> str:
@@ -494,7 +530,7 @@ def load_library(
                 page_cache.close()
         if not groups:
             names = ", ".join(str(p) for p in given)
-            raise LibraryError(f"no readable pages in {names}")
+            raise LibraryError(f"no readable pages in {names}", problems)
         issues = [
             built.get(key) or _build_issue(key, date, pages)
             for key, (date, pages) in groups.items()

@@ -658,7 +658,8 @@ class PageCache:
             _note(
                 self._on_note,
                 "the page cache was written by another version of dubao:"
-                f" {self._other_version} page(s) read again",
+                f" {self._other_version} {'page' if self._other_version == 1 else 'pages'}"
+                " read again",
             )
         if self._damaged and not self._rebuilt:
             _note(

@@ -116,6 +116,8 @@ class DubaoApp(App[None]):
         Binding(
             "ctrl+p", "command_palette", "Find article", id="key.palette", show=False, priority=True
         ),
+        # Readers press it to quit: as `q` (the place saved), not Textual's "press ctrl+q".
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(

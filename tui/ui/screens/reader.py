@@ -335,8 +335,8 @@ class ReaderScreen(Screen[None]):
         if self.library.problems:
             first = self.library.problems[0]
             self.notify(
-                self.strings(
-                    "msg.problems", n=len(self.library.problems), first=one_line(first.source)
+                self.strings.count(
+                    "msg.problems", len(self.library.problems), first=one_line(first.source)
                 ),
                 severity="warning",
             )
@@ -445,8 +445,11 @@ class ReaderScreen(Screen[None]):
 
     def action_page(self, direction: int) -> None:
         view = self.article_view
-        if direction > 0 and view.at_end() and self.current + 1 < len(self.places):
-            self.open_place(self.current + 1)  # reading on: space at the end turns the page
+        if direction > 0 and view.at_end() and self.places:
+            if self.current + 1 < len(self.places):
+                self.open_place(self.current + 1)  # reading on: space at the end turns the page
+            else:
+                self.notify(self.strings("msg.the_end"), timeout=2)
             return
         view.page(direction)
 
@@ -457,10 +460,10 @@ class ReaderScreen(Screen[None]):
         self._go(self.order.previous_article, "msg.first_article")
 
     def action_next_section(self) -> None:
-        self._go(self.order.next_section, "msg.last_article")
+        self._go(self.order.next_section, "msg.last_page")
 
     def action_prev_section(self) -> None:
-        self._go(self.order.previous_section, "msg.first_article")
+        self._go(self.order.previous_section, "msg.first_page")
 
     def _go(self, move: Callable[[int], int | None], nowhere: str) -> None:
         """Open where `move` goes from the open article; say `nowhere` if it goes nowhere."""

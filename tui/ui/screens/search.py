@@ -134,7 +134,7 @@ class SearchScreen(ModalScreen[Choice | None]):
         if result is None:
             self._status("")
             return
-        self._status(self.strings("search.total", n=result.total))
+        self._status(self.strings.count("search.total", result.total))
         results.add_options(Option(self._prompt(hit), id=hit.article_id) for hit in result.hits)
         if result.hits:
             results.highlighted = 0
