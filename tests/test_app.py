@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Markdown, ProgressBar
+from textual.command import CommandPalette
+from textual.widgets import Input, Markdown, OptionList, ProgressBar
 
 from tui.core.layout import Anchor
 from tui.core.model import Library
@@ -139,6 +140,38 @@ async def test_the_edges_of_the_library_say_so(library: Library) -> None:
         await pilot.pause()
         assert title(app) == "九日二版甲"
         assert notes(app)[-1] == "The end: this is the last article."
+
+
+async def test_backspace_returns_to_the_article_and_paragraph_left(library: Library) -> None:
+    # Issue 17: after a jump (a date, a page, a search hit…), the way back.
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space", "space")
+        await pilot.pause()
+        left_at = view(app).top_anchor()
+        assert left_at.block > 0
+        await pilot.press("right_curly_bracket")  # 十日二版甲
+        await pilot.press("d", *"2025-12-09")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert title(app) == "九日一版甲"
+        await pilot.press("backspace")
+        assert title(app) == "十日二版甲"
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert title(app) == "十日一版甲"
+        assert view(app).top_anchor() == left_at
+        await pilot.press("backspace")
+        assert notes(app)[-1] == "Nothing to go back to."
+        await pilot.press("alt+right")
+        assert title(app) == "十日二版甲"
+        await pilot.press("alt+right")
+        assert title(app) == "九日一版甲"
+        await pilot.press("alt+right")
+        assert notes(app)[-1] == "Nothing to go forward to."
+        await pilot.press("alt+left")
+        assert title(app) == "十日二版甲"
 
 
 async def test_next_and_previous_article_across_sections_and_issues(library: Library) -> None:
@@ -374,6 +407,34 @@ async def test_ctrl_c_quits_as_q_does_and_keeps_the_place(library: Library) -> N
         assert title(again) == "十日一版乙"  # the place kept
 
 
+async def test_messages_replace_each_other_rather_than_pile_up(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*["minus"] * 10)
+        await pilot.pause()
+        assert notes(app) == [f"Text width: {view(app).measure} columns"]
+
+
+async def test_the_palette_offers_dubaos_commands_only_in_the_readers_language(
+    library: Library,
+) -> None:
+    app = make_app(library, language="zh")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.5)
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        assert palette.query_one(Input).placeholder == "按标题找文章，或输入命令…"
+        await pilot.press(*"qu")  # "Quit" in English: found in neither language now
+        await pilot.pause(0.5)
+        offered = [str(option.prompt) for option in palette.query_one(OptionList).options]
+        assert not any(word in " ".join(offered) for word in ("Quit", "Keys", "Screenshot"))
+        await pilot.press("backspace", "backspace", *"退出")
+        await pilot.pause(0.5)
+        offered = [str(option.prompt) for option in palette.query_one(OptionList).options]
+        assert any("退出" in prompt for prompt in offered)
+
+
 async def test_command_palette_finds_an_article_by_title(library: Library) -> None:
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -490,6 +551,45 @@ async def test_d_jumps_to_the_issue_of_a_date(library: Library) -> None:
         await pilot.pause()
         assert title(app) == "九日一版甲"
         assert app.query_one(Sidebar)._issue_nodes[library.issues[1].id].is_expanded
+
+
+@pytest.mark.parametrize(
+    ("typed", "opened", "said"),
+    [
+        ("2025-12-09", "九日一版甲", None),
+        ("2025年12月9日", "九日一版甲", None),
+        ("20251209", "九日一版甲", None),
+        ("12月10日", "十日一版甲", None),  # the year being read
+        ("2025-12", "九日一版甲", None),  # the month's first issue, not its last
+        ("2025-12-01", "九日一版甲", "No issue on 2025-12-01: the nearest is 2025-12-09"),
+        ("2026-01-01", "十日一版甲", "No issue on 2026-01-01: the nearest is 2025-12-10"),
+    ],
+)
+async def test_d_goes_to_a_date_as_readers_write_it_or_the_nearest_issue(
+    library: Library, typed: str, opened: str, said: str | None
+) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right_curly_bracket")  # not at the newest issue's first article
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press(*typed)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert title(app) == opened
+        assert (notes(app)[-1] if said else None) == said
+
+
+async def test_the_date_prompt_is_a_placeholder_in_both_languages(library: Library) -> None:
+    for language, start in (("en", "Type a date: "), ("zh", "输入日期，如 ")):
+        app = make_app(library, language=language)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("d")
+            await pilot.pause()
+            field = app.screen.query_one(Input)
+            assert field.value == ""
+            assert field.placeholder.startswith(start)
 
 
 async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidden(

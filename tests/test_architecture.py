@@ -42,6 +42,7 @@ LAYERS = {
     "reader": [
         "tui.core.layout",
         "tui.core.navigation",
+        "tui.core.dates",
         "tui.core.i18n",
         "tui.store.settings",
         "tui.store.state",

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import mmap
 import os
@@ -18,7 +17,14 @@ from tui.search.build import IndexData, build_data
 from tui.search.indexfile import HEADER, IndexView, Unusable
 
 from .test_search_oracle import oracle
-from .test_search_store import HAN, ODD, QUERIES, assert_same_data, given, make_library
+from .test_search_store import (
+    HAN,
+    QUERIES,
+    assert_same_data,
+    given,
+    make_library,
+    with_odd_strings,
+)
 
 FINGERPRINT = b"m" * 32
 # Outside the BMP (two UTF-16 units each); and characters whose UTF-16-LE bytes hold
@@ -57,15 +63,7 @@ def test_a_mapped_file_reads_back_as_built_with_any_code_point(
     library: Library, tmp_path: Path
 ) -> None:
     built = build_data(library)
-    size = len(built.docs)
-    odd = dataclasses.replace(
-        built,
-        docs=[doc + ODD * (i % 2) for i, doc in enumerate(built.docs)],
-        heads={0: ODD, 3: "\udc00\ud800", size - 1: ""},
-        title_bounds=["", chr(0xD800) + chr(0xDFFF), chr(0x10FFFF), *built.title_bounds[3:]],
-        hot={"中国人": (1 << size) - 1, "\ud83d\ude00": 1, "\U0001f600": 2, "": 0},
-    )
-    for data in (built, odd):
+    for data in (built, with_odd_strings(built)):
         assert_same_data(saved(data, tmp_path / "index.bin").decoded(), data)
         content = indexfile.encode(data, FINGERPRINT)
         assert_same_data(indexfile.loads(content, FINGERPRINT, given(data.entries)).decoded(), data)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tui.core.layout import Anchor
 from tui.core.model import Article, Block, Issue, Library, Section
-from tui.core.navigation import ReadingOrder
+from tui.core.navigation import History, ReadingOrder
 
 
 def _article(name: str) -> Article:
@@ -58,3 +59,40 @@ def test_next_unread_goes_round_and_says_when_all_are_read() -> None:
 
 def test_each_issue_starts_once() -> None:
     assert ORDER.issue_starts() == [0, 6]
+
+
+def at(block: int) -> Anchor:
+    return Anchor(block, 0)
+
+
+def everything(_: str) -> bool:
+    return True
+
+
+def test_history_goes_back_and_forward_as_a_browser_does() -> None:
+    history = History()
+    assert history.back("a", at(0), everything) is None
+    history.left("a", at(3))  # a → b
+    history.left("b", at(1))  # b → c
+    assert history.back("c", at(2), everything) == ("b", at(1))
+    assert history.back("b", at(5), everything) == ("a", at(3))
+    assert history.back("a", at(3), everything) is None
+    assert history.forward("a", at(4), everything) == ("b", at(5))  # where it was left
+    assert history.forward("b", at(5), everything) == ("c", at(2))
+    assert history.forward("c", at(2), everything) is None
+    assert history.back("c", at(2), everything) == ("b", at(5))
+    history.left("b", at(6))  # b → d: a new way forward
+    assert history.forward("d", at(0), everything) is None
+    assert history.back("d", at(0), everything) == ("b", at(6))
+
+
+def test_history_keeps_the_last_hundred_and_passes_over_articles_gone() -> None:
+    history = History()
+    for n in range(150):
+        history.left(str(n), at(n))
+    went = []
+    while (there := history.back("here", at(0), lambda i: i != "148")) is not None:
+        went.append(there[0])
+    assert went[:2] == ["149", "147"]  # 148 is gone
+    assert len(went) == History.DEPTH - 1
+    assert went[-1] == "50"

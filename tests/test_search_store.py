@@ -184,17 +184,22 @@ def test_a_saved_index_reads_back_equal_and_searches_the_same(library: Library) 
     assert {hit.snippet.field for hit in in_columns.hits} == {"column"}
 
 
-def test_strings_with_any_code_point_read_back_equal(library: Library) -> None:
-    built = build_data(library)
+def with_odd_strings(built: IndexData, **more: object) -> IndexData:
+    """`built` with strings of any code point: lone surrogates, U+0000, separators."""
     size = len(built.docs)
-    odd = dataclasses.replace(
+    return dataclasses.replace(
         built,
         docs=[doc + ODD * (i % 2) for i, doc in enumerate(built.docs)],
         heads={0: ODD, 3: "\udc00\ud800", size - 1: ""},
         title_bounds=["", chr(0xD800) + chr(0xDFFF), chr(0x10FFFF), *built.title_bounds[3:]],
         hot={"中国人": (1 << size) - 1, "\ud83d\ude00": 1, "\U0001f600": 2, "": 0},
-        title_ends=array("H", built.title_ends),  # arrays keep their type
+        **more,
     )
+
+
+def test_strings_with_any_code_point_read_back_equal(library: Library) -> None:
+    built = build_data(library)
+    odd = with_odd_strings(built, title_ends=array("H", built.title_ends))  # arrays stay so
     path = cache_folder() / "odd.bin"
     indexfile.save(path, odd, b"f" * 32)
     assert_same_data(indexfile.load(path, b"f" * 32, given(built.entries)), odd)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from tui.core.layout import Anchor
 from tui.core.model import Article, Issue, Library, Section
 
 
@@ -83,3 +84,49 @@ class ReadingOrder:
         for index, place in enumerate(self.places):
             first_of.setdefault(place.issue.id, index)
         return list(first_of.values())
+
+
+class History:
+    """The places the reader left, to go back to and forward again, as a browser keeps
+    them: an article's id (positions shift while a library loads) and where in it the
+    reader was. At most DEPTH back."""
+
+    DEPTH = 100
+
+    def __init__(self) -> None:
+        self._back: list[tuple[str, Anchor]] = []
+        self._forward: list[tuple[str, Anchor]] = []
+
+    def left(self, article_id: str, anchor: Anchor) -> None:
+        """The reader went elsewhere from here: a new way forward starts."""
+        if self._back and self._back[-1][0] == article_id:
+            self._back.pop()  # the same article again: only where it was left last
+        self._back.append((article_id, anchor))
+        del self._back[: -self.DEPTH]
+        self._forward.clear()
+
+    def back(
+        self, article_id: str, anchor: Anchor, known: Callable[[str], bool]
+    ) -> tuple[str, Anchor] | None:
+        """Where to go back to from here (which is kept for `forward`), passing over the
+        articles not `known` (gone since: a page changed); None: nowhere."""
+        return _step(self._back, self._forward, (article_id, anchor), known)
+
+    def forward(
+        self, article_id: str, anchor: Anchor, known: Callable[[str], bool]
+    ) -> tuple[str, Anchor] | None:
+        return _step(self._forward, self._back, (article_id, anchor), known)
+
+
+def _step(
+    source: list[tuple[str, Anchor]],
+    other: list[tuple[str, Anchor]],
+    here: tuple[str, Anchor],
+    known: Callable[[str], bool],
+) -> tuple[str, Anchor] | None:
+    while source and not known(source[-1][0]):
+        source.pop()
+    if not source:
+        return None
+    other.append(here)
+    return source.pop()

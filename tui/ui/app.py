@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.filter import Monochrome, NoColor
 from textual.markup import escape
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
 from tui.core.i18n import Strings
 from tui.core.model import Library
@@ -95,6 +96,14 @@ class IssueCommands(_ReaderProvider):
     def entries(self) -> list[tuple[str, str | None, int]]:
         reader = self.reader
         return [(reader.places[i].issue.label, None, i) for i in reader.order.issue_starts()]
+
+    async def search(self, query: str) -> Hits:
+        jump = self.reader.issue_of_date(query)
+        if jump is not None:  # first: fuzzy scores have no upper bound
+            opener = partial(self.reader.open_date_jump, jump)
+            yield Hit(float("inf"), Content(jump.label), opener, text=jump.label)
+        async for hit in super().search(query):
+            yield hit
 
     def open(self, index: int) -> None:
         self.reader.open_issue(index)
@@ -171,7 +180,9 @@ class DubaoApp(App[None]):
         markup: bool = False,
     ) -> None:
         """Every message on one line, as plain text, cleaned: messages carry file names and
-        notes from caches, all untrusted. Never markup."""
+        notes from caches, all untrusted. Never markup. One at a time: a message replaces
+        the one before, rather than stack over the article."""
+        self.clear_notifications()
         super().notify(
             one_line(message),
             title=one_line(title),
@@ -243,6 +254,25 @@ class DubaoApp(App[None]):
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
         self.notify(self.strings("msg.theme", name=self.theme), timeout=2)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """dubao's own commands in the palette, in the reader's language (not Textual's
+        Keys, Maximize, Screenshot)."""
+        strings = self.strings
+        yield SystemCommand(
+            strings("command.help"), strings("command.help.about"), self.action_help
+        )
+        yield SystemCommand(
+            strings("command.theme"), strings("command.theme.about"), self.action_next_theme
+        )
+        yield SystemCommand(
+            strings("command.quit"), strings("command.quit.about"), self.action_quit
+        )
+
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            placeholder = self.strings("palette.find")
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
 
     def action_help(self) -> None:
         from tui.ui.screens.help import HelpScreen  # Markdown loads when help is first asked for

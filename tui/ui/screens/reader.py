@@ -14,6 +14,7 @@ is not handled here: it goes on up to the app).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -33,10 +34,11 @@ from textual.widget import Widget
 from textual.widgets import Footer, Label, ProgressBar
 
 from tui.background.collector import give_back_memory
+from tui.core.dates import DateRange, nearest, parse_date
 from tui.core.i18n import Strings
 from tui.core.layout import HEADER, MIN_MEASURE, Anchor
 from tui.core.model import Article, Library
-from tui.core.navigation import Place, ReadingOrder
+from tui.core.navigation import History, Place, ReadingOrder
 from tui.core.text import one_line
 from tui.library import PageChanged, WholeArticles, seeds_path
 from tui.store.settings import Settings
@@ -118,6 +120,8 @@ class ReaderScreen(Screen[None]):
     # before the app's, so quit, help and the theme are here too, as the app's actions.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "app.quit", "Quit", id="key.quit"),
+        Binding("backspace,ctrl+o,alt+left", "back", "Back", id="key.back", key_display="⌫"),
+        Binding("alt+right", "forward", "Forward", id="key.forward", show=False),
         Binding("question_mark,f1", "app.help", "Help", id="key.help", key_display="?"),
         Binding("slash", "search", "Search", id="key.search", key_display="/"),
         Binding("space,pagedown", "page(1)", "Page down", id="key.page_down", key_display="␣"),
@@ -174,6 +178,7 @@ class ReaderScreen(Screen[None]):
         self.order = ReadingOrder.of(self.library)
         self.current = 0
         self._article_open = False
+        self.history = History()
         self._last_query = ""
         self._whole_articles = WholeArticles()
         localise_bindings(self, strings)
@@ -205,7 +210,7 @@ class ReaderScreen(Screen[None]):
             if self._loading:  # a library given whole needs no bar, nor its styles parsed
                 yield ProgressBar(id="progress", show_eta=True)
             yield Label(id="percent")
-        yield QuietFooter()
+        yield QuietFooter(compact=True)  # every key fits at 80 columns, in both languages
         stored = self._loader.stored_index if self._loader is not None else None
         yield Searcher(self._paths, by_paths=self._paths is not None, stored=stored, id="searcher")
 
@@ -375,11 +380,17 @@ class ReaderScreen(Screen[None]):
             return f"{self.strings('label.photo')} {article.label}"
         return article.label or self.strings("label.untitled")
 
-    def open_place(self, index: int, anchor: Anchor | None = None) -> None:
+    def open_place(self, index: int, anchor: Anchor | None = None, *, keep: bool = True) -> None:
+        """Open the article at `index` (at `anchor`, else where it was left); `keep`: the
+        place left goes into the history (`Backspace` returns to it)."""
         if not self.places:
             return
+        index = max(0, min(index, len(self.places) - 1))
+        if keep and self._article_open and index != self.current:
+            left = self.places[self.current].article.id
+            self.history.left(left, self.article_view.top_anchor())
         self._article_open = True
-        self.current = max(0, min(index, len(self.places) - 1))
+        self.current = index
         place = self.places[self.current]
         if self.store is not None:
             state = self.store.open_article(self.library_key, place.article.id)
@@ -405,6 +416,32 @@ class ReaderScreen(Screen[None]):
         """Open the first article of an issue (`index` is its place) and unfold it."""
         self.open_place(index)
         self.sidebar.show_issue(self.places[index].issue.id)
+
+    def issue_of_date(self, typed: str) -> DateJump | None:
+        """The issue a typed date names (`tui.core.dates`): that day's, the month's or the
+        year's first, else the nearest; None if `typed` is not a date or no issue is dated."""
+        shown = self.places[self.current].issue.date if self.places else None
+        wanted = parse_date(typed, today=dt.date.today(), year=shown.year if shown else None)
+        if wanted is None:
+            return None
+        starts: dict[dt.date, int] = {}
+        for index in self.order.issue_starts():
+            date = self.places[index].issue.date
+            if date is not None:
+                starts.setdefault(date, index)
+        found = nearest(list(starts), wanted)
+        if found is None:
+            return None
+        label = self.places[starts[found]].issue.label
+        if wanted.first <= found <= wanted.last:
+            return DateJump(starts[found], self.strings("date.go", label=label), "")
+        said = self.strings("date.nearest", wanted=_said(wanted), label=label)
+        return DateJump(starts[found], said, said)
+
+    def open_date_jump(self, jump: DateJump) -> None:
+        self.open_issue(jump.index)
+        if jump.note:
+            self.notify(jump.note, timeout=4)
 
     def _show_place(self, place: Place) -> None:
         issue_date = place.issue.date.isoformat() if place.issue.date else ""
@@ -452,6 +489,23 @@ class ReaderScreen(Screen[None]):
                 self.notify(self.strings("msg.the_end"), timeout=2)
             return
         view.page(direction)
+
+    def action_back(self) -> None:
+        self._through_history(self.history.back, "msg.no_back")
+
+    def action_forward(self) -> None:
+        self._through_history(self.history.forward, "msg.no_forward")
+
+    def _through_history(self, step: HistoryStep, nowhere: str) -> None:
+        if not self._article_open:
+            return
+        here = self.places[self.current].article.id
+        there = step(here, self.article_view.top_anchor(), self._index_of.__contains__)
+        if there is None:
+            self.notify(self.strings(nowhere), timeout=2)
+            return
+        article_id, anchor = there
+        self.open_place(self._index_of[article_id], anchor, keep=False)
 
     def action_next_article(self) -> None:
         self._go(self.order.next_article, "msg.last_article")
@@ -573,6 +627,28 @@ class ReaderScreen(Screen[None]):
         view = self.article_view
         if not view.next_match(direction):
             self.notify(self.strings("msg.no_matches"), timeout=2)
+
+
+HistoryStep = Callable[[str, Anchor, Callable[[str], bool]], "tuple[str, Anchor] | None"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DateJump:
+    """Where a typed date goes: the issue's place, what the palette offers, and what to
+    say once there (where the date had no issue)."""
+
+    index: int
+    label: str
+    note: str
+
+
+def _said(wanted: DateRange) -> str:
+    """A typed date as it reads back: the day, the month or the year."""
+    if wanted.is_day:
+        return wanted.first.isoformat()
+    if wanted.first.month == wanted.last.month:
+        return wanted.first.isoformat()[:7]
+    return str(wanted.first.year)
 
 
 def _keep_out_of_collections() -> None:
