@@ -435,6 +435,20 @@ async def test_the_palette_offers_dubaos_commands_only_in_the_readers_language(
         assert any("退出" in prompt for prompt in offered)
 
 
+async def test_the_theme_and_width_chosen_are_kept_over_the_settings(library: Library) -> None:
+    app = make_app(library, measure=60)
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert (app.theme, view(app).measure) == ("dubao-dark", 60)
+        await pilot.press("t", "plus")
+        chosen = (app.theme, view(app).measure)
+        assert chosen[0] != "dubao-dark" and chosen[1] > 60
+        await pilot.press("q")
+    again = make_app(library, measure=60)
+    async with again.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert (again.theme, view(again).measure) == chosen
+
+
 async def test_command_palette_finds_an_article_by_title(library: Library) -> None:
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -480,9 +480,9 @@ def test_a_damaged_store_is_moved_aside_and_a_fresh_one_started(
         db.write_bytes(_patched_store_bytes(tmp_path, damage))
     elif damage.startswith("schema-version-"):  # user_version: bytes 60-63, big-endian
         whole = bytearray(_real_store_bytes(tmp_path))
-        assert whole[60:64] == (1).to_bytes(4, "big")
+        assert whole[60:64] == len(state.MIGRATIONS).to_bytes(4, "big")
         if damage == "schema-version-zero":
-            whole[63] = 0
+            whole[60:64] = bytes(4)
         else:
             whole[60] = 0x80
         db.write_bytes(whole)
@@ -623,10 +623,36 @@ def test_an_older_schema_is_migrated_keeping_its_data(
     assert store.last_article(LIB) == "x"
     store.close()
     with contextlib.closing(sqlite3.connect(db)) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == len(later)
         columns = {row[1] for row in connection.execute("PRAGMA table_info(article)")}
     assert "note" in columns
     assert files_beside(db) == ["state.sqlite3"]  # migrated in place, nothing moved aside
+
+
+def test_a_store_of_the_first_version_gains_preferences_and_keeps_positions(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patched:  # a store as dubao wrote it before preferences
+        patched.setattr(state, "MIGRATIONS", state.MIGRATIONS[:1])
+        patched.setattr(
+            state,
+            "REQUIRED_COLUMNS",
+            {k: v for k, v in state.REQUIRED_COLUMNS.items() if k != "preference"},
+        )
+        old = StateStore.open(db)
+        old.open_article(LIB, "x")
+        old.update_position("x", Anchor(4, 2), 30, False)
+        old.close()
+    store = StateStore.open(db)
+    assert store.take_notice() is None
+    assert store.position("x") is not None and store.last_article(LIB) == "x"
+    assert store.preference("theme") is None
+    store.set_preference("theme", "dubao-light")
+    store.set_preference("theme", "dubao-16")
+    store.close()
+    reopened = StateStore.open(db)
+    assert reopened.preference("theme") == "dubao-16"
+    reopened.close()
 
 
 def test_a_store_from_a_newer_dubao_is_left_alone(db: Path) -> None:

@@ -81,6 +81,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated REAL NOT NULL
         ) WITHOUT ROWID""",
     ),
+    (  # what the reader chose with keys (theme, text width): kept over settings.toml's
+        """CREATE TABLE preference (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated REAL NOT NULL
+        ) WITHOUT ROWID""",
+    ),
 )
 
 REQUIRED_COLUMNS: dict[str, frozenset[str]] = {
@@ -88,6 +95,7 @@ REQUIRED_COLUMNS: dict[str, frozenset[str]] = {
         {"id", "block", "char_offset", "percent", "max_percent", "is_read", "updated"}
     ),
     "library": frozenset({"key", "article_id", "updated"}),
+    "preference": frozenset({"name", "value", "updated"}),
 }
 
 _UPSERT_POSITION = """
@@ -108,6 +116,10 @@ _UPSERT_READ = """
 _UPSERT_LAST_ARTICLE = """
     INSERT INTO library (key, article_id, updated) VALUES (?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET article_id = excluded.article_id, updated = excluded.updated
+"""
+_UPSERT_PREFERENCE = """
+    INSERT INTO preference (name, value, updated) VALUES (?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated = excluded.updated
 """
 _STATE_COLUMNS = "a.id, a.block, a.char_offset, a.percent, a.max_percent, a.is_read, a.updated"
 _SELECT_ONE = f"SELECT {_STATE_COLUMNS} FROM article AS a WHERE a.id = ?"
@@ -236,6 +248,11 @@ class StateStore:
         rows = self._read("SELECT article_id FROM library WHERE key = ?", (library_key,))
         return rows[0][0] if rows else None
 
+    def preference(self, name: str) -> str | None:
+        """What the reader chose last for `name` (`theme`, `measure`), if anything."""
+        rows = self._read("SELECT value FROM preference WHERE name = ?", (name,))
+        return rows[0][0] if rows else None
+
     def position(self, article_id: str) -> ArticleState | None:
         rows = self._read(_SELECT_ONE, (article_id,))
         stored = _state_of(rows[0]) if rows else None
@@ -315,6 +332,11 @@ class StateStore:
         elif read and self._end_unmarked == article_id:
             self._end_unmarked = None
         self._write([(_UPSERT_READ, (article_id, int(read), time.time()))])
+
+    def set_preference(self, name: str, value: str) -> None:
+        """Keep what the reader chose (a theme, a text width); written at once."""
+        if not self._closed:
+            self._write([(_UPSERT_PREFERENCE, (name, value, time.time()))])
 
     def tick(self) -> None:
         """Save a position left pending, unless one was saved in the last half interval.

@@ -220,6 +220,9 @@ class DubaoApp(App[None]):
     def _open_store(self) -> None:
         if self.store is None:
             self.store = StateStore.open()
+        chosen = self.store.preference("theme")  # with `t`, over settings.toml's
+        if chosen in self.available_themes:
+            self.theme = chosen
         self._restore_signals = install_signal_handlers(self.store, self._exit_on_signal)
         self.set_interval(1.0, self._tick)
         self._tell_store_notice()
@@ -253,6 +256,8 @@ class DubaoApp(App[None]):
         names = [t.name for t in THEMES]
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
+        if self.store is not None:
+            self.store.set_preference("theme", self.theme)
         self.notify(self.strings("msg.theme", name=self.theme), timeout=2)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

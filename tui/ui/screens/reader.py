@@ -236,7 +236,7 @@ class ReaderScreen(Screen[None]):
 
     def on_mount(self) -> None:
         view = self.article_view
-        view.measure = self.settings.measure
+        view.measure = self._chosen_measure() or self.settings.measure
         view.animate_scroll = self.settings.animation
         view.focus()
         if self._loading:
@@ -566,10 +566,19 @@ class ReaderScreen(Screen[None]):
     def _hide_overlay(self) -> None:
         self.sidebar.remove_class("-shown")
 
+    def _chosen_measure(self) -> int | None:
+        """The text width the reader chose with `+`/`-`, kept over settings.toml's."""
+        chosen = self.store.preference("measure") if self.store is not None else None
+        if chosen is None or not (chosen.isascii() and chosen.isdigit() and len(chosen) < 5):
+            return None  # not written by this code: the store's text is untrusted
+        return int(chosen) if int(chosen) >= MIN_MEASURE else None
+
     def action_measure(self, direction: int) -> None:
         view = self.article_view
         widest = max(MIN_MEASURE, view.scrollable_content_region.width - 2)
         view.measure = max(MIN_MEASURE, min(widest, view.column_width + direction * MEASURE_STEP))
+        if self.store is not None:
+            self.store.set_preference("measure", str(view.measure))
         self.notify(self.strings("msg.measure", n=view.measure), timeout=2)
 
     # -- search ---------------------------------------------------------------------------
