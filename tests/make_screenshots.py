@@ -8,6 +8,8 @@ Each SVG is what the reader shows at that size, theme and key sequence.
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 from pathlib import Path
 
 from tui.library import load_library
@@ -42,7 +44,10 @@ async def shoot(
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for name, (size, theme, language, keys) in SHOTS.items():
-        path = asyncio.run(shoot(name, size, theme, language, keys))
+        # A reading state of its own for each shot: never the user's, nor the last shot's.
+        with tempfile.TemporaryDirectory() as data:
+            os.environ["XDG_DATA_HOME"] = data
+            path = asyncio.run(shoot(name, size, theme, language, keys))
         print(path.relative_to(OUT.parent))
 
 
