@@ -17,6 +17,10 @@ redrawn.
 
 Goals (the SSH issue): page down ≤ 2.5x less, and a focus change ≤ 5 KB at 80x24.
 
+Last, the mouse modes dubao asks for on its first screen, and the bytes a terminal would
+send back for a sweep of the mouse across the window with no button down: none unless it
+asked for any-motion reporting (`?1003h`), one SGR report per cell crossed if it did.
+
 `--tui-path DIR` puts DIR first on PYTHONPATH, so that DIR/tui (a scratch copy of the package,
 with a `seeds` link beside it) is measured instead of the installed one.
 """
@@ -502,6 +506,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+# An SGR mouse report of a move over a cell of an 80x24 screen: ESC [ < 35 ; col ; row M.
+MOTION_REPORT = len(b"\x1b[<35;40;12M")
+
+
+def print_mouse(program: Program, size: tuple[int, int]) -> None:
+    """The mouse modes the program asked for on its first screen, and what moving the
+    mouse across the window, no button down, makes the terminal send back to it."""
+    first = program.runs[size][0][FIRST]
+    modes = sorted(set(re.findall(rb"\x1b\[\?(100[0-6]|1015)h", first)))
+    named = " ".join(f"?{mode.decode()}h" for mode in modes) or "none"
+    any_motion = b"1003" in modes
+    sweep = size[0] * MOTION_REPORT if any_motion else 0
+    print(
+        f"mouse: {program.name} asks for {named}; a sweep across {size[0]} columns, no button"
+        f" down, sends it {sweep} bytes ({'any-motion' if any_motion else 'no motion reports'})"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
@@ -517,6 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print_end_notes(less, args.sizes)
     print_notes(dubao, less)
+    print_mouse(dubao, args.sizes[0])
     if not args.no_breakdown:
         print_breakdowns(dubao, less, args.sizes[0])
     print_versions(less, args.tui_path, time.monotonic() - started)

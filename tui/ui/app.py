@@ -20,6 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.driver import Driver
 from textual.filter import Monochrome, NoColor
 from textual.markup import escape
 from textual.notifications import SeverityLevel
@@ -259,6 +260,14 @@ class DubaoApp(App[None]):
         if self.store is not None:
             self.store.set_preference("theme", self.theme)
         self.notify(self.strings("msg.theme", name=self.theme), timeout=2)
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver":  # not Windows', nor one named in TEXTUAL_DRIVER
+            from tui.ui.terminal_mouse import ButtonMouseDriver
+
+            return ButtonMouseDriver
+        return driver
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """dubao's own commands in the palette, in the reader's language (not Textual's
