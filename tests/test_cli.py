@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, SEED, TERMINAL_CONTROLS
+from .benchmarks.pty_session import PtySession
+from .benchmarks.terminal_bytes import base_env
+from .conftest import ROOT, SEED, TERMINAL_CONTROLS, write_archive
 
 DUBAO = [sys.executable, "-m", "tui"]
 
@@ -307,3 +309,22 @@ def test_one_article_files_in_list_and_search(tmp_path: Path) -> None:
     assert second["title"] is None
     found = run("search", "乡亲", str(tmp_path))
     assert "  1. 春节将至，那些乡亲们的日子过得怎么样…  (2017-12-04 · 第24版)" in found.stdout
+
+
+def test_a_cold_search_on_a_terminal_shows_its_progress_on_stderr(tmp_path: Path) -> None:
+    # Issue 17: on a terminal, what is done while the index is made; piped or --json, nothing.
+    root = write_archive(tmp_path / "archive", 20)
+    session = PtySession(
+        [*DUBAO, "search", "日的消息", str(root)], base_env(tmp_path / "home"), cols=80, rows=24
+    )
+    try:
+        session.read_until_settled(marker="matching articles")
+    finally:
+        session.close()
+    shown = session.output.decode()
+    assert "dubao: reading pages " in shown and "\x1b[2K" in shown
+    assert session.exit_status == 0
+    piped = run("search", "日的消息", str(root), env=base_env(tmp_path / "piped"))
+    assert piped.returncode == 0 and piped.stderr == ""
+    as_json = run("search", "日的消息", str(root), "--json", env=base_env(tmp_path / "json"))
+    assert as_json.stderr == "" and json.loads(as_json.stdout)["total"] > 0

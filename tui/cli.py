@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -18,7 +19,7 @@ from typing import Any, TextIO
 from tui import __version__
 from tui.core.model import Article, Library, Problem
 from tui.core.text import clean, one_line
-from tui.library import LibraryError, Pages, load_library
+from tui.library import LibraryError, Pages, Progress, load_library
 
 PROG = "dubao"
 JSON_HELP = "print JSON (its shape is in the README)"
@@ -176,6 +177,47 @@ def print_tree(library: Library, out: TextIO) -> None:
                 out.write(f"    {article_line(article)}\n")
 
 
+class Meter:
+    """Progress on one line of stderr, rewritten in place, while a search waits for its
+    index: only on a terminal, and never with --json (a script reads that)."""
+
+    EVERY = 0.2  # seconds between two updates
+
+    def __init__(self, err: TextIO, *, on: bool) -> None:
+        self._err = err
+        self._on = on
+        self._shown = False
+        self._next = 0.0
+        self._started: float | None = None  # the index's build
+
+    def pages(self, progress: Progress) -> None:
+        self._say(f"{PROG}: reading pages {progress.done:,}/{progress.total:,}")
+
+    def indexing(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self._started is None:
+            self._started = now
+        said = f"{PROG}: indexing {done * 100 // max(total, 1)}%"
+        if done and now - self._started > 1:  # time left, once there is a rate to go by
+            said += f", about {(now - self._started) * (total - done) / done:.0f} s left"
+        self._say(said)
+
+    def clear(self) -> None:
+        if self._shown:
+            self._err.write("\r\x1b[2K")
+            self._err.flush()
+            self._shown = False
+
+    def _say(self, text: str) -> None:
+        now = time.monotonic()
+        if not self._on or now < self._next:
+            return
+        self._next = now + self.EVERY
+        self._err.write(f"\r\x1b[2K{text}")
+        self._err.flush()
+        self._shown = True
+
+
 def _note(message: str) -> None:
     sys.stderr.write(f"{PROG}: note: {one_line(message)}\n")
 
@@ -237,9 +279,19 @@ def cmd_search(args: argparse.Namespace) -> int:
         with contextlib.suppress(Misplaced):  # a page changed since: load them as they are
             result = stored.search(args.query, limit=args.limit)
     if result is None:
-        library = load_library(args.paths or None, on_note=_note)
-        report_problems(library, sys.stderr)
-        index = open_index(library, verify=True, on_note=_note)
+        meter = Meter(sys.stderr, on=not args.json and sys.stderr.isatty())
+
+        def note(message: str) -> None:
+            meter.clear()  # a line of its own
+            _note(message)
+
+        try:
+            library = load_library(args.paths or None, on_note=note, on_progress=meter.pages)
+            meter.clear()
+            report_problems(library, sys.stderr)
+            index = open_index(library, verify=True, on_note=note, on_progress=meter.indexing)
+        finally:
+            meter.clear()
         result = index.search(args.query, limit=args.limit)
     if args.json:
         data = {
