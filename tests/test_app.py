@@ -293,11 +293,12 @@ async def test_toggle_sidebar_on_a_wide_terminal(library: Library) -> None:
         assert sidebar.display
 
 
+@pytest.mark.parametrize("columns", [50, 60, 71])
 async def test_narrow_terminal_hides_the_sidebar_and_s_shows_it_over_the_article(
-    library: Library,
+    library: Library, columns: int
 ) -> None:
     app = make_app(library)
-    async with app.run_test(size=(50, 24)) as pilot:
+    async with app.run_test(size=(columns, 24)) as pilot:
         await pilot.pause()
         sidebar = app.query_one(Sidebar)
         assert not sidebar.display
@@ -312,6 +313,18 @@ async def test_narrow_terminal_hides_the_sidebar_and_s_shows_it_over_the_article
         assert title(app) == "十日一版乙"
         assert not sidebar.display
         assert isinstance(app.focused, ArticleView)
+
+
+@pytest.mark.parametrize("columns", [72, 80, 100])
+async def test_beside_the_sidebar_the_text_keeps_forty_columns(
+    library: Library, columns: int
+) -> None:
+    # Issue 17: at 60 columns the sidebar beside the article left 28 (15 Chinese characters).
+    app = make_app(library)
+    async with app.run_test(size=(columns, 24)) as pilot:
+        await pilot.pause()
+        assert app.query_one(Sidebar).display
+        assert view(app).column_width >= 40
 
 
 async def test_resize_keeps_the_same_paragraph_on_top(library: Library) -> None:
@@ -376,6 +389,17 @@ async def test_help_screen_opens_and_closes(library: Library, key: str) -> None:
         assert "next / previous article" in markdown.source
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_help_is_whole_at_50_columns(library: Library, language: str) -> None:
+    # Issue 17: the help was a table, its text cut with "…" at 50 columns.
+    app = make_app(library, language=language)
+    async with app.run_test(size=(50, 20)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause(0.5)
+        shown = app.export_screenshot()  # the screen as SVG text
+        assert "…" not in shown and "&#8230;" not in shown
 
 
 async def test_help_in_chinese(library: Library) -> None:

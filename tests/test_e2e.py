@@ -24,9 +24,9 @@ def test_read_navigate_and_quit(home: Path) -> None:
         term.send("[")
         term.wait_for(showing("Article 3 of 10", "邓寅明 摄"))  # the photo's credit
         term.send("?")
-        term.wait_for("What it does")
+        term.wait_for("line down / up")
         term.send("Escape")
-        term.wait_until_gone("What it does")
+        term.wait_until_gone("line down / up")
         term.send("s")
         screen = term.wait_until_gone("▾ seeds")
         term.send("s")

@@ -40,6 +40,7 @@ from tui.ui.themes import THEMES, default_theme
 if TYPE_CHECKING:
     from tui.background.loader import Loader
 
+WIDE = 72  # columns: the article's text column is 40 wide there, beside the sidebar
 FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
 
 
@@ -113,9 +114,11 @@ class IssueCommands(_ReaderProvider):
 class DubaoApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "dubao"
+    # Below WIDE the sidebar opens over the article: beside it, it would leave the text
+    # fewer than 40 columns (at 60, 28: fifteen Chinese characters a line).
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-narrow"),
-        (60, "-wide"),
+        (WIDE, "-wide"),
         (110, "-very-wide"),
     ]
     COMMANDS = App.COMMANDS | {ArticleCommands}
