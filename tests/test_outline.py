@@ -11,7 +11,6 @@ from tui.core.model import Article, Block, Library
 from tui.library import PageChanged, WholeArticles, load_library, outline
 from tui.store.settings import Settings
 from tui.ui.app import DubaoApp
-from tui.ui.screens.reader import PAGE_CHANGED
 
 from .conftest import loaded, write_archive
 
@@ -120,7 +119,9 @@ async def test_a_page_changed_since_loading_shows_the_outline_and_says_so(tmp_pa
         await pilot.pause()
         assert app.reader.article_view.article == section.articles[1]
         notices = [str(n.message) for n in app._notifications]
-        assert notices == [PAGE_CHANGED["en"]]
+        assert notices == [
+            "This page changed since it was loaded: only the start of the article is shown."
+        ]
         app.reader.action_next_article()  # the next one, on the same page: said again
         assert app.reader.article_view.article == section.articles[2]
 

@@ -65,6 +65,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "key.toggle_read": ("Mark read", "标为已读"),
     "msg.read": ("Marked as read.", "已标为已读。"),
     "msg.unread": ("Marked as unread.", "已标为未读。"),
+    "msg.page_changed": (  # an outlined article's page no longer holds it
+        "This page changed since it was loaded: only the start of the article is shown.",
+        "此版面在载入后已改动：只显示文章开头。",
+    ),
     "msg.all_read": ("Everything is read.", "全部已读。"),
     "msg.no_matches": ("No search matches in this article.", "本文没有搜索结果。"),
     "msg.last_article": ("This is the last article.", "已是最后一篇。"),

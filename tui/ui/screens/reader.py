@@ -59,11 +59,6 @@ INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
 # the thread the loader needs too: at 0.1 s the corpus's cold load took 7.5 s, not 6.3 s.
 PROGRESS_INTERVAL = 0.25
 SETTLED = 2.0  # seconds after a large library is loaded
-# Said when an outlined article's page no longer holds it: its outline is shown instead.
-PAGE_CHANGED = {
-    "en": "This page changed since it was loaded: only the start of the article is shown.",
-    "zh": "此版面在载入后已改动：只显示文章开头。",
-}
 
 
 def localise_bindings(node: DOMNode, strings: Strings) -> None:
@@ -408,8 +403,7 @@ class ReaderScreen(Screen[None]):
         try:
             return self._whole_articles.article(place.section, place.position - 1)
         except PageChanged:
-            language = self.strings.language
-            self.notify(PAGE_CHANGED.get(language, PAGE_CHANGED["en"]), severity="warning")
+            self.notify(self.strings("msg.page_changed"), severity="warning")
             return place.article
 
     def open_issue(self, index: int) -> None:
