@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import pytest
 from textual.widgets import Input, OptionList
 
 from tui.core.model import Article
-from tui.core.text import normalise
+from tui.core.text import cell_width, normalise
 from tui.library import load_library
 from tui.store.settings import Settings
 from tui.ui.app import DubaoApp
 from tui.ui.screens.search import SearchScreen
 from tui.ui.searcher import Searcher
 from tui.ui.widgets.article_view import ArticleView
+from tui.ui.widgets.sidebar import Sidebar
 
 from .conftest import seed_under_a_column
 
@@ -216,6 +219,7 @@ class _FakeHit:
     article_id: str
     title: str
     snippet: _FakeSnippet
+    label: str = ""
     score: float = 1.0
     section: str = "第1版"
     issue: str = "seeds"
@@ -237,7 +241,7 @@ class _SlowFirstIndex:
         self.release = threading.Event()
         self.slow_done = threading.Event()
 
-    def search(self, query: str, limit: int = 20) -> _FakeResult:
+    def search(self, query: str, limit: int = 20, *, snippet_width: int = 60) -> _FakeResult:
         if query == "慢":
             self.release.wait(10)
         hit = _FakeHit(self.article_id, f"answer to {query}", _FakeSnippet(query))
@@ -272,3 +276,73 @@ async def test_a_slow_stale_search_never_replaces_a_newer_result() -> None:
         assert status(app) == "3 articles"
         prompt = str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
         assert "answer to 慢快点" in prompt
+
+
+# A headline whose 20th character is a comma: in the results at 50 columns (19 characters
+# a line) a plain wrap would begin a line with it.
+COMMA_TITLE = "春运首日全国铁路发送旅客一千万人次以上，同比增长百分之十二点五"
+LONG_BODY = "铁路部门加开旅客列车，满足群众出行需要。" * 12
+
+
+def two_issues(tmp_path: Path) -> DubaoApp:
+    for day, title in (("2025-12-10", "十日的消息"), ("2025-12-09", COMMA_TITLE)):
+        page = tmp_path / day / "01_要闻.md"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"## {title}\n\n{LONG_BODY}\n", encoding="utf-8")
+    return DubaoApp(load_library([tmp_path]), settings=Settings(theme="dubao-dark"), language="zh")
+
+
+def result_lines(screen: SearchScreen) -> list[str]:
+    results = screen.query_one(OptionList)
+    return [
+        line
+        for n in range(results.option_count)
+        for line in results.get_option_at_index(n).prompt.plain.split("\n")
+    ]
+
+
+@pytest.mark.parametrize("width", [50, 100])
+async def test_results_are_set_like_articles_at_the_panels_width(
+    tmp_path: Path, width: int
+) -> None:
+    app = two_issues(tmp_path)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash", *"旅客")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        room = screen._text_width()
+        lines = result_lines(screen)
+        assert lines and all(cell_width(line) <= room for line in lines)
+        assert not any(line[0] in "，。、；：！？）》”" for line in lines)  # kinsoku
+        snippets = [line for line in lines if "铁路部门" in line or line.startswith("…")]
+        # The snippet fills the panel: a line of it is within a character of the width.
+        assert snippets and max(map(cell_width, snippets)) >= room - 2
+        results = screen.query_one(OptionList)
+        prompts = [results.get_option_at_index(n).prompt.plain for n in range(2)]
+        headline = next(p for p in prompts if p.startswith(COMMA_TITLE[:4])).split("\n")
+        if width == 50:  # broken where a plain wrap would begin a line with the comma
+            assert room // 2 == COMMA_TITLE.index("，")
+            assert "".join(headline[:2]).startswith(COMMA_TITLE)
+        else:
+            assert headline[0].startswith(COMMA_TITLE)
+
+
+async def test_the_sidebar_follows_the_article_a_hit_opens(tmp_path: Path) -> None:
+    app = two_issues(tmp_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await ready(app, pilot)
+        sidebar = app.query_one(Sidebar)
+        assert "十日" in str(sidebar.cursor_node.label)
+        await pilot.press("slash", *"同比增长")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert shown(app).title == COMMA_TITLE
+        node = sidebar.cursor_node
+        assert node is not None and node.data is not None and node.data.id == shown(app).id
+        assert sidebar.scroll_y <= node.line < sidebar.scroll_y + sidebar.size.height

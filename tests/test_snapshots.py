@@ -62,3 +62,28 @@ def test_terminal_colours_theme(snap_compare) -> None:
 
 def test_narrow_terminal_with_the_sidebar_over_the_article(snap_compare) -> None:
     assert snap_compare(reader(), press=["s"], terminal_size=(50, 24))
+
+
+def searched(query: str):  # type: ignore[no-untyped-def]
+    """A `run_before` that waits for the index, then types `query` into the search panel."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        for _ in range(400):
+            if app.reader.index is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("slash", *query)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+def test_search_results(snap_compare) -> None:
+    assert snap_compare(reader(), run_before=searched("山西"), terminal_size=(80, 24))
+
+
+def test_search_results_at_50x20_in_chinese(snap_compare) -> None:
+    app = reader(language="zh")
+    assert snap_compare(app, run_before=searched("山西"), terminal_size=(50, 20))

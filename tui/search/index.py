@@ -89,7 +89,9 @@ class SearchResult:
 class Searcher(Protocol):
     """What answers the reader's searches: a SearchIndex, or one in another process."""
 
-    def search(self, query: str, limit: int = 20) -> SearchResult: ...
+    def search(
+        self, query: str, limit: int = 20, *, snippet_width: int | None = None
+    ) -> SearchResult: ...
     def matches_in(self, article_id: str, query: str) -> list[tuple[int, int, int]]: ...
 
 
@@ -137,8 +139,11 @@ class SearchIndex:
 
     # --- Matching ------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 20) -> SearchResult:
-        """The articles matching every term of `query`, best first; `limit=0`: all."""
+    def search(
+        self, query: str, limit: int = 20, *, snippet_width: int | None = None
+    ) -> SearchResult:
+        """The articles matching every term of `query`, best first; `limit=0`: all.
+        Snippets are `snippet_width` cells wide (else the width the index was made with)."""
         terms = query_terms(query)
         if not terms or not self._size:
             return SearchResult(query, terms, 0, [])
@@ -159,7 +164,8 @@ class SearchIndex:
             self._data, terms, (rarest, lead.ids, lead.starts), Matches(matching, ids), size
         )
         ranked = sorted(scores(self._data, pool, terms, idfs, self._avg_len))[:wanted]
-        hits = [self._hit(i, -negative, terms) for negative, i in ranked]
+        width = snippet_width or self._snippet_width
+        hits = [self._hit(i, -negative, terms, width) for negative, i in ranked]
         return SearchResult(query, terms, total, hits)
 
     def matching_ids(self, query: str) -> list[str]:
@@ -309,14 +315,14 @@ class SearchIndex:
 
     # --- Presenting ----------------------------------------------------------------
 
-    def _hit(self, doc_id: int, hit_score: float, terms: list[str]) -> Hit:
+    def _hit(self, doc_id: int, hit_score: float, terms: list[str], width: int) -> Hit:
         entry = self._data.entries[doc_id]
         article = entry.article
         date = entry.date
         return Hit(
             article_id=article.id,
             score=hit_score,
-            snippet=article_snippet(article, self._data.docs[doc_id], terms, self._snippet_width),
+            snippet=article_snippet(article, self._data.docs[doc_id], terms, width),
             title=article.title,
             label=article.label,
             section=entry.section,

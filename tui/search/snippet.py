@@ -172,13 +172,14 @@ def make_snippet(
 
 def _window(text: str, start: int, end: int, width: int) -> tuple[int, int]:
     """[start, end) widened to about `width` cells (two kept for the "…" marks), a third
-    of the room before the match and the rest after it, more before if the text ends."""
+    of the room before the match and the rest after it; the room one side cannot use
+    (the text begins or ends) goes to the other."""
     room = max(width - 2 * _ELLIPSIS_CELLS - cell_width(text[start:end]), 0)
     left = room // 3
     right = room - left
     window_start, left = _extend_left(text, start, left)
-    window_end, right = _extend_right(text, end, right)
-    window_start, _ = _extend_left(text, window_start, right + left)
+    window_end, right = _extend_right(text, end, right + left)
+    window_start, _ = _extend_left(text, window_start, right)
     # A combining mark stays with its base character: forward while the match is ahead,
     # back to the base where the match itself starts with the mark.
     while window_start < start and unicodedata.combining(text[window_start]):

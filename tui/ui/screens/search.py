@@ -21,11 +21,11 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.core.i18n import Strings
-from tui.core.text import clean, one_line
+from tui.core.text import cell_width, one_line, truncate, wrap_spans
 from tui.search.places import Misplaced
 
 if TYPE_CHECKING:
-    from tui.search import SearchIndex, SearchResult
+    from tui.search import Hit, SearchIndex, SearchResult
     from tui.ui.searcher import Searcher
 
 
@@ -49,6 +49,7 @@ class SearchScreen(ModalScreen[Choice | None]):
     ]
 
     LIMIT = 20
+    NARROW = 60  # below this many cells a snippet takes two lines, else one
 
     def __init__(self, strings: Strings, searcher: Searcher, query: str = "") -> None:
         super().__init__()
@@ -59,6 +60,7 @@ class SearchScreen(ModalScreen[Choice | None]):
         self._asked = 0  # keystrokes asked about
         self._shown = -1  # the keystroke whose answer is on screen
         self._result: SearchResult | None = None
+        self._width = 0  # the results' text width the answer shown was set for
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -90,7 +92,7 @@ class SearchScreen(ModalScreen[Choice | None]):
         if self.index is None:
             self._status(self.strings("search.indexing"))
             return
-        self._search(self.index, query, self._asked)
+        self._search(self.index, query, self._asked, self._snippet_width())
 
     class _Answer(Message):
         """A search's result (None: the index no longer matches the pages)."""
@@ -101,9 +103,9 @@ class SearchScreen(ModalScreen[Choice | None]):
             self.asked = asked
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, index: SearchIndex, query: str, asked: int) -> None:
+    def _search(self, index: SearchIndex, query: str, asked: int, snippet_width: int) -> None:
         try:
-            result = index.search(query, limit=self.LIMIT)
+            result = index.search(query, limit=self.LIMIT, snippet_width=snippet_width)
         except Misplaced:  # a page changed since the index was made: it is made again
             result = None
         self.post_message(self._Answer(result, asked))
@@ -135,26 +137,33 @@ class SearchScreen(ModalScreen[Choice | None]):
             self._status("")
             return
         self._status(self.strings.count("search.total", result.total))
-        results.add_options(Option(self._prompt(hit), id=hit.article_id) for hit in result.hits)
+        self._width = width = self._text_width()
+        results.add_options(
+            Option(result_prompt(hit, width, self._snippet_lines(width)), id=hit.article_id)
+            for hit in result.hits
+        )
         if result.hits:
             results.highlighted = 0
 
     def _status(self, text: str) -> None:
         self.query_one("#search-status", Label).update(Content(text))
 
-    def _prompt(self, hit: object) -> Content:
-        title = one_line(getattr(hit, "title", None) or "")
-        where = " · ".join(
-            one_line(part)
-            for part in (getattr(hit, "date", None), getattr(hit, "section", None))
-            if part
-        )
-        snippet = hit.snippet  # type: ignore[attr-defined]
-        head = Content.styled(title, "bold") + Content.styled(f"  {where}", "dim")
-        body = Content(clean(snippet.text))
-        for start, end in snippet.marks:
-            body = body.stylize("reverse", start, end)
-        return head + Content("\n") + body
+    def _text_width(self) -> int:
+        """The cells a result's line has: the list's width, less its padding."""
+        results = self.query_one(OptionList)
+        padding = results.get_component_styles("option-list--option").padding.width
+        return max(10, results.scrollable_content_region.width - padding)
+
+    def _snippet_lines(self, width: int) -> int:
+        return 1 if width >= self.NARROW else 2
+
+    def _snippet_width(self) -> int:
+        width = self._text_width()
+        return width * self._snippet_lines(width)
+
+    def on_resize(self) -> None:
+        if self._result is not None and self._text_width() != self._width:
+            self._ask(self.query_one(Input).value)  # set again for the new width
 
     # -- choosing -------------------------------------------------------------------------
 
@@ -183,3 +192,39 @@ class SearchScreen(ModalScreen[Choice | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def result_prompt(hit: Hit, width: int, snippet_lines: int) -> Content:
+    """A result as the list shows it, in lines of at most `width` cells broken as an
+    article's are: the headline (bold) and where it is (dim), then the snippet, at most
+    `snippet_lines` lines, every match reversed."""
+    title = one_line(hit.title or hit.label)
+    lines = [Content.styled(title[s:e], "bold") for s, e in wrap_spans(title, width)]
+    where = " · ".join(one_line(part) for part in (hit.date, hit.section) if part)
+    if where:
+        tail = f"  {where}"
+        if lines and cell_width(lines[-1].plain) + cell_width(tail) <= width:
+            lines[-1] += Content.styled(tail, "dim")
+        else:
+            lines.append(Content.styled(truncate(where, width), "dim"))
+    lines.extend(_snippet_lines(hit, width, snippet_lines))
+    return Content("\n").join(lines)
+
+
+def _snippet_lines(hit: Hit, width: int, most: int) -> list[Content]:
+    snippet = hit.snippet
+    text = one_line(snippet.text)
+    marks = snippet.marks if len(text) == len(snippet.text) else []  # offsets still hold
+    spans = wrap_spans(text, width)
+    lines = []
+    for n, (start, end) in enumerate(spans[:most]):
+        shown = text[start:end]
+        if n == most - 1 and len(spans) > most:
+            shown = truncate(shown + "…", width)
+        line = Content(shown)
+        for mark_start, mark_end in marks:
+            s, e = max(mark_start, start) - start, min(mark_end, end) - start
+            if s < e:
+                line = line.stylize("reverse", s, min(e, len(shown)))
+        lines.append(line)
+    return lines
