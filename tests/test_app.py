@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
+from textual.screen import Screen
 from textual.widgets import Input, Markdown, OptionList, ProgressBar
 
 from tui.core.layout import Anchor
@@ -217,6 +218,24 @@ async def test_header_shows_issue_section_and_status(library: Library) -> None:
         await pilot.press("G")
         await pilot.pause()
         assert "100% read" in str(app.query_one("#percent").render())
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "day_before"),
+    [
+        ("zh", "2025年12月10日 星期三", "2025年12月9日 星期二"),
+        ("en", "Wed 2025-12-10", "Tue 2025-12-09"),
+    ],
+)
+async def test_issues_are_dated_with_their_weekday(
+    library: Library, language: str, day: str, day_before: str
+) -> None:
+    app = make_app(library, language=language)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert day in str(app.query_one("#masthead").render())
+        issues = [str(node.label) for node in app.query_one(Sidebar).root.children]
+        assert issues[:2] == [day, day_before]
 
 
 async def test_tab_switches_focus_and_enter_in_the_sidebar_opens(library: Library) -> None:
@@ -439,6 +458,12 @@ async def test_messages_replace_each_other_rather_than_pile_up(library: Library)
         assert notes(app) == [f"Text width: {view(app).measure} columns"]
 
 
+def offered(palette: Screen) -> list[str]:
+    """What a palette lists, as text (its "nothing found" line is centred in an Align)."""
+    prompts = [option.prompt for option in palette.query_one(OptionList).options]
+    return [str(getattr(prompt, "renderable", prompt)) for prompt in prompts]
+
+
 async def test_the_palette_offers_dubaos_commands_only_in_the_readers_language(
     library: Library,
 ) -> None:
@@ -451,12 +476,15 @@ async def test_the_palette_offers_dubaos_commands_only_in_the_readers_language(
         assert palette.query_one(Input).placeholder == "按标题找文章，或输入命令…"
         await pilot.press(*"qu")  # "Quit" in English: found in neither language now
         await pilot.pause(0.5)
-        offered = [str(option.prompt) for option in palette.query_one(OptionList).options]
-        assert not any(word in " ".join(offered) for word in ("Quit", "Keys", "Screenshot"))
+        assert not any(
+            word in " ".join(offered(palette)) for word in ("Quit", "Keys", "Screenshot")
+        )
         await pilot.press("backspace", "backspace", *"退出")
         await pilot.pause(0.5)
-        offered = [str(option.prompt) for option in palette.query_one(OptionList).options]
-        assert any("退出" in prompt for prompt in offered)
+        assert any("退出" in prompt for prompt in offered(palette))
+        await pilot.press(*"没有这样的标题")
+        await pilot.pause(0.8)  # Textual waits half a second before saying there is nothing
+        assert offered(palette) == ["没有找到"]
 
 
 async def test_the_theme_and_width_chosen_are_kept_over_the_settings(library: Library) -> None:
@@ -591,6 +619,16 @@ async def test_d_jumps_to_the_issue_of_a_date(library: Library) -> None:
         assert app.query_one(Sidebar)._issue_nodes[library.issues[1].id].is_expanded
 
 
+async def test_a_date_in_a_library_without_dates_says_so() -> None:
+    app = make_app(load_library(), language="zh")  # the seed: one undated page
+    async with app.run_test(size=(50, 20)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press(*"2019-05-01")
+        await pilot.pause(0.8)
+        assert offered(app.screen) == ["这个报库的报纸没有日期"]
+
+
 @pytest.mark.parametrize(
     ("typed", "opened", "said"),
     [
@@ -599,8 +637,8 @@ async def test_d_jumps_to_the_issue_of_a_date(library: Library) -> None:
         ("20251209", "九日一版甲", None),
         ("12月10日", "十日一版甲", None),  # the year being read
         ("2025-12", "九日一版甲", None),  # the month's first issue, not its last
-        ("2025-12-01", "九日一版甲", "No issue on 2025-12-01: the nearest is 2025-12-09"),
-        ("2026-01-01", "十日一版甲", "No issue on 2026-01-01: the nearest is 2025-12-10"),
+        ("2025-12-01", "九日一版甲", "No issue on 2025-12-01: the nearest is Tue 2025-12-09"),
+        ("2026-01-01", "十日一版甲", "No issue on 2026-01-01: the nearest is Wed 2025-12-10"),
     ],
 )
 async def test_d_goes_to_a_date_as_readers_write_it_or_the_nearest_issue(
@@ -620,7 +658,7 @@ async def test_d_goes_to_a_date_as_readers_write_it_or_the_nearest_issue(
 
 
 async def test_the_date_prompt_is_a_placeholder_in_both_languages(library: Library) -> None:
-    for language, start in (("en", "Type a date: "), ("zh", "输入日期，如 ")):
+    for language, start in (("en", "A date: "), ("zh", "日期，如 ")):
         app = make_app(library, language=language)
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.press("d")

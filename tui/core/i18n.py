@@ -6,6 +6,7 @@ set) starts with `zh`, English otherwise. `DUBAO_LANG=zh|en` overrides it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 
@@ -85,9 +86,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "msg.problems.one": ("Skipped 1 unreadable file: {first}", "跳过 1 个无法读取的文件：{first}"),
     "key.date": ("Go to date", "跳到日期"),
     "palette.date": (
-        "Type a date: 2019-05-01, 5月1日, 20190501, 2019-05, yesterday",
-        "输入日期，如 2019-05-01、5月1日、20190501、2019-05、昨天",
+        "A date: 2019-05-01, 2019-05, yesterday…",
+        "日期，如 2019-05-01、5月1日、昨天…",
     ),
+    "palette.none": ("Nothing found", "没有找到"),
+    "date.undated": ("This library's issues have no dates", "这个报库的报纸没有日期"),
     "palette.find": ("Find an article by its title, or a command…", "按标题找文章，或输入命令…"),
     "command.help": ("Help", "帮助"),
     "command.help.about": ("The keys, and how to read", "按键和用法"),
@@ -124,6 +127,17 @@ class Strings:
         """`key` for a number `n` of things: its `.one` form for one, where it has one."""
         one = f"{key}.one"
         return self(one if n == 1 and one in _STRINGS else key, n=n, **values)
+
+    def day(self, date: dt.date) -> str:
+        """A date with its weekday, as a paper prints it: 2019年5月1日 星期三, Wed 2019-05-01."""
+        weekday = date.weekday()
+        if self.language == "zh":
+            return f"{date.year}年{date.month}月{date.day}日 星期{_ZH_WEEKDAYS[weekday]}"
+        return f"{_EN_WEEKDAYS[weekday]} {date.isoformat()}"
+
+
+_ZH_WEEKDAYS = "一二三四五六日"
+_EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def keys() -> list[str]:

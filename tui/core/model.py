@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -109,10 +110,17 @@ class Issue:
     def label(self) -> str:
         """What to call the issue in a list: its paper where known, its title, and its date
         where the title is not the date."""
+        return self.label_with(dt.date.isoformat)
+
+    def label_with(self, day: Callable[[dt.date], str]) -> str:
+        """`label`, with its date written by `day` (a title that is the date, too)."""
         parts = [self.paper] if self.paper else []
-        parts.append(self.title)
-        if self.date and self.title != self.date.isoformat():
-            parts.append(self.date.isoformat())
+        if self.date and self.title == self.date.isoformat():
+            parts.append(day(self.date))
+        else:
+            parts.append(self.title)
+            if self.date:
+                parts.append(day(self.date))
         return " ".join(parts)
 
 

@@ -33,6 +33,7 @@ from tui.library import LibraryError, is_small, load_library
 from tui.store.settings import Settings, load_settings
 from tui.store.state import StateStore, install_signal_handlers
 from tui.ui.loading import LoadFailed
+from tui.ui.palette import Palette
 from tui.ui.screens.reader import ReaderScreen, localise_bindings
 from tui.ui.terminal_input import decode_input_leniently
 from tui.ui.themes import THEMES, default_theme
@@ -97,7 +98,10 @@ class IssueCommands(_ReaderProvider):
 
     def entries(self) -> list[tuple[str, str | None, int]]:
         reader = self.reader
-        return [(reader.places[i].issue.label, None, i) for i in reader.order.issue_starts()]
+        day = reader.strings.day
+        return [
+            (reader.places[i].issue.label_with(day), None, i) for i in reader.order.issue_starts()
+        ]
 
     async def search(self, query: str) -> Hits:
         jump = self.reader.issue_of_date(query)
@@ -288,8 +292,13 @@ class DubaoApp(App[None]):
 
     def action_command_palette(self) -> None:
         if not CommandPalette.is_open(self):
-            placeholder = self.strings("palette.find")
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
+            self.push_screen(
+                Palette(
+                    self.strings("palette.none"),
+                    id="--command-palette",
+                    placeholder=self.strings("palette.find"),
+                )
+            )
 
     def action_help(self) -> None:
         from tui.ui.screens.help import HelpScreen  # Markdown loads when help is first asked for

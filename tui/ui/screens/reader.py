@@ -194,7 +194,9 @@ class ReaderScreen(Screen[None]):
             yield Label(id="masthead")
             yield Label(id="dateline")
         with Horizontal(id="main"):
-            yield Sidebar(self.library, self.strings("label.photo"), id="sidebar")
+            yield Sidebar(
+                self.library, self.strings("label.photo"), day=self.strings.day, id="sidebar"
+            )
             yield ArticleView(
                 self.strings("status.photo"),
                 column_label=self.strings("label.column"),
@@ -426,7 +428,7 @@ class ReaderScreen(Screen[None]):
         found = nearest(list(starts), wanted)
         if found is None:
             return None
-        label = self.places[starts[found]].issue.label
+        label = self.places[starts[found]].issue.label_with(self.strings.day)
         if wanted.first <= found <= wanted.last:
             return DateJump(starts[found], self.strings("date.go", label=label), "")
         said = self.strings("date.nearest", wanted=_said(wanted), label=label)
@@ -438,11 +440,13 @@ class ReaderScreen(Screen[None]):
             self.notify(jump.note, timeout=4)
 
     def _show_place(self, place: Place) -> None:
-        issue_date = place.issue.date.isoformat() if place.issue.date else ""
-        paper = place.issue.paper or self.strings("app.title")
-        masthead = f"{paper} · {place.issue.title} · {place.section.title}"
-        if issue_date and place.issue.title == issue_date:
-            issue_date = ""
+        issue, day = place.issue, self.strings.day
+        issue_date = day(issue.date) if issue.date else ""
+        title = issue.title
+        if issue.date and title == issue.date.isoformat():
+            title, issue_date = issue_date, ""
+        paper = issue.paper or self.strings("app.title")
+        masthead = f"{paper} · {title} · {place.section.title}"
         self.query_one("#masthead", Label).update(Content(masthead))
         self.query_one("#dateline", Label).update(Content(issue_date))
         where = self.strings("status.position", i=place.position, n=len(place.section.articles))
@@ -525,10 +529,14 @@ class ReaderScreen(Screen[None]):
 
     def action_jump_to_date(self) -> None:
         from tui.ui.app import IssueCommands  # the app's palette providers (app imports this)
+        from tui.ui.palette import Palette
 
         if not CommandPalette.is_open(self.app):
-            palette = CommandPalette(
-                providers=[IssueCommands], placeholder=self.strings("palette.date")
+            dated = any(issue.date for issue in self.library.issues)
+            palette = Palette(
+                self.strings("palette.none" if dated else "date.undated"),
+                providers=[IssueCommands],
+                placeholder=self.strings("palette.date"),
             )
             self.app.push_screen(palette)
 

@@ -6,7 +6,8 @@ never in the middle of a character.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -65,13 +66,21 @@ class Sidebar(Tree[NodeData]):
             super().__init__()
             self.article_id = article_id
 
-    def __init__(self, library: Library, photo_label: str, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        photo_label: str,
+        *,
+        day: Callable[[dt.date], str] = dt.date.isoformat,
+        id: str | None = None,
+    ) -> None:
         super().__init__("library", id=id)
         self.show_root = False
         self.guide_depth = 2
         self.auto_expand = False
         self.library = library
         self.photo_label = photo_label
+        self.day = day  # how an issue's date is written
         self._article_nodes: dict[str, TreeNode[NodeData]] = {}
         self._section_nodes: dict[str, TreeNode[NodeData]] = {}
         self._issue_nodes: dict[str, TreeNode[NodeData]] = {}
@@ -93,7 +102,8 @@ class Sidebar(Tree[NodeData]):
         """Issues only: an issue's pages and articles are added when it is first opened, so
         years of daily issues never build tens of thousands of nodes up front."""
         for issue in issues:
-            node = self.root.add(Text(issue.label), NodeData("issue", issue.id), allow_expand=True)
+            label = Text(issue.label_with(self.day))
+            node = self.root.add(label, NodeData("issue", issue.id), allow_expand=True)
             self._issue_nodes[issue.id] = node
             for section in issue.sections:
                 self._sections[section.id] = section
