@@ -8,6 +8,7 @@ import pytest
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Input, Markdown, OptionList, ProgressBar
+from textual.widgets._toast import Toast
 
 from tui.core.layout import Anchor
 from tui.core.model import Library
@@ -452,10 +453,16 @@ async def test_ctrl_c_quits_as_q_does_and_keeps_the_place(library: Library) -> N
 
 async def test_messages_replace_each_other_rather_than_pile_up(library: Library) -> None:
     app = make_app(library)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await pilot.press(*["minus"] * 10)
         await pilot.pause()
         assert notes(app) == [f"Text width: {view(app).measure} columns"]
+        # One line, over the article: not over the status line, the keys or the title.
+        await pilot.pause(0.3)
+        (toast,) = app.screen.query(Toast)
+        status = app.screen.query_one("#status").region
+        assert toast.region.height == 1
+        assert toast.region.y >= 1 and toast.region.bottom <= status.y
 
 
 def offered(palette: Screen) -> list[str]:

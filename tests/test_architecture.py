@@ -36,6 +36,7 @@ LAYERS = {
         "tui.store.folders",
         "tui.background.collector",
         "tui.background.pool",
+        "tui.core.time_left",
     ],
     "files": ["tui.library.*", "tui.background.readahead"],
     "search": ["tui.search.*"],
@@ -54,7 +55,7 @@ LAYERS = {
 _CORE = ["model", "alone", "files", "search", "reader", "workers"]
 MAY_IMPORT: dict[str, list[str]] = {
     "model": ["model"],  # text and model: nothing of dubao but each other
-    "alone": [],  # the version, the user's folders, the collector, the process pool
+    "alone": [],  # the version, the user's folders, the collector, the process pool, time left
     "files": ["model", "alone", "files"],
     "search": ["model", "alone", "files", "search"],
     "reader": ["model", "alone", "reader"],

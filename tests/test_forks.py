@@ -24,6 +24,7 @@ import tui.background.readahead
 import tui.library
 from tui.background.loader import Loader
 from tui.background.readahead import ReadAhead
+from tui.core.i18n import Strings
 from tui.library import load_library, read_page
 
 from .conftest import SEED
@@ -83,7 +84,7 @@ def write_days(root: Path, days: int) -> Path:
 
 
 def newest_masthead(days: int) -> str:
-    return f"dubao · {FIRST_DAY + dt.timedelta(days=days - 1)} · 第1版 要闻"
+    return f"dubao · {Strings('en').day(FIRST_DAY + dt.timedelta(days=days - 1))} · 第1版 要闻"
 
 
 def test_a_cold_load_in_the_loader_thread_forks_nothing_and_reads_ahead(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing.forkserver
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -85,6 +86,30 @@ def test_a_library_given_whole_is_sent_to_the_worker(archive: Path) -> None:
     assert cached is not None
     for query in QUERIES:
         assert cached.search(query, limit=0).hits == here.search(query, limit=0).hits, query
+
+
+def test_the_builds_progress_comes_as_it_goes_and_ends_with_the_worker(archive: Path) -> None:
+    build = IndexBuild.start([str(archive)])
+    assert build is not None
+    reports: list[tuple[int, int]] = []
+    follower = threading.Thread(target=lambda: reports.extend(build.progress()))
+    follower.start()
+    assert build.future.result(WAIT).saved
+    follower.join(WAIT)
+    assert not follower.is_alive()  # the worker ended: so did its progress
+    done = [d for d, _ in reports]
+    assert len(reports) > 2 and done == sorted(done)
+    assert reports[-1][0] == reports[-1][1] > 0  # the last pass, whole
+
+
+def test_a_worker_started_without_progress_reports_nothing(archive: Path) -> None:
+    worker = tui.background.pool.Worker.start("tui.background.indexer")
+    assert worker is not None
+    try:
+        assert worker.submit(tui.background.pool.report, 1, 2).result(WAIT) is None
+        assert list(worker.progress()) == []
+    finally:
+        worker.cancel()
 
 
 def test_a_cancelled_build_leaves_no_process(archive: Path) -> None:

@@ -250,13 +250,13 @@ def test_the_real_command_reads_a_large_library(home: Path, tmp_path: Path) -> N
     # More pages than a library read before the first screen may have (`is_small`).
     root = write_archive(tmp_path / "archive", 20)
     with Tmux([DUBAO, str(root)], 100, 30, env=user_dirs(home), socket_dir=home) as term:
-        term.wait_for(showing("dubao · 2025-11-20 · 第1版 要闻", "建设平安山西"), timeout=20)
+        term.wait_for(showing("dubao · Thu 2025-11-20 · 第1版 要闻", "建设平安山西"), timeout=20)
         # Loading is over: the status line says where the reader is, and the bar is gone.
         term.wait_for(lambda screen: "Article 1 of 10" in screen and "━" not in screen)
         term.send("}")  # the next page
-        term.wait_for(showing("dubao · 2025-11-20 · 第2版 综合", "十一月20日的消息"))
+        term.wait_for(showing("dubao · Thu 2025-11-20 · 第2版 综合", "十一月20日的消息"))
         term.send("}")  # into the next issue
-        term.wait_for("dubao · 2025-11-19 · 第1版 要闻")
+        term.wait_for("dubao · Wed 2025-11-19 · 第1版 要闻")
         term.send("/")  # a library this small: its index built in a thread of the reader
         term.wait_for("Search:")
         term.send("日的消息", literal=True)

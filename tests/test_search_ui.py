@@ -206,6 +206,45 @@ async def test_a_search_before_the_index_is_ready_says_indexing_then_answers() -
         assert status(app) == "1 article"
 
 
+async def test_indexing_says_how_far_the_build_is_and_the_time_left() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        searcher = app.reader.searcher
+        index, searcher.index = searcher.index, None  # as if it were still being built
+        await pilot.press("slash", *"张冉")
+        await pilot.pause()
+        assert status(app) == "Indexing…"
+        searcher.post_message(Searcher.Indexing(200, 1000, None))
+        await pilot.pause()
+        assert status(app) == "Indexing… 20%"
+        searcher.post_message(Searcher.Indexing(400, 1000, 12.4))
+        await pilot.pause()
+        assert status(app) == "Indexing… 40%, about 12 s left"
+        searcher.index = index
+        searcher.post_message(Searcher.Ready(index))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app) == "1 article"
+
+
+async def test_a_build_in_a_worker_shows_its_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.ui.searcher
+
+    monkeypatch.setattr(tui.ui.searcher, "ELSEWHERE_MIN", 0)  # the seed, built elsewhere
+    shown: list[str] = []
+    monkeypatch.setattr(SearchScreen, "_status", lambda self, text: shown.append(text))
+    app = DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="zh")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash", *"张冉")
+        await ready(app, pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    progress = [text for text in shown if text.startswith("正在建立索引…") and "%" in text]
+    assert progress, shown
+    assert shown[-1] == "1 篇"
+
+
 @dataclass
 class _FakeSnippet:
     text: str

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from tui import __version__
 from tui.core.model import Article, Library, Problem
 from tui.core.text import clean, one_line
+from tui.core.time_left import TimeLeft
 from tui.library import LibraryError, Pages, Progress, load_library
 
 PROG = "dubao"
@@ -188,18 +189,16 @@ class Meter:
         self._on = on
         self._shown = False
         self._next = 0.0
-        self._started: float | None = None  # the index's build
+        self._time_left = TimeLeft()  # of the index's build
 
     def pages(self, progress: Progress) -> None:
         self._say(f"{PROG}: reading pages {progress.done:,}/{progress.total:,}")
 
     def indexing(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if self._started is None:
-            self._started = now
         said = f"{PROG}: indexing {done * 100 // max(total, 1)}%"
-        if done and now - self._started > 1:  # time left, once there is a rate to go by
-            said += f", about {(now - self._started) * (total - done) / done:.0f} s left"
+        left = self._time_left(done, total)
+        if left is not None:
+            said += f", about {left:.0f} s left"
         self._say(said)
 
     def clear(self) -> None:

@@ -3,6 +3,7 @@
     build = IndexBuild.start(paths)   # or a Library; None where no worker can be started
     build.future                      # a concurrent.futures.Future of the build's `Built`
     build.cancel()                    # the worker ends at once
+    for done, total in build.progress(): ...  # in a thread: the build's passes, as they go
 
 The index file (`tui.search.store`, `index-<key>.bin`) is what building hands to searching:
 the worker loads the library (through the page cache, which the reader has just filled),
@@ -14,12 +15,12 @@ go back to the system when the worker ends, after the build.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 
-from tui.background.pool import Worker
+from tui.background.pool import Worker, report
 from tui.core.model import Library
 from tui.library import Pages, load_library
 
@@ -46,7 +47,7 @@ class IndexBuild:
         """The index of the library at the paths `source` (None: the seeds), or of the
         Library `source` (sent whole: a small one), being built; None where no worker can
         be started."""
-        worker = Worker.start(__name__)
+        worker = Worker.start(__name__, progress=True)
         if worker is None:
             return None
         try:
@@ -59,6 +60,11 @@ class IndexBuild:
     def cancel(self) -> None:
         self._worker.cancel()
 
+    def progress(self) -> Iterator[tuple[int, int]]:
+        """(done, total) of the build's passes as they go, until the worker ends; must be
+        read (in a thread: it blocks), or the worker waits once the pipe is full."""
+        return self._worker.progress()
+
 
 def build(source: Sequence[str] | Library | None) -> Built:
     """In the worker: the library's index found (if a reader saved it meanwhile, whole: its
@@ -69,8 +75,9 @@ def build(source: Sequence[str] | Library | None) -> Built:
     notes: list[str] = []
     if not isinstance(source, Library):
         load = partial(load_library, source, on_note=notes.append)
-        return Built(build_index_file(load, Pages(source), on_note=notes.append), notes)
-    open_index(source, verify=True, on_note=notes.append)
+        saved = build_index_file(load, Pages(source), on_note=notes.append, on_progress=report)
+        return Built(saved, notes)
+    open_index(source, verify=True, on_note=notes.append, on_progress=report)
     try:
         saved = index_path(source).is_file()
     except OSError:

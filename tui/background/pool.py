@@ -4,6 +4,10 @@
     future = worker.submit(function, *args) # a concurrent.futures.Future
     worker.cancel()                         # the process ends at once, its work lost
 
+    worker = Worker.start(module, progress=True)
+    report(done, total)                     # in the worker: how far its work is
+    for done, total in worker.progress():   # here, in a thread: until the worker ends
+
 A worker is the one process of a `concurrent.futures.ProcessPoolExecutor` whose context is
 multiprocessing's forkserver: a server started afresh (fork and exec, as `subprocess` does)
 imports the named module once and forks each worker from itself, a process with one
@@ -46,19 +50,26 @@ class Worker:
     """A process of its own for work submitted to it, ended with this process."""
 
     def __init__(
-        self, executor: ProcessPoolExecutor, watched: Connection, stop: Connection
+        self,
+        executor: ProcessPoolExecutor,
+        watched: Connection,
+        stop: Connection,
+        reports: tuple[Connection, Connection] | None = None,
     ) -> None:
         self._executor = executor
         self._watched: Connection | None = watched  # the worker's end, closed here once it has it
         self._stop = stop  # closed: the worker leaves
+        # (read here, the worker's end): closed here once the worker has its end
+        self._reports, self._reporter = reports or (None, None)
         self._lock = threading.Lock()
         self._cancelled = False
 
     @classmethod
-    def start(cls, preload: str) -> Worker | None:
+    def start(cls, preload: str, *, progress: bool = False) -> Worker | None:
         """A worker whose forkserver has imported the module `preload` (if this is its first
         start); None where there is no forkserver, or no process could be started, and in
-        a worker (whose work runs where it is)."""
+        a worker (whose work runs where it is). `progress`: its `report`s reach `progress()`,
+        which must then be read (else a worker that reports much waits for it)."""
         if _in_worker:
             return None
         try:
@@ -69,15 +80,19 @@ class Worker:
             return None
         context.set_forkserver_preload([preload])
         watched, stop = context.Pipe(duplex=False)
+        reports = context.Pipe(duplex=False) if progress else None
         try:
             executor = ProcessPoolExecutor(
-                1, mp_context=context, initializer=_serve, initargs=(watched,)
+                1,
+                mp_context=context,
+                initializer=_serve,
+                initargs=(watched, reports[1] if reports else None),
             )
         except (OSError, ValueError, RuntimeError, NotImplementedError):
-            stop.close()
-            watched.close()
+            for end in (stop, watched, *(reports or ())):
+                end.close()
             return None
-        worker = cls(executor, watched, stop)
+        worker = cls(executor, watched, stop, reports)
         _running.add(worker)
         return worker
 
@@ -89,6 +104,16 @@ class Worker:
             self._close_watched()  # it has its own copy
             _close_result_writer(self._executor)
         return future
+
+    def progress(self) -> Iterator[tuple[int, int]]:
+        """The worker's `report`s, (done, total), as they come, until it ends (nothing
+        without `progress=True`). Blocks: for a thread of its own."""
+        if self._reports is None:
+            return
+        with contextlib.suppress(EOFError, OSError):
+            while True:
+                done, total = self._reports.recv()
+                yield int(done), int(total)
 
     def cancel(self) -> None:
         """End the worker at once; its work not done is lost (its futures fail or are
@@ -104,9 +129,11 @@ class Worker:
 
     def _close_watched(self) -> None:
         with self._lock:  # `submit` and `cancel` may race from two threads
-            watched, self._watched = self._watched, None
-        if watched is not None:
-            watched.close()
+            ends = (self._watched, self._reporter)
+            self._watched = self._reporter = None
+        for end in ends:
+            if end is not None:
+                end.close()
 
 
 def _close_result_writer(executor: ProcessPoolExecutor) -> None:
@@ -182,11 +209,22 @@ threading._register_atexit(_cancel_all)  # type: ignore[attr-defined]
 # ---------------------------------------------------------------------------
 
 
-def _serve(watched: Connection) -> None:
+_reporter: Connection | None = None
+
+
+def report(done: int, total: int) -> None:
+    """In a worker started with `progress=True`: how far its work is (else nothing)."""
+    if _reporter is not None:
+        with contextlib.suppress(OSError):
+            _reporter.send((done, total))
+
+
+def _serve(watched: Connection, reporter: Connection | None) -> None:
     """The worker's start: leave as soon as `watched` closes (cancelled, or this process
     ended however it ended)."""
-    global _in_worker
+    global _in_worker, _reporter
     _in_worker = True
+    _reporter = reporter
     for name in _IGNORED_IN_WORKER:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)

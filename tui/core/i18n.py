@@ -58,6 +58,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "搜索：字词、人名、数字（多个词用空格隔开）",
     ),
     "search.indexing": ("Indexing…", "正在建立索引…"),
+    "search.indexing.done": ("Indexing… {percent}%", "正在建立索引…{percent}%"),
+    "search.indexing.left": (
+        "Indexing… {percent}%, about {seconds} s left",
+        "正在建立索引…{percent}%，还要约 {seconds} 秒",
+    ),
     "search.total": ("{n} articles", "{n} 篇"),
     "search.total.one": ("{n} article", "{n} 篇"),
     "key.next_match": ("Next match", "下一处"),

@@ -97,7 +97,11 @@ def open_index(
 
 
 def build_index_file(
-    load: Callable[[], Library], pages: Pages, *, on_note: NoteCallback | None = None
+    load: Callable[[], Library],
+    pages: Pages,
+    *,
+    on_note: NoteCallback | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> bool:
     """For a process that needs the library for nothing else (the index worker): whether
     the library's index file is there, whole (its CRC checked), or was built and saved.
@@ -118,7 +122,7 @@ def build_index_file(
     with collector.paused():
         if _cached(home, fingerprint, found, on_note, verify=True) is not None:
             return True
-    data = build_entries(StoredEntries(places, ids, pages.articles))
+    data = build_entries(StoredEntries(places, ids, pages.articles), on_progress)
     try:
         path = _index_path(home)
         save(path, data, fingerprint)

@@ -30,7 +30,7 @@ Workers post their results as messages, and every worker's failure takes one pat
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.core.model import Library
+from tui.core.time_left import TimeLeft
 from tui.library import Pages, load_library
 
 if TYPE_CHECKING:  # the search and its workers load once the library has (startup)
@@ -62,6 +63,16 @@ class Searcher(Widget):
         def __init__(self, index: SearchIndex) -> None:
             super().__init__()
             self.index = index
+
+    class Indexing(Message):
+        """How far the index's build is: `done` of `total`, and about `seconds_left`
+        (None until there is a rate to go by)."""
+
+        def __init__(self, done: int, total: int, seconds_left: float | None) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+            self.seconds_left = seconds_left
 
     class _Opened(Message):
         def __init__(self, index: SearchIndex | None, *, checked: bool = False) -> None:
@@ -108,6 +119,7 @@ class Searcher(Widget):
         self._check_files = False  # a damaged file was found: check every file whole first
         self._said: set[str] = set()  # notes: each once
         self.index: SearchIndex | None = None
+        self.indexing: Searcher.Indexing | None = None  # the build's last progress
 
     def on_mount(self) -> None:
         if self._by_paths:
@@ -121,7 +133,7 @@ class Searcher(Widget):
 
     def stale(self) -> None:
         """The index no longer matches the pages (one changed since): build it again."""
-        self.index = None
+        self.index = self.indexing = None
         self._built_elsewhere = self._built_here = False  # every way again, for new pages
         if self._library is not None:
             self._open_by_library(self._library)
@@ -168,9 +180,27 @@ class Searcher(Widget):
         if library.outline:
             library = load_library(self._paths)  # whole, from the page cache
         index = open_index(
-            library, verify=True, should_stop=lambda: worker.is_cancelled, on_note=self._note
+            library,
+            self._progress_poster(),
+            should_stop=lambda: worker.is_cancelled,
+            verify=True,
+            on_note=self._note,
         )
         self.post_message(self._Opened(index, checked=True))
+
+    @work(thread=True, group="progress", description="follow the index's build")
+    def _follow(self, build: IndexBuild) -> None:
+        post = self._progress_poster()
+        for done, total in build.progress():  # until the worker ends
+            post(done, total)
+
+    def _progress_poster(self) -> Callable[[int, int], None]:
+        time_left = TimeLeft()
+
+        def post(done: int, total: int) -> None:
+            self.post_message(self.Indexing(done, total, time_left(done, total)))
+
+        return post
 
     @work(thread=True, group="index", exit_on_error=False, description="verify the index")
     def _verify(self, index: SearchIndex) -> None:
@@ -197,6 +227,7 @@ class Searcher(Widget):
             self._build_here_once(library)
             return
         self._build.future.add_done_callback(self._post_built)
+        self._follow(self._build)
 
     def _post_built(self, future: Future[Built]) -> None:
         # In the executor's thread; after the reader has quit there is no one to tell.
@@ -228,6 +259,7 @@ class Searcher(Widget):
             return  # opened another way meanwhile
         if message.index is not None:
             self.index = message.index
+            self.indexing = None
             self.post_message(self.Ready(message.index))
             if not message.checked:
                 self._verify(message.index)
@@ -261,6 +293,10 @@ class Searcher(Widget):
             self._build_here_once(library)
         else:
             self._build_elsewhere(library)
+
+    @on(Indexing)
+    def _indexing(self, message: Indexing) -> None:
+        self.indexing = message  # and on to the screen, which shows it
 
     @on(_Note)
     def _noted(self, message: _Note) -> None:

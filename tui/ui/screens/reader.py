@@ -594,6 +594,14 @@ class ReaderScreen(Screen[None]):
         if isinstance(screen, SearchScreen):
             screen.index_ready(message.index)
 
+    @on(Searcher.Indexing)
+    def _indexing(self, message: Searcher.Indexing) -> None:
+        from tui.ui.screens.search import SearchScreen
+
+        screen = self.app.screen
+        if isinstance(screen, SearchScreen):
+            screen.show_indexing()
+
     def action_search(self) -> None:
         from tui.ui.screens.search import SearchScreen  # its widgets load when first asked for
 

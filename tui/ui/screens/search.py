@@ -90,7 +90,7 @@ class SearchScreen(ModalScreen[Choice | None]):
             self._show(None, self._asked)
             return
         if self.index is None:
-            self._status(self.strings("search.indexing"))
+            self.show_indexing()
             return
         self._search(self.index, query, self._asked, self._snippet_width())
 
@@ -116,8 +116,23 @@ class SearchScreen(ModalScreen[Choice | None]):
             self._show(message.result, message.asked)
             return
         self.index = None
-        self._status(self.strings("search.indexing"))
         self.searcher.stale()
+        self.show_indexing()
+
+    def show_indexing(self) -> None:
+        """Say the index is being made, and how far it is where its build says."""
+        if self.index is not None:
+            return
+        progress = self.searcher.indexing
+        if progress is None:
+            self._status(self.strings("search.indexing"))
+            return
+        percent = progress.done * 100 // max(progress.total, 1)
+        if progress.seconds_left is None or progress.done >= progress.total:
+            self._status(self.strings("search.indexing.done", percent=percent))
+        else:
+            left = max(1, round(progress.seconds_left))
+            self._status(self.strings("search.indexing.left", percent=percent, seconds=left))
 
     def index_ready(self, index: SearchIndex) -> None:
         """The index finished building: answer what the reader has typed so far."""
