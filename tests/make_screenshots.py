@@ -26,6 +26,7 @@ SHOTS: dict[str, tuple[tuple[int, int], str, str, tuple[str, ...]]] = {
     "light": ((100, 30), "dubao-light", "zh", ("right_square_bracket", "right_square_bracket")),
     "16-colours": ((80, 24), "dubao-terminal", "zh", ("space",)),
     "narrow-sidebar": ((50, 24), "dubao-dark", "en", ("s",)),
+    "search": ((80, 24), "dubao-dark", "zh", ("slash", "山", "西")),
 }
 
 
@@ -37,6 +38,8 @@ async def shoot(
         await pilot.pause()
         for key in keys:
             await pilot.press(key)
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()  # a search, say
         await pilot.pause(0.3)
         return Path(app.save_screenshot(f"{name}.svg", path=str(OUT)))
 
