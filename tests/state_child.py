@@ -4,10 +4,12 @@
     state_child.py loop DB REPORT INTERVAL   writes positions and read marks until killed
     state_child.py marks DB N                after "go" on stdin: marks a0.., s0.. read
     state_child.py positions DB N            after "go" on stdin: positions for b0.., s0..
+    state_child.py save DB                   saves the article "k"; waits to be killed
 
 Each prints "ready" once its store is open. `loop` appends "U k t" to REPORT before passing
 position k to the store at clock time t, and "C k" once a write of it has been committed.
-`marks` and `positions` end by printing when they began and ended writing, and the store's
+`marks` also saves v0.., `positions` saves w0.. and unsaves the odd ones. `marks` and
+`positions` end by printing when they began and ended writing, and the store's
 notice ("None": every write reached the file).
 """
 
@@ -18,7 +20,7 @@ import time
 from pathlib import Path
 
 from tui.core.layout import Anchor
-from tui.store.state import StateStore, install_signal_handlers
+from tui.store.state import SavedArticle, StateStore, install_signal_handlers
 
 LIBRARY = "library"
 
@@ -62,6 +64,7 @@ def marks(db: Path, n: int) -> None:
     for i in range(n):
         store.mark_read(f"a{i}", True)
         store.mark_read(f"s{i}", True)
+        store.save_article(saved(f"v{i}"))
         time.sleep(0.001)
     store.open_article("library-a", f"a{n - 1}")
     store.close()
@@ -77,9 +80,24 @@ def positions(db: Path, n: int) -> None:
         for article_id in (f"b{i}", f"s{i}"):
             store.open_article("library-b", article_id)  # saves the previous one's position
             store.update_position(article_id, Anchor(i + 1, 2), 50, False)
+        store.save_article(saved(f"w{i}"))
+        if i % 2:
+            store.unsave_article(f"w{i}")
         time.sleep(0.001)
     store.close()
     print(began, time.monotonic(), store.notice, flush=True)
+
+
+def saved(article_id: str) -> SavedArticle:
+    return SavedArticle(article_id, LIBRARY, "人民日报", "2019-02-04", "第1版", f"标题{article_id}")
+
+
+def save(db: Path) -> None:
+    store = StateStore.open(db)
+    store.save_article(saved("k"))
+    print("ready", flush=True)
+    time.sleep(60)
+    sys.exit(3)  # never killed
 
 
 def main(argv: list[str]) -> None:
@@ -92,6 +110,8 @@ def main(argv: list[str]) -> None:
         marks(db, int(argv[2]))
     elif command == "positions":
         positions(db, int(argv[2]))
+    elif command == "save":
+        save(db)
     else:
         raise SystemExit(f"unknown command {command}")
 

@@ -33,6 +33,10 @@ def _page(*titles: str) -> str:
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
+    return two_issues(tmp_path)
+
+
+def two_issues(tmp_path: Path) -> Library:
     """Two issues, two pages each: enough to move across sections and issues."""
     files = {
         "2025-12-10/01_要闻.md": _page("十日一版甲", "十日一版乙"),

@@ -47,9 +47,10 @@ LAYERS = {
         "tui.core.i18n",
         "tui.store.settings",
         "tui.store.state",
+        "tui.store.transfer",
     ],
     "workers": ["tui.background.loader", "tui.background.indexer"],
-    "command": ["tui.cli", "tui.__main__"],
+    "command": ["tui.cli", "tui.cli_state", "tui.__main__"],
     "ui": ["tui.ui.*"],
 }
 _CORE = ["model", "alone", "files", "search", "reader", "workers"]

@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import TERMINAL_CONTROLS
 from tui.core.layout import Anchor
 from tui.store import state
-from tui.store.state import ArticleState, StateStore, install_signal_handlers
+from tui.store.state import ArticleState, SavedArticle, StateStore, install_signal_handlers
 
 from .conftest import mode, umask
 
@@ -375,6 +375,33 @@ def test_kill_9_at_random_moments_loses_at_most_the_last_interval(tmp_path: Path
         assert sum(done) >= 30
 
 
+def test_saved_articles_newest_first_unsaved_kept_out_and_by_library(db: Path) -> None:
+    store = StateStore.open(db)
+    for article_id, library in (("a", "one"), ("b", "two"), ("c", "one")):
+        with_time = SavedArticle(article_id, library, "报", "2019-02-04", "第1版", article_id)
+        store.save_article(with_time)
+        time.sleep(0.01)  # distinct save times: the order is newest first
+    store.unsave_article("b")
+    assert [a.id for a in store.saved_articles()] == ["c", "a"]
+    assert [a.id for a in store.saved_articles("one")] == ["c", "a"]
+    assert store.saved_articles("two") == []
+    store.save_article(SavedArticle("a", "one", "报", "2019-02-04", "第1版", "a"))  # again
+    assert [a.id for a in store.saved_articles()] == ["a", "c"]
+    store.close()
+
+
+def test_marking_many_read_is_one_write_and_can_be_undone(db: Path) -> None:
+    store = StateStore.open(db)
+    writes = store.write_count
+    store.mark_many_read([f"p{i}" for i in range(50)])
+    assert store.write_count == writes + 1
+    assert all(state.read for state in store.states([f"p{i}" for i in range(50)]).values())
+    store.mark_many_read([f"p{i}" for i in range(10)], read=False)
+    states = store.states([f"p{i}" for i in range(50)])
+    assert sum(state.read for state in states.values()) == 40
+    store.close()
+
+
 # -- 3. two processes -----------------------------------------------------------------------
 
 
@@ -405,6 +432,20 @@ def test_two_processes_writing_at_once_lose_no_update(db: Path) -> None:
         assert both.read and both.anchor == Anchor(i + 1, 2) and both.percent == 50
     assert store.last_article("library-a") == f"a{n - 1}"
     assert store.last_article("library-b") == f"s{n - 1}"
+    saved = {article.id for article in store.saved_articles()}
+    assert saved == {f"v{i}" for i in range(n)} | {f"w{i}" for i in range(0, n, 2)}
+    store.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGHUP])
+def test_an_article_saved_is_kept_whatever_ends_the_process(db: Path, signum: int) -> None:
+    child = start_child("save", db)  # it has said "ready": saved
+    child.send_signal(signum)
+    child.wait(10)
+    store = StateStore.open(db)
+    assert [(a.id, a.paper, a.title) for a in store.saved_articles()] == [
+        ("k", "人民日报", "标题k")
+    ]
     store.close()
 
 
@@ -629,29 +670,40 @@ def test_an_older_schema_is_migrated_keeping_its_data(
     assert files_beside(db) == ["state.sqlite3"]  # migrated in place, nothing moved aside
 
 
-def test_a_store_of_the_first_version_gains_preferences_and_keeps_positions(
-    db: Path, monkeypatch: pytest.MonkeyPatch
+# The tables each version of the schema had.
+TABLES_OF_VERSION = {1: {"article", "library"}, 2: {"article", "library", "preference"}}
+
+
+@pytest.mark.parametrize("version", sorted(TABLES_OF_VERSION))
+def test_a_store_of_an_older_version_gains_the_new_tables_and_keeps_what_it_had(
+    db: Path, monkeypatch: pytest.MonkeyPatch, version: int
 ) -> None:
-    with monkeypatch.context() as patched:  # a store as dubao wrote it before preferences
-        patched.setattr(state, "MIGRATIONS", state.MIGRATIONS[:1])
+    with monkeypatch.context() as patched:  # a store as an older dubao wrote it
+        patched.setattr(state, "MIGRATIONS", state.MIGRATIONS[:version])
+        tables = TABLES_OF_VERSION[version]
         patched.setattr(
             state,
             "REQUIRED_COLUMNS",
-            {k: v for k, v in state.REQUIRED_COLUMNS.items() if k != "preference"},
+            {k: v for k, v in state.REQUIRED_COLUMNS.items() if k in tables},
         )
         old = StateStore.open(db)
         old.open_article(LIB, "x")
         old.update_position("x", Anchor(4, 2), 30, False)
+        if version >= 2:
+            old.set_preference("measure", "60")
         old.close()
     store = StateStore.open(db)
     assert store.take_notice() is None
     assert store.position("x") is not None and store.last_article(LIB) == "x"
-    assert store.preference("theme") is None
+    assert store.preference("measure") == ("60" if version >= 2 else None)
+    assert store.saved_articles() == []
     store.set_preference("theme", "dubao-light")
     store.set_preference("theme", "dubao-16")
+    store.save_article(SavedArticle("x", LIB, "人民日报", "2019-02-04", "第1版", "标题"))
     store.close()
     reopened = StateStore.open(db)
     assert reopened.preference("theme") == "dubao-16"
+    assert [a.id for a in reopened.saved_articles()] == ["x"]
     reopened.close()
 
 

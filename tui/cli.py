@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from tui import __version__
+from tui.cli_state import cmd_saved, cmd_state, saved_parser, state_parser
 from tui.core.model import Article, Library, Problem
 from tui.core.text import clean, one_line
 from tui.core.time_left import TimeLeft
@@ -24,7 +25,7 @@ from tui.library import LibraryError, Pages, Progress, load_library
 
 PROG = "dubao"
 JSON_HELP = "print JSON (its shape is in the README)"
-COMMANDS = ("list", "search")
+COMMANDS = ("list", "search", "saved", "state")
 
 
 def _reader_parser() -> argparse.ArgumentParser:
@@ -37,6 +38,9 @@ def _reader_parser() -> argparse.ArgumentParser:
             "  dubao list [PATH ...] [--json]  print the issues, sections and articles\n"
             "  dubao search QUERY [PATH ...] [--limit N] [--json]\n"
             "                                search the library (every term must match)\n"
+            "  dubao saved [PATH ...] [--json]  print the saved articles\n"
+            "  dubao state export [FILE] | import FILE\n"
+            "                                carry the reading state to another machine\n"
             "\nPATH is a page file (.md, .markdown, .txt) or a folder searched for them."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -349,6 +353,12 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     elif argv and argv[0] == "search":
         args = _search_parser().parse_intermixed_args(argv[1:])
         args.run = cmd_search
+    elif argv and argv[0] == "saved":
+        args = saved_parser().parse_intermixed_args(argv[1:])
+        args.run = cmd_saved
+    elif argv and argv[0] == "state":
+        args = state_parser().parse_args(argv[1:])
+        args.run = cmd_state
     else:
         args = _reader_parser().parse_intermixed_args(argv)
         args.run = cmd_read

@@ -1,4 +1,4 @@
-"""Reading positions and read marks, kept in the platform data directory.
+"""Reading positions, read marks and saved articles, kept in the platform data directory.
 
 One SQLite file, `user_data_dir("dubao")/state.sqlite3`, in WAL mode, shared by every dubao
 process of the user (two SSH sessions on one library are normal). What someone reads is private:
@@ -16,7 +16,11 @@ How the app drives it (all from the main thread):
   memory and writes at most once per `save_interval` (1 s).
 - `tick()` from a 1-second timer (then `take_notice()`): it saves a position left pending when
   the reader stopped scrolling, so what is on disk is never more than about a second old.
-- `mark_read(article_id, read)` when the reader marks or unmarks: written at once.
+- `mark_read(article_id, read)` when the reader marks or unmarks: written at once (and
+  `mark_many_read` for a page or an issue, in one transaction).
+- `save_article(SavedArticle)` / `unsave_article(article_id)`: written at once; an unsaved
+  article keeps its row, marked unsaved, so that a merge (`tui.store.transfer`) knows which
+  is newer; `saved_articles()` lists the saved ones, newest first.
 - `close()` on the way out (`on_unmount` may call it: it only saves what the view reported while
   it was alive, and any later `update_position` is ignored). `install_signal_handlers` does the
   same on SIGHUP and SIGTERM, which give no `on_unmount` and no `atexit`.
@@ -88,6 +92,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated REAL NOT NULL
         ) WITHOUT ROWID""",
     ),
+    (  # articles kept for later, by content id, with what a list of them shows
+        """CREATE TABLE saved (
+            id TEXT PRIMARY KEY,
+            is_saved INTEGER NOT NULL,
+            library TEXT NOT NULL,
+            paper TEXT NOT NULL,
+            date TEXT NOT NULL,
+            page TEXT NOT NULL,
+            title TEXT NOT NULL,
+            updated REAL NOT NULL
+        ) WITHOUT ROWID""",
+    ),
 )
 
 REQUIRED_COLUMNS: dict[str, frozenset[str]] = {
@@ -96,6 +112,7 @@ REQUIRED_COLUMNS: dict[str, frozenset[str]] = {
     ),
     "library": frozenset({"key", "article_id", "updated"}),
     "preference": frozenset({"name", "value", "updated"}),
+    "saved": frozenset({"id", "is_saved", "library", "paper", "date", "page", "title", "updated"}),
 }
 
 _UPSERT_POSITION = """
@@ -121,6 +138,52 @@ _UPSERT_PREFERENCE = """
     INSERT INTO preference (name, value, updated) VALUES (?, ?, ?)
     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated = excluded.updated
 """
+_UPSERT_SAVED = """
+    INSERT INTO saved (id, is_saved, library, paper, date, page, title, updated)
+    VALUES (?, 1, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET
+        is_saved = 1, library = excluded.library, paper = excluded.paper,
+        date = excluded.date, page = excluded.page, title = excluded.title,
+        updated = excluded.updated
+"""
+_UNSAVE = "UPDATE saved SET is_saved = 0, updated = ? WHERE id = ?"
+_SAVED_COLUMNS = "id, library, paper, date, page, title, updated"
+# Merging another store's rows (`merge`): the newer row wins; the furthest point reached
+# is the further of the two, whichever is newer.
+_MERGE = {
+    "article": """
+        INSERT INTO article (id, block, char_offset, percent, max_percent, is_read, updated)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            block = iif(excluded.updated > updated, excluded.block, block),
+            char_offset = iif(excluded.updated > updated, excluded.char_offset, char_offset),
+            percent = iif(excluded.updated > updated, excluded.percent, percent),
+            is_read = iif(excluded.updated > updated, excluded.is_read, is_read),
+            max_percent = max(max_percent, excluded.max_percent),
+            updated = max(updated, excluded.updated)
+    """,
+    "library": """
+        INSERT INTO library (key, article_id, updated) VALUES (?, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET
+            article_id = excluded.article_id, updated = excluded.updated
+        WHERE excluded.updated > library.updated
+    """,
+    "saved": """
+        INSERT INTO saved (id, is_saved, library, paper, date, page, title, updated)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            is_saved = excluded.is_saved, library = excluded.library,
+            paper = excluded.paper, date = excluded.date, page = excluded.page,
+            title = excluded.title, updated = excluded.updated
+        WHERE excluded.updated > saved.updated
+    """,
+}
+# The rows `dump` gives and `merge` takes, column by column.
+TRANSFER_COLUMNS = {
+    "article": ("id", "block", "char_offset", "percent", "max_percent", "is_read", "updated"),
+    "library": ("key", "article_id", "updated"),
+    "saved": ("id", "is_saved", "library", "paper", "date", "page", "title", "updated"),
+}
 _STATE_COLUMNS = "a.id, a.block, a.char_offset, a.percent, a.max_percent, a.is_read, a.updated"
 _SELECT_ONE = f"SELECT {_STATE_COLUMNS} FROM article AS a WHERE a.id = ?"
 # One query for any number of ids: they travel as one JSON array.
@@ -140,6 +203,19 @@ class ArticleState:
     max_percent: int  # the furthest the reader has got, 0–100
     read: bool  # its end has been on screen, or the reader marked it
     updated: float  # when it last changed, in seconds since the epoch
+
+
+@dataclass(frozen=True, slots=True)
+class SavedArticle:
+    """An article kept for later, with what a list of saved articles shows of it."""
+
+    id: str  # the article's content id: the same after its pages are read again
+    library: str  # the key of the library it was saved in (`StateStore.library_key`)
+    paper: str  # the paper's name, else the library's
+    date: str  # the issue's date, YYYY-MM-DD, or ""
+    page: str  # the page (section) title
+    title: str
+    updated: float = 0.0  # when it was saved, in seconds since the epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +345,38 @@ class StateStore:
                 found[pending.article_id] = merged
         return found
 
+    def saved_articles(self, library_key: str | None = None) -> list[SavedArticle]:
+        """The saved articles (of one library, else of all), newest saved first."""
+        where = "is_saved = 1" + (" AND library = ?" if library_key is not None else "")
+        params = (library_key,) if library_key is not None else ()
+        rows = self._read(
+            f"SELECT {_SAVED_COLUMNS} FROM saved WHERE {where} ORDER BY updated DESC, id",
+            params,
+        )
+        return [SavedArticle(*row) for row in rows]
+
+    def dump(self) -> dict[str, list[tuple]]:
+        """Every row of the tables that move between machines (`TRANSFER_COLUMNS`), with
+        the position not yet saved."""
+        self.flush()
+        return {
+            table: self._read(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1", ())
+            for table, columns in TRANSFER_COLUMNS.items()
+        }
+
+    def merge(self, tables: dict[str, list[tuple]]) -> bool:
+        """Another store's rows (as `dump` gives them), merged in one transaction: of two
+        rows of one article, library or saved article, the newer wins. Whether it was
+        written to the file (not: the store works in memory, and says why)."""
+        if self._closed or self._db is None:
+            return False
+        statements = [
+            (_MERGE[table], row) for table in TRANSFER_COLUMNS for row in tables.get(table, ())
+        ]
+        self.flush()
+        self._write(statements)
+        return self.writable
+
     def take_notice(self) -> str | None:
         """Problems not shown yet, one per line; each is returned once."""
         if not self._unshown:
@@ -323,15 +431,42 @@ class StateStore:
 
     def mark_read(self, article_id: str, read: bool = True) -> None:
         """Mark or unmark an article as read; written at once."""
+        if not self._closed:
+            self._marking(article_id, read)
+            self._write([(_UPSERT_READ, (article_id, int(read), time.time()))])
+
+    def mark_many_read(self, article_ids: Iterable[str], read: bool = True) -> None:
+        """Mark or unmark many articles (a page, an issue) in one write."""
         if self._closed:
             return
+        now = time.time()
+        statements = []
+        for article_id in article_ids:
+            self._marking(article_id, read)
+            statements.append((_UPSERT_READ, (article_id, int(read), now)))
+        if statements:
+            self._write(statements)
+
+    def _marking(self, article_id: str, read: bool) -> None:
+        """The current article unmarked while its end is on screen stays unread until the
+        reader leaves the end and comes back to it."""
         if not read and article_id == self.current_article:
             self._end_unmarked = article_id
             if self._pending is not None and self._pending.article_id == article_id:
                 self._pending = replace(self._pending, at_end=False)
         elif read and self._end_unmarked == article_id:
             self._end_unmarked = None
-        self._write([(_UPSERT_READ, (article_id, int(read), time.time()))])
+
+    def save_article(self, article: SavedArticle) -> None:
+        """Keep an article for later; written at once."""
+        if not self._closed:
+            row = (article.id, article.library, article.paper, article.date, article.page)
+            self._write([(_UPSERT_SAVED, (*row, article.title, time.time()))])
+
+    def unsave_article(self, article_id: str) -> None:
+        """No longer keep an article; written at once."""
+        if not self._closed:
+            self._write([(_UNSAVE, (time.time(), article_id))])
 
     def set_preference(self, name: str, value: str) -> None:
         """Keep what the reader chose (a theme, a text width); written at once."""

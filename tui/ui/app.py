@@ -280,15 +280,14 @@ class DubaoApp(App[None]):
         """dubao's own commands in the palette, in the reader's language (not Textual's
         Keys, Maximize, Screenshot)."""
         strings = self.strings
-        yield SystemCommand(
-            strings("command.help"), strings("command.help.about"), self.action_help
-        )
-        yield SystemCommand(
-            strings("command.theme"), strings("command.theme.about"), self.action_next_theme
-        )
-        yield SystemCommand(
-            strings("command.quit"), strings("command.quit.about"), self.action_quit
-        )
+        if isinstance(screen, ReaderScreen):
+            yield from screen.commands()
+        for name, action in (
+            ("command.help", self.action_help),
+            ("command.theme", self.action_next_theme),
+            ("command.quit", self.action_quit),
+        ):
+            yield SystemCommand(strings(name), strings(f"{name}.about"), action)
 
     def action_command_palette(self) -> None:
         if not CommandPalette.is_open(self):

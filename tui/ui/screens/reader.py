@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal
@@ -42,7 +42,7 @@ from tui.core.navigation import History, Place, ReadingOrder
 from tui.core.text import one_line
 from tui.library import PageChanged, WholeArticles, seeds_path
 from tui.store.settings import Settings
-from tui.store.state import ArticleState, StateStore
+from tui.store.state import ArticleState, SavedArticle, StateStore
 from tui.ui.loading import Loaded, LoadNote, MessageSink
 from tui.ui.searcher import Searcher
 from tui.ui.widgets.article_view import ArticleView
@@ -136,6 +136,10 @@ class ReaderScreen(Screen[None]):
         Binding("s", "toggle_sidebar", "Sidebar", id="key.sidebar"),
         Binding("u", "next_unread", "Next unread", id="key.next_unread", show=False),
         Binding("m", "toggle_read", "Mark read", id="key.toggle_read", show=False),
+        Binding("M", "mark_page_read", "Mark page read", id="key.mark_page", show=False),
+        Binding("U", "toggle_unread_only", "Unread only", id="key.unread_only", show=False),
+        Binding("asterisk", "toggle_saved", "Save", id="key.save", show=False, key_display="*"),
+        Binding("S", "show_saved", "Saved articles", id="key.saved", show=False),
         Binding("n", "next_match(1)", "Next match", id="key.next_match", show=False),
         Binding("N", "next_match(-1)", "Previous match", id="key.prev_match", show=False),
         Binding("t", "app.next_theme", "Theme", id="key.theme", show=False),
@@ -174,6 +178,7 @@ class ReaderScreen(Screen[None]):
         self.current = 0
         self._article_open = False
         self.history = History()
+        self.library_name = given[0].name if given else ""  # where no paper is named
         self._last_query = ""
         self._whole_articles = WholeArticles()
         localise_bindings(self, strings)
@@ -307,10 +312,11 @@ class ReaderScreen(Screen[None]):
             self._open_first()
 
     def _mark(self, article_ids: Iterable[str]) -> None:
-        """Read marks in the sidebar for these articles, from the store."""
+        """Read and saved marks in the sidebar for these articles, from the store."""
         if self.store is not None:
             states = self.store.states(article_ids)
             self.sidebar.set_marks({i: _reading_mark(s) for i, s in states.items()})
+            self.sidebar.set_saved({a.id for a in self.store.saved_articles()})
 
     def _open_first(self) -> None:
         """The article read last, else the first of the newest issue. While loading, wait
@@ -350,13 +356,104 @@ class ReaderScreen(Screen[None]):
         return _reading_mark(state) if state else UNREAD
 
     def action_toggle_read(self) -> None:
+        """The open article read or unread; in the sidebar, what the cursor is on: an
+        article, or every article of a page or an issue (all read: all unread again)."""
         if self.store is None or not self.places:
             return
-        article_id = self.places[self.current].article.id
+        under = self.sidebar.articles_under_cursor() if self.sidebar.has_focus else None
+        if under is not None and under[0] != "article":
+            self._mark_many(under[1])
+            return
+        article_id = under[1][0] if under else self.places[self.current].article.id
         read = not self._current_mark(article_id).read
         self.store.mark_read(article_id, read)
         self.sidebar.update_mark(article_id, self._current_mark(article_id))
         self.notify(self.strings("msg.read" if read else "msg.unread"), timeout=2)
+
+    def action_mark_page_read(self) -> None:
+        """Every article of the page (section) open, read."""
+        if self.store is None or not self.places:
+            return
+        section = self.places[self.current].section
+        self._mark_many([a.id for a in section.articles], read=True)
+
+    def _mark_many(self, article_ids: list[str], read: bool | None = None) -> None:
+        """Mark `article_ids` read (None: read, unless all are, then unread)."""
+        assert self.store is not None
+        if read is None:
+            states = self.store.states(article_ids)
+            read = not all((s := states.get(i)) is not None and s.read for i in article_ids)
+        self.store.mark_many_read(article_ids, read)
+        states = self.store.states(article_ids)
+        self.sidebar.set_marks({i: _reading_mark(s) for i, s in states.items()})
+        key = "msg.marked_many" if read else "msg.unmarked_many"
+        self.notify(self.strings.count(key, len(article_ids)), timeout=2)
+
+    def action_toggle_unread_only(self) -> None:
+        unread_only = not self.sidebar.unread_only
+        self.sidebar.show_unread_only(unread_only)
+        if self.places:
+            self.sidebar.select_article(self.places[self.current].article.id)
+        self.notify(self.strings("msg.unread_only" if unread_only else "msg.all_articles"))
+
+    def commands(self) -> Iterable[SystemCommand]:
+        """The reader's commands for the palette, in the reader's language."""
+        for name, about, action in (
+            ("key.saved", "command.saved.about", self.action_show_saved),
+            ("key.save", "command.save.about", self.action_toggle_saved),
+            ("key.mark_page", "command.mark_page.about", self.action_mark_page_read),
+            ("key.unread_only", "command.unread_only.about", self.action_toggle_unread_only),
+        ):
+            yield SystemCommand(self.strings(name), self.strings(about), action)
+
+    # -- saved articles ---------------------------------------------------------------------
+
+    def action_toggle_saved(self) -> None:
+        """Save the open article, or no longer (in the sidebar: the one under the cursor)."""
+        if self.store is None or not self.places:
+            return
+        under = self.sidebar.articles_under_cursor() if self.sidebar.has_focus else None
+        article_id = under[1][0] if under and under[0] == "article" else None
+        place = self.places[self._index_of.get(article_id or "", self.current)]
+        article = place.article
+        title = self.article_label(article)
+        saved = {a.id for a in self.store.saved_articles()}
+        if article.id in saved:
+            self.store.unsave_article(article.id)
+            saved.discard(article.id)
+            self.notify(self.strings("msg.unsaved", title=title), timeout=2)
+        else:
+            issue = place.issue
+            self.store.save_article(
+                SavedArticle(
+                    id=article.id,
+                    library=self.library_key,
+                    paper=issue.paper or self.library_name,
+                    date=issue.date.isoformat() if issue.date else "",
+                    page=place.section.title,
+                    title=title,
+                )
+            )
+            saved.add(article.id)
+            self.notify(self.strings("msg.saved", title=title), timeout=2)
+        self.sidebar.set_saved(saved)
+
+    def action_show_saved(self) -> None:
+        from tui.ui.screens.saved import SavedScreen
+
+        if self.store is None or isinstance(self.app.screen, SavedScreen):
+            return
+        saved = self.store.saved_articles()
+        here = [article for article in saved if article.id in self._index_of]
+        self.app.push_screen(
+            SavedScreen(self.strings, here, len(saved) - len(here)), self._saved_chosen
+        )
+
+    def _saved_chosen(self, article_id: str | None) -> None:
+        index = self._index_of.get(article_id or "")
+        if index is not None:
+            self.open_place(index)
+            self.article_view.focus()
 
     def action_next_unread(self) -> None:
         if not self.places or self.store is None:

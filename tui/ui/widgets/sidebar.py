@@ -90,6 +90,8 @@ class Sidebar(Tree[NodeData]):
         self._sections: dict[str, Section] = {}
         self._issue_of: dict[str, str] = {}
         self._marks: dict[str, ReadingMark] = {}
+        self._saved: set[str] = set()
+        self.unread_only = False  # read articles are left out of pages opened (and refilled)
         self._populate()
 
     def _populate(self) -> None:
@@ -145,13 +147,54 @@ class Sidebar(Tree[NodeData]):
         if issue_node.children:
             return
         for section in self._issues[issue_id].sections:
+            articles = [a for a in section.articles if self._shown(a.id)]
+            if not articles and self.unread_only:
+                continue
             section_node = issue_node.add(
                 self._section_label(section), NodeData("section", section.id), expand=True
             )
             self._section_nodes[section.id] = section_node
-            for article in section.articles:
+            for article in articles:
                 node = section_node.add_leaf(self._label(article), NodeData("article", article.id))
                 self._article_nodes[article.id] = node
+
+    def _shown(self, article_id: str) -> bool:
+        return not (self.unread_only and self._marks.get(article_id, UNREAD).read)
+
+    def show_unread_only(self, unread_only: bool) -> None:
+        """Leave read articles out (or put them back) in every page opened so far."""
+        self.unread_only = unread_only
+        for issue_id, issue_node in self._issue_nodes.items():
+            if not issue_node.children:
+                continue  # filled when first opened, the same way
+            for section in self._issues[issue_id].sections:
+                self._section_nodes.pop(section.id, None)
+                for article in section.articles:
+                    self._article_nodes.pop(article.id, None)
+            issue_node.remove_children()
+            self._fill(issue_id)
+
+    def set_saved(self, saved: set[str]) -> None:
+        """The saved articles, marked ★."""
+        changed = saved ^ self._saved
+        self._saved = set(saved)
+        for article_id in changed:
+            node = self._article_nodes.get(article_id)
+            if node is not None:
+                node.set_label(self._label(self._articles[article_id]))
+
+    def articles_under_cursor(self) -> tuple[NodeKind, list[str]] | None:
+        """What the cursor is on, and the articles it holds: an article, a page's, an issue's."""
+        node = self.cursor_node
+        if node is None or node.data is None:
+            return None
+        kind, node_id = node.data.kind, node.data.id
+        if kind == "article":
+            return kind, [node_id]
+        if kind == "section":
+            return kind, [a.id for a in self._sections[node_id].articles]
+        issue = self._issues[node_id]
+        return kind, [a.id for section in issue.sections for a in section.articles]
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         data = event.node.data
@@ -174,10 +217,11 @@ class Sidebar(Tree[NodeData]):
         label = article.label
         if article.kind == "photo":
             label = f"{self.photo_label} {label}"
+        saved = ("★ ", "bold") if article.id in self._saved else ""
         if mark.read:
-            return Text(f"  {label}", style="dim")
+            return Text.assemble("  ", saved, label, style="dim")
         marker = "◐ " if mark.started else "● "
-        return Text.assemble((marker, "bold"), label)
+        return Text.assemble((marker, "bold"), saved, label)
 
     def _section_label(self, section: Section) -> Text:
         unread = sum(not self._marks.get(a.id, UNREAD).read for a in section.articles)
@@ -219,7 +263,10 @@ class Sidebar(Tree[NodeData]):
         if issue_id is None:
             return
         self._fill(issue_id)
-        node = self._article_nodes[article_id]
+        node = self._article_nodes.get(article_id)
+        if node is None:  # left out (read, with unread articles only): its page, or its issue
+            section = self._section_nodes.get(self._section_of[article_id].id)
+            node = section if section is not None else self._issue_nodes[issue_id]
         parent = node.parent
         while parent is not None:
             parent.expand()
