@@ -20,6 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.filter import Monochrome, NoColor
 from textual.markup import escape
@@ -32,11 +33,14 @@ from tui.core.text import one_line
 from tui.library import LibraryError, is_small, load_library
 from tui.store.settings import Settings, load_settings
 from tui.store.state import StateStore, install_signal_handlers
+from tui.ui.keys import default_keys, give_way, keys_in_force, read_keys
 from tui.ui.loading import LoadFailed
 from tui.ui.palette import Palette
 from tui.ui.screens.reader import ReaderScreen, localise_bindings
 from tui.ui.terminal_input import decode_input_leniently
 from tui.ui.themes import THEMES, default_theme
+from tui.ui.widgets.article_view import ArticleView
+from tui.ui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from tui.background.loader import Loader
@@ -131,11 +135,14 @@ class DubaoApp(App[None]):
     # every screen.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "ctrl+p", "command_palette", "Find article", id="key.palette", show=False, priority=True
+            "ctrl+p", "command_palette", "Find article", id="palette", show=False, priority=True
         ),
         # Readers press it to quit: as `q` (the place saved), not Textual's "press ctrl+q".
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
+    # Where the reader's bindings are: their ids are what `[keys]` in settings.toml may
+    # name (the help screen shares the help's and the moves' ids, so needs no place here).
+    REMAPPABLE: ClassVar[tuple[type[DOMNode], ...]] = ()
 
     def __init__(
         self,
@@ -161,7 +168,11 @@ class DubaoApp(App[None]):
         self.load_error: str | None = None
         self.store = store
         self._restore_signals: Callable[[], None] | None = None
-        self.settings = settings or load_settings()
+        settings = settings or load_settings()
+        # The names `[keys]` may use: every binding id of the reader's keys.
+        self.default_keys = default_keys(self.REMAPPABLE)
+        self.keymap, problems = read_keys(settings.keys, self.default_keys)
+        self.settings = settings.noting(problems)
         self.strings = Strings(language)
         self.animation_level = "full" if self.settings.animation else "none"
         if self.no_color:
@@ -177,6 +188,8 @@ class DubaoApp(App[None]):
         )
         self.title = self.strings("app.title")
         localise_bindings(self, self.strings)
+        self.set_keymap(self.keymap)
+        give_way(self, self.keymap)
 
     def notify(
         self,
@@ -201,7 +214,11 @@ class DubaoApp(App[None]):
 
     def get_default_screen(self) -> ReaderScreen:
         self._reader = self._make_reader(
-            strings=self.strings, settings=self.settings, store=self.store, id="_default"
+            strings=self.strings,
+            settings=self.settings,
+            store=self.store,
+            keymap=self.keymap,
+            id="_default",
         )
         return self._reader
 
@@ -303,7 +320,10 @@ class DubaoApp(App[None]):
         from tui.ui.screens.help import HelpScreen  # Markdown loads when help is first asked for
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.strings.language, self.strings("help.close")))
+            reader = self.reader
+            nodes = [self, *reader.walk_children(with_self=True)]
+            in_force = keys_in_force(nodes, self.keymap, self.default_keys)
+            self.push_screen(HelpScreen(self.strings, in_force))
 
 
 def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
@@ -323,3 +343,7 @@ def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
     if app.load_error:
         raise LibraryError(app.load_error)
     return 0
+
+
+# The app's own class is only whole once defined.
+DubaoApp.REMAPPABLE = (DubaoApp, ReaderScreen, ArticleView, Sidebar)

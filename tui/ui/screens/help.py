@@ -1,7 +1,9 @@
-"""The help screen: a modal that renders the packaged key reference (Markdown)."""
+"""The help screen: a modal that renders the packaged key reference (Markdown), each
+`{id}` in it replaced by the keys of that binding in force (`tui.ui.keys.fill_keys`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,6 +13,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from tui.core.i18n import Strings
+from tui.ui.keys import fill_keys
+
 HELP_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -19,23 +24,27 @@ def help_text(language: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
+    # The reader's ids: keys given to help, the lines and the pages in `[keys]` work here too.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close"),
-        Binding("j,down", "scroll(1)", show=False),
-        Binding("k,up", "scroll(-1)", show=False),
-        Binding("space,pagedown", "scroll(10)", show=False),
-        Binding("b,pageup", "scroll(-10)", show=False),
+        Binding("escape,q", "dismiss", "Close"),
+        Binding("question_mark,f1", "dismiss", "Close", id="help"),
+        Binding("j,down", "scroll(1)", show=False, id="line_down"),
+        Binding("k,up", "scroll(-1)", show=False, id="line_up"),
+        Binding("space,pagedown", "scroll(10)", show=False, id="page_down"),
+        Binding("b,pageup", "scroll(-10)", show=False, id="page_up"),
     ]
 
-    def __init__(self, language: str, close_hint: str) -> None:
+    def __init__(self, strings: Strings, keys: Mapping[str, list[str]]) -> None:
+        """`keys`: each binding id's keys in force, which the help's `{id}`s show."""
         super().__init__()
-        self.language = language
-        self.close_hint = close_hint
+        self.strings = strings
+        self.keys = keys
 
     def compose(self) -> ComposeResult:
+        strings = self.strings
         with VerticalScroll(id="help") as scroll:
-            scroll.border_subtitle = self.close_hint
-            yield Markdown(help_text(self.language))
+            scroll.border_subtitle = strings("help.close")
+            yield Markdown(fill_keys(help_text(strings.language), self.keys, strings))
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#help", VerticalScroll).scroll_relative(y=lines, animate=False)

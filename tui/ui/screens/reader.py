@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -43,6 +43,7 @@ from tui.core.text import one_line
 from tui.library import PageChanged, WholeArticles, seeds_path
 from tui.store.settings import Settings
 from tui.store.state import ArticleState, SavedArticle, StateStore
+from tui.ui.keys import give_way
 from tui.ui.loading import Loaded, LoadNote, MessageSink
 from tui.ui.searcher import Searcher
 from tui.ui.widgets.article_view import ArticleView
@@ -62,13 +63,12 @@ SETTLED = 2.0  # seconds after a large library is loaded
 
 
 def localise_bindings(node: DOMNode, strings: Strings) -> None:
-    """Footer and help descriptions of `node`'s keys in the reader's language."""
+    """Footer and help descriptions of `node`'s keys in the reader's language: a binding's
+    id (the name readers give it in `[keys]`) is its label's, `key.<id>`."""
     bindings = node._bindings.key_to_bindings
     for key, entries in bindings.items():
         bindings[key] = [
-            dataclasses.replace(b, description=strings(b.id))
-            if b.id and b.id.startswith("key.")
-            else b
+            dataclasses.replace(b, description=strings(f"key.{b.id}")) if b.id else b
             for b in entries
         ]
 
@@ -114,38 +114,34 @@ class ReaderScreen(Screen[None]):
     # Every key of the reader, in the footer's order: the footer lists the screen's keys
     # before the app's, so quit, help and the theme are here too, as the app's actions.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "app.quit", "Quit", id="key.quit"),
-        Binding("backspace,ctrl+o,alt+left", "back", "Back", id="key.back", key_display="⌫"),
-        Binding("alt+right", "forward", "Forward", id="key.forward", show=False),
-        Binding("question_mark,f1", "app.help", "Help", id="key.help", key_display="?"),
-        Binding("slash", "search", "Search", id="key.search", key_display="/"),
-        Binding("space,pagedown", "page(1)", "Page down", id="key.page_down", key_display="␣"),
-        Binding("b,pageup", "page(-1)", "Page up", id="key.page_up", show=False),
-        Binding("right_square_bracket", "next_article", "Next", id="key.next_article"),
+        Binding("q", "app.quit", "Quit", id="quit"),
+        Binding("backspace,ctrl+o,alt+left", "back", "Back", id="back", key_display="⌫"),
+        Binding("alt+right", "forward", "Forward", id="forward", show=False),
+        Binding("question_mark,f1", "app.help", "Help", id="help", key_display="?"),
+        Binding("slash", "search", "Search", id="search", key_display="/"),
+        Binding("space,pagedown", "page(1)", "Page down", id="page_down", key_display="␣"),
+        Binding("b,pageup", "page(-1)", "Page up", id="page_up", show=False),
+        Binding("right_square_bracket", "next_article", "Next", id="next_article"),
+        Binding("left_square_bracket", "prev_article", "Previous", id="prev_article", show=False),
+        Binding("right_curly_bracket", "next_section", "Next page", id="next_section", show=False),
         Binding(
-            "left_square_bracket", "prev_article", "Previous", id="key.prev_article", show=False
-        ),
-        Binding(
-            "right_curly_bracket", "next_section", "Next page", id="key.next_section", show=False
-        ),
-        Binding(
-            "left_curly_bracket", "prev_section", "Previous page", id="key.prev_section", show=False
+            "left_curly_bracket", "prev_section", "Previous page", id="prev_section", show=False
         ),
         # Screen's own tab (focus_next) gives way to this one.
-        Binding("tab", "switch_pane", "Switch pane", id="key.focus", show=False),
-        Binding("s", "toggle_sidebar", "Sidebar", id="key.sidebar"),
-        Binding("u", "next_unread", "Next unread", id="key.next_unread", show=False),
-        Binding("m", "toggle_read", "Mark read", id="key.toggle_read", show=False),
-        Binding("M", "mark_page_read", "Mark page read", id="key.mark_page", show=False),
-        Binding("U", "toggle_unread_only", "Unread only", id="key.unread_only", show=False),
-        Binding("asterisk", "toggle_saved", "Save", id="key.save", show=False, key_display="*"),
-        Binding("S", "show_saved", "Saved articles", id="key.saved", show=False),
-        Binding("n", "next_match(1)", "Next match", id="key.next_match", show=False),
-        Binding("N", "next_match(-1)", "Previous match", id="key.prev_match", show=False),
-        Binding("t", "app.next_theme", "Theme", id="key.theme", show=False),
-        Binding("d", "jump_to_date", "Go to date", id="key.date", show=False),
-        Binding("plus,equals_sign", "measure(1)", "Wider", id="key.wider", show=False),
-        Binding("minus", "measure(-1)", "Narrower", id="key.narrower", show=False),
+        Binding("tab", "switch_pane", "Switch pane", id="switch_pane", show=False),
+        Binding("s", "toggle_sidebar", "Sidebar", id="sidebar"),
+        Binding("u", "next_unread", "Next unread", id="next_unread", show=False),
+        Binding("m", "toggle_read", "Mark read", id="toggle_read", show=False),
+        Binding("M", "mark_page_read", "Mark page read", id="mark_page", show=False),
+        Binding("U", "toggle_unread_only", "Unread only", id="unread_only", show=False),
+        Binding("asterisk", "toggle_saved", "Save", id="save", show=False, key_display="*"),
+        Binding("S", "show_saved", "Saved articles", id="saved", show=False),
+        Binding("n", "next_match(1)", "Next match", id="next_match", show=False),
+        Binding("N", "next_match(-1)", "Previous match", id="prev_match", show=False),
+        Binding("t", "app.next_theme", "Theme", id="next_theme", show=False),
+        Binding("d", "jump_to_date", "Go to date", id="jump_to_date", show=False),
+        Binding("plus,equals_sign", "measure(1)", "Wider", id="wider", show=False),
+        Binding("minus", "measure(-1)", "Narrower", id="narrower", show=False),
     ]
 
     def __init__(
@@ -158,6 +154,7 @@ class ReaderScreen(Screen[None]):
         paths: Sequence[str] | None = None,
         library_paths: Sequence[Path] | None = None,
         loader: Loader | None = None,
+        keymap: Mapping[str, str] | None = None,
         id: str | None = None,
     ) -> None:
         """Read `library`; or, when it is None, load the pages at `paths` (None: the seeds)
@@ -181,6 +178,7 @@ class ReaderScreen(Screen[None]):
         self.library_name = given[0].name if given else ""  # where no paper is named
         self._last_query = ""
         self._whole_articles = WholeArticles()
+        self._keymap = keymap or {}
         localise_bindings(self, strings)
 
     @property
@@ -237,6 +235,8 @@ class ReaderScreen(Screen[None]):
         self._whole_articles.close()
 
     def on_mount(self) -> None:
+        for node in self.walk_children(with_self=True):
+            give_way(node, self._keymap)
         view = self.article_view
         view.measure = self._chosen_measure() or self.settings.measure
         view.animate_scroll = self.settings.animation

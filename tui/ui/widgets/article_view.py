@@ -56,10 +56,10 @@ class ArticleView(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "line(1)", "Line down", show=False),
-        Binding("k,up", "line(-1)", "Line up", show=False),
-        Binding("g,home", "top", "Top", show=False),
-        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("j,down", "line(1)", "Line down", show=False, id="line_down"),
+        Binding("k,up", "line(-1)", "Line up", show=False, id="line_up"),
+        Binding("g,home", "top", "Top", show=False, id="top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="bottom"),
         Binding("left", "noop", show=False),
         Binding("right", "noop", show=False),
     ]

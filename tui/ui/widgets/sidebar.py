@@ -52,13 +52,14 @@ class Sidebar(Tree[NodeData]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Space and b page the article, as everywhere (space: the app's binding, see
         # check_action); enter opens and folds.
-        Binding("b", "app.page(-1)", show=False),
-        Binding("j", "cursor_down", show=False),
-        Binding("k", "cursor_up", show=False),
-        Binding("g,home", "scroll_home", show=False),
-        Binding("G,end", "scroll_end", show=False),
-        Binding("left,h", "collapse_or_parent", show=False),
-        Binding("right,l", "expand_or_open", show=False),
+        Binding("b", "app.page(-1)", show=False, id="page_up"),
+        Binding("j", "cursor_down", show=False, id="line_down"),
+        Binding("k", "cursor_up", show=False, id="line_up"),
+        Binding("g,home", "scroll_home", show=False, id="top"),
+        Binding("G,end", "scroll_end", show=False, id="bottom"),
+        Binding("left,h", "collapse_or_parent", show=False, id="fold"),
+        Binding("right,l", "expand_or_open", show=False, id="unfold"),
+        Binding("enter", "select_cursor", show=False, id="open"),
     ]
 
     class ArticleChosen(Message):
