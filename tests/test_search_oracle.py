@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import unicodedata
+from functools import cache
+
+import opencc
+
 from tui.core.model import Article, Block, Issue, Library, Section
 from tui.core.text import normalise
 
+_T2S = opencc.OpenCC("t2s")
+
+
+@cache
+def _simplified(ch: str) -> str:
+    """OpenCC's Simplified form of one character, where it is one character."""
+    converted = _T2S.convert(ch)
+    return converted if len(converted) == 1 else ch
+
+
+def folded(text: str) -> str:
+    """The definition's normal form, read literally: NFKC and casefold, then each
+    Traditional character as OpenCC's t2s gives it alone (until it no longer changes),
+    then the whitespace rule (`normalise`'s, which finds nothing more to fold)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    out = []
+    for ch in text:
+        while (simplified := _simplified(ch)) != ch:
+            ch = simplified
+        out.append(ch)
+    return normalise("".join(out))
+
 
 def oracle_terms(query: str) -> list[str]:
-    terms = [normalise(word) for word in query.split()]
+    terms = [folded(word) for word in query.split()]
     return [t for t in terms if t]
 
 
@@ -19,7 +46,7 @@ def article_blocks(article: Article) -> list[str]:
 
 
 def article_matches(article: Article, terms: list[str]) -> bool:
-    blocks = [normalise(text) for text in article_blocks(article)]
+    blocks = [folded(text) for text in article_blocks(article)]
     return all(any(term in block for block in blocks) for term in terms)
 
 

@@ -8,10 +8,12 @@ would turn full-width punctuation into ASCII, so it is only applied for search.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from bisect import bisect_right
 from itertools import accumulate
+from pathlib import Path
 
 _UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 (but \t \n), DEL, C1
@@ -64,13 +66,35 @@ def _space_or_nothing(m: re.Match[str]) -> str:
 
 
 def normalise(text: str) -> str:
-    """The form search compares: NFKC, casefolded, whitespace touching CJK removed.
+    """The form search compares: NFKC, casefolded, Traditional characters folded to
+    Simplified, whitespace touching CJK removed.
 
-    So `李静` matches the byline `李 静`, and `ＦＭＧ` matches `FMG`. Other runs of
-    whitespace become one space; none is left at either end.
+    So `李静` matches the byline `李 静`, `ＦＭＧ` matches `FMG`, and `臺灣` matches `台湾`.
+    Other runs of whitespace become one space; none is left at either end. The fold is
+    one character to one (`t2s.txt`, from OpenCC), so offsets stay where they were.
     """
     text = unicodedata.normalize("NFKC", text).casefold()
+    table, traditional = _traditional()
+    if traditional.search(text):
+        text = text.translate(table)
     return _SPACES.sub(_space_or_nothing, text)
+
+
+@functools.cache
+def _traditional() -> tuple[dict[int, int], re.Pattern[str]]:
+    """The Traditional → Simplified fold, and a pattern finding text that needs it."""
+    table: dict[int, int] = {}
+    lines = Path(__file__).with_name("t2s.txt").read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        if line and not line.startswith("#"):
+            traditional, simplified = line.split(" ")
+            table[ord(traditional)] = ord(simplified)
+    # Characters beyond the BMP in a class make the regex engine test them one by one
+    # (60 times slower over Chinese text): those are one range, wider than needed, instead.
+    bmp = "".join(chr(code) for code in table if code < 0x10000)
+    astral = [code for code in table if code >= 0x10000]
+    wide = f"{chr(min(astral))}-{chr(max(astral))}" if astral else ""
+    return table, re.compile(f"[{bmp}{wide}]")
 
 
 # --- Line breaking -------------------------------------------------------------------

@@ -38,8 +38,10 @@ def code_version() -> bytes:
     """A digest of everything besides the library that decides what the index holds."""
     package = Path(__file__).parent
     digest = hashlib.blake2b(digest_size=8)
-    text = package.parent / "core" / "text.py"
-    digest.update(source_digest([*sorted(package.glob("*.py")), text]))
+    core = package.parent / "core"
+    digest.update(
+        source_digest([*sorted(package.glob("*.py")), core / "text.py", core / "t2s.txt"])
+    )
     versions = (__version__, sys.version, unicodedata.unidata_version, _jieba_version())
     digest.update(repr(versions).encode())
     return digest.digest()
