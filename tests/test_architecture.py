@@ -42,6 +42,7 @@ LAYERS = {
     "search": ["tui.search.*"],
     "reader": [
         "tui.core.layout",
+        "tui.core.clipboard",
         "tui.core.navigation",
         "tui.core.dates",
         "tui.core.i18n",
