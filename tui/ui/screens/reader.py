@@ -4,7 +4,7 @@ footer, and everything one does while reading.
 It owns the library and its reading order, loads it (the loader's `Loaded` and `LoadNote`
 are posted here, by `tui.ui.loading.MessageSink`), opens places and moves between them (asking
 `navigation.ReadingOrder` where a key goes), keeps read marks and positions in the app's
-state store, and runs the search flow. Widgets report upward with messages
+state store, runs the search flow and copies (`y`, `Y`). Widgets report upward with messages
 (`Sidebar.ArticleChosen`, `ArticleView.Position`, `Searcher.Ready`) and the screen decides
 what is shown. The app around it keeps what every screen shares: settings, strings, themes,
 notices, the state store, help, quitting, the palette and a load's failure (`LoadFailed`
