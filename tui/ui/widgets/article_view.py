@@ -348,7 +348,9 @@ class ArticleView(ScrollView, can_focus=True):
                 Segment("─" * rule_width, base + self._style("rule")),
             ]
         elif line.text:
-            segments.append(Segment(" " * self._text_left(line, width), base))
+            left = self._text_left(line, width)
+            if left:
+                segments.append(Segment(" " * left, base))
             segments += self._text_segments(line, row, base + self._style(line.kind))
         strip = Strip(segments).extend_cell_length(width, base).crop(0, width)
         # One SGR sequence per run of one style, not per segment: margin, text and padding
