@@ -42,6 +42,7 @@ LAYERS = {
     "search": ["tui.search.*"],
     "reader": [
         "tui.core.layout",
+        "tui.core.clipboard",
         "tui.core.navigation",
         "tui.core.dates",
         "tui.core.i18n",
@@ -295,8 +296,8 @@ def test_the_path_check_can_fail() -> None:
 
 
 def test_the_package_ships_only_files_the_program_reads() -> None:
-    """Package data is what dubao opens: its styles and its help, not notes for its
-    maintainers (ARCHITECTURE.md)."""
+    """Package data is what dubao opens: its styles, its help and search's fold table, not
+    notes for its maintainers (ARCHITECTURE.md)."""
     import tomllib
 
     config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
@@ -308,9 +309,9 @@ def test_the_package_ships_only_files_the_program_reads() -> None:
         for pattern in patterns
         for path in (PACKAGE.parent / package.replace(".", "/")).glob(pattern)
     }
-    assert shipped == {"app.tcss", "help.en.md", "help.zh.md"}
+    assert shipped == {"app.tcss", "help.en.md", "help.zh.md", "t2s.txt"}
     sources = "\n".join(path.read_text(encoding="utf-8") for path in PACKAGE.rglob("*.py"))
-    assert "app.tcss" in sources and 'f"help.{' in sources
+    assert "app.tcss" in sources and 'f"help.{' in sources and '"t2s.txt"' in sources
 
 
 def test_every_module_imports_first_in_a_fresh_interpreter() -> None:

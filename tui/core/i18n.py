@@ -123,6 +123,19 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "msg.problems.one": ("Skipped 1 unreadable file: {first}", "跳过 1 个无法读取的文件：{first}"),
     "key.jump_to_date": ("Go to date", "跳到日期"),
+    "key.copy": ("Copy", "复制"),
+    "key.cite": ("Copy citation", "复制引用"),
+    "msg.copied_article": ("Copied the article.", "已复制全文。"),
+    "msg.copied_selection": ("Copied the selected text.", "已复制选中的文字。"),
+    "msg.copied_citation": ("Copied: {citation}", "已复制引用：{citation}"),
+    "msg.copy_too_long": (
+        "Too long for the terminal's clipboard ({kb:,} KB, at most {most} KB): nothing was copied.",
+        "太长，终端剪贴板放不下（{kb:,} KB，最多 {most} KB）：没有复制。",
+    ),
+    "msg.copy_tmux": (  # tmux load-buffer failed: the sequence went out wrapped for tmux
+        "Not copied? Add to ~/.tmux.conf: {line}",
+        "没复制上？请在 ~/.tmux.conf 加一行：{line}",
+    ),
     "palette.date": (
         "A date: 2019-05-01, 2019-05, yesterday…",
         "日期，如 2019-05-01、5月1日、昨天…",

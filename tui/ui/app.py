@@ -37,6 +37,7 @@ from tui.ui.keys import default_keys, give_way, keys_in_force, read_keys
 from tui.ui.loading import LoadFailed
 from tui.ui.palette import Palette
 from tui.ui.screens.reader import ReaderScreen, localise_bindings
+from tui.ui.terminal_clipboard import Copied, copy_text
 from tui.ui.terminal_input import decode_input_leniently
 from tui.ui.themes import THEMES, default_theme
 from tui.ui.widgets.article_view import ArticleView
@@ -211,6 +212,22 @@ class DubaoApp(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Every copy, Textual's own too, the way `y` copies: through tmux and screen."""
+        self.send_to_clipboard(text)
+
+    def send_to_clipboard(self, text: str) -> Copied:
+        """Put `text` on the clipboard of the terminal the reader sits at (OSC 52, over SSH
+        too); what was done, for the reader to be told."""
+        copied = copy_text(text, self._write_to_terminal)
+        if copied != "too_long":
+            self._clipboard = text
+        return copied
+
+    def _write_to_terminal(self, sequence: str) -> None:
+        if self._driver is not None:
+            self._driver.write(sequence)
 
     def get_default_screen(self) -> ReaderScreen:
         self._reader = self._make_reader(

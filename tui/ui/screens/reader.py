@@ -4,7 +4,7 @@ footer, and everything one does while reading.
 It owns the library and its reading order, loads it (the loader's `Loaded` and `LoadNote`
 are posted here, by `tui.ui.loading.MessageSink`), opens places and moves between them (asking
 `navigation.ReadingOrder` where a key goes), keeps read marks and positions in the app's
-state store, and runs the search flow. Widgets report upward with messages
+state store, runs the search flow and copies (`y`, `Y`). Widgets report upward with messages
 (`Sidebar.ArticleChosen`, `ArticleView.Position`, `Searcher.Ready`) and the screen decides
 what is shown. The app around it keeps what every screen shares: settings, strings, themes,
 notices, the state store, help, quitting, the palette and a load's failure (`LoadFailed`
@@ -28,12 +28,14 @@ from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.dom import DOMNode
+from textual.geometry import Offset
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Label, ProgressBar
 
 from tui.background.collector import give_back_memory
+from tui.core.clipboard import MAX_BASE64, TMUX_CONF_LINE, article_text, citation
 from tui.core.dates import DateRange, nearest, parse_date
 from tui.core.i18n import Strings
 from tui.core.layout import HEADER, MIN_MEASURE, Anchor
@@ -138,6 +140,8 @@ class ReaderScreen(Screen[None]):
         Binding("S", "show_saved", "Saved articles", id="saved", show=False),
         Binding("n", "next_match(1)", "Next match", id="next_match", show=False),
         Binding("N", "next_match(-1)", "Previous match", id="prev_match", show=False),
+        Binding("y", "copy", "Copy", id="copy", show=False),
+        Binding("Y", "cite", "Copy citation", id="cite", show=False),
         Binding("t", "app.next_theme", "Theme", id="next_theme", show=False),
         Binding("d", "jump_to_date", "Go to date", id="jump_to_date", show=False),
         Binding("plus,equals_sign", "measure(1)", "Wider", id="wider", show=False),
@@ -171,6 +175,8 @@ class ReaderScreen(Screen[None]):
         self.library = library or Library(issues=())
         given = library_paths or ([Path(p) for p in paths] if paths else [seeds_path()])
         self.library_key = StateStore.library_key(given)
+        # What a citation calls a library whose issues name no paper: its folder.
+        self.library_name = one_line(given[0].resolve().name or str(given[0]))
         self.order = ReadingOrder.of(self.library)
         self.current = 0
         self._article_open = False
@@ -636,6 +642,53 @@ class ReaderScreen(Screen[None]):
                 placeholder=self.strings("palette.date"),
             )
             self.app.push_screen(palette)
+
+    # -- copying ------------------------------------------------------------------------
+
+    def action_copy(self) -> None:
+        """The text selected with the mouse, else the whole article, to the clipboard."""
+        selected = self.get_selected_text()
+        if selected:
+            self._copy(selected, "msg.copied_selection")
+            return
+        article = self.article_view.article
+        if self._article_open and article is not None:
+            self._copy(article_text(article), "msg.copied_article")
+
+    def action_cite(self) -> None:
+        if not self._article_open:
+            return
+        place = self.places[self.current]
+        label = self.article_label(place.article)
+        line = citation(place.issue, place.section, label, self.library_name)
+        self._copy(line, "msg.copied_citation", citation=line)
+
+    def _copy(self, text: str, done: str, **values: object) -> None:
+        from tui.ui.app import DubaoApp  # the app imports this module
+
+        app = self.app
+        assert isinstance(app, DubaoApp)
+        copied = app.send_to_clipboard(text)
+        if copied == "too_long":
+            size = len(text.encode("utf-8"))
+            most = MAX_BASE64 * 3 // 4 // 1000  # base64 holds 3 bytes in 4
+            self.notify(
+                self.strings("msg.copy_too_long", kb=round(size / 1000), most=most),
+                severity="warning",
+            )
+        elif copied == "tmux_fallback":
+            self.notify(self.strings("msg.copy_tmux", line=TMUX_CONF_LINE), timeout=10)
+        else:
+            self.notify(self.strings(done, **values), timeout=3)
+
+    def get_widget_and_offset_at(self, x: int, y: int) -> tuple[Widget | None, Offset | None]:
+        """Where a mouse selection starts and ends. The article pane marks no offsets in
+        the lines it draws, as Textual's widgets do (a style more on each line, in bytes
+        sent over SSH): it tells where its text is itself."""
+        widget, offset = super().get_widget_and_offset_at(x, y)
+        if isinstance(widget, ArticleView):
+            return widget, widget.text_offset_at(x, y)
+        return widget, offset
 
     # -- panes ----------------------------------------------------------------------------
 

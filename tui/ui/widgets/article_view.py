@@ -15,12 +15,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
+from tui.core.clipboard import selected_text
 from tui.core.layout import (
     COLUMN_LABEL,
     DEFAULT_MEASURE,
@@ -127,6 +129,8 @@ class ArticleView(ScrollView, can_focus=True):
     def _relayout(self) -> None:
         if self.article is None or self.size.width <= 0:
             return
+        if self.is_attached and self.text_selection is not None:
+            self.screen.clear_selection()  # its rows are the old layout's
         anchor = self._pending_anchor or (self.top_anchor() if self._lines else None)
         self._pending_anchor = None
         width = self.column_width
@@ -228,11 +232,13 @@ class ArticleView(ScrollView, can_focus=True):
     def _style(self, kind: str) -> Style:
         return self.get_component_rich_style(f"article--{kind}")
 
-    def _text_segments(self, line: Line, style: Style) -> list[Segment]:
-        """A line's text, with its dateline and any search matches styled."""
+    def _text_segments(self, line: Line, row: int, style: Style) -> list[Segment]:
+        """A line's text, with its dateline, any search matches and the selection styled."""
         ranges: list[tuple[int, int, Style]] = []
         if line.lead:
             ranges.append((0, line.lead, self._style("dateline")))
+        selection = self.text_selection
+        span = selection.get_span(row) if selection is not None else None
         for n, (block, start, end) in enumerate(self._matches):
             if block == line.block and start < line.end and end > line.start:
                 kind = "match-current" if n == self._current_match else "match"
@@ -243,6 +249,12 @@ class ArticleView(ScrollView, can_focus=True):
                         self._style(kind),
                     )
                 )
+        if span is not None:
+            start, end = span
+            end = len(line.text) if end == -1 else min(end, len(line.text))
+            if start < end:
+                selected = self.screen.get_component_rich_style("screen--selection")
+                ranges.append((start, end, selected))
         if not ranges:
             return [Segment(line.text, style)]
         cuts = sorted({0, len(line.text), *(b for r in ranges for b in r[:2])})
@@ -308,6 +320,17 @@ class ArticleView(ScrollView, can_focus=True):
         self.go_to_match(n)
         return True
 
+    def _text_left(self, line: Line, width: int) -> int:
+        """The cell, in a pane `width` wide, where a line's text starts."""
+        column = self._laid_out_width
+        margin = max(0, (width - column) // 2)
+        text_width = line.indent + cell_width(line.text)
+        if line.align == "center":
+            margin += max(0, (column - text_width) // 2)
+        elif line.align == "right":
+            margin += max(0, column - text_width)
+        return margin + line.indent
+
     def render_line(self, y: int) -> Strip:
         row = round(self.scroll_y) + y
         width = self.scrollable_content_region.width
@@ -315,26 +338,58 @@ class ArticleView(ScrollView, can_focus=True):
         if row >= len(self._lines) or width <= 0:
             return Strip.blank(width, base)
         line = self._lines[row]
-        column = self._laid_out_width
-        margin = max(0, (width - column) // 2)
-        segments: list[Segment] = [Segment(" " * margin, base)] if margin else []
+        segments: list[Segment] = []
         if line.kind == "rule":
+            column = self._laid_out_width
             rule_width = min(column, 8)
-            pad = (column - rule_width) // 2
+            left = max(0, (width - column) // 2) + (column - rule_width) // 2
             segments += [
-                Segment(" " * pad, base),
+                Segment(" " * left, base),
                 Segment("─" * rule_width, base + self._style("rule")),
             ]
         elif line.text:
-            text_width = line.indent + cell_width(line.text)
-            if line.align == "center":
-                segments.append(Segment(" " * max(0, (column - text_width) // 2), base))
-            elif line.align == "right":
-                segments.append(Segment(" " * max(0, column - text_width), base))
-            if line.indent:
-                segments.append(Segment(" " * line.indent, base))
-            segments += self._text_segments(line, base + self._style(line.kind))
+            left = self._text_left(line, width)
+            if left:
+                segments.append(Segment(" " * left, base))
+            segments += self._text_segments(line, row, base + self._style(line.kind))
         strip = Strip(segments).extend_cell_length(width, base).crop(0, width)
         # One SGR sequence per run of one style, not per segment: margin, text and padding
         # usually share a style, and every segment costs ~40 bytes on a truecolor terminal.
         return strip.simplify()
+
+    # -- selection with the mouse -----------------------------------------------------
+
+    def text_offset_at(self, x: int, y: int) -> Offset | None:
+        """The place in the text at a cell of the screen: (character in the line's text,
+        row among the lines), as a selection holds it; before a line's text, its start;
+        past it, its end."""
+        lines = self._lines
+        if not lines:
+            return None
+        region = self.scrollable_content_region
+        row = round(self.scroll_y) + y - region.y
+        if row < 0:
+            return Offset(0, 0)
+        if row >= len(lines):
+            return Offset(len(lines[-1].text), len(lines) - 1)
+        line = lines[row]
+        cell = x - region.x - self._text_left(line, region.width)
+        seen = 0
+        for index, character in enumerate(line.text):
+            seen += cell_width(character)
+            if seen > cell:
+                return Offset(index, row)
+        return Offset(len(line.text), row)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text selected, a paragraph's lines joined again."""
+        lines = self._lines
+        if not lines:
+            return None
+        start = selection.start or Offset(0, 0)
+        end = selection.end or Offset(len(lines[-1].text), len(lines) - 1)
+        return selected_text(lines, (start.y, start.x), (end.y, end.x)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._styles_cache.clear()
+        self.refresh()
