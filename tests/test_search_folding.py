@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import opencc
+import pytest
 
 from tui.core.model import Article, Block, Issue, Library, Section
 from tui.core.text import _traditional, normalise
@@ -107,3 +108,20 @@ def test_dubao_search_finds_either_script(tmp_path: Path) -> None:
         found = json.loads(done.stdout)
         assert found["total"] == 2
         assert {hit["title"] for hit in found["hits"]} == {"臺灣經濟", "台湾来信"}
+
+
+@pytest.mark.parametrize("traditional_newer", [True, False])
+def test_a_folded_match_ranks_as_the_same_text_would(traditional_newer: bool) -> None:
+    import datetime as dt
+
+    def issue(day: int, title: str) -> Issue:
+        article = Article(title, "article", title, (Block("paragraph", "正文。"),))
+        date = dt.date(2019, 2, day)
+        return Issue(
+            str(day), date.isoformat(), date, (Section(str(day), "第1版", "p", (article,)),)
+        )
+
+    older, newer = ("台湾来信", "臺灣來信") if traditional_newer else ("臺灣來信", "台湾来信")
+    index = SearchIndex.build(Library((issue(2, newer), issue(1, older))))
+    for query in ("台湾", "臺灣"):
+        assert [hit.title for hit in index.search(query).hits] == [newer, older]

@@ -270,6 +270,7 @@ class _FakeResult:
     query: str
     total: int
     hits: list[_FakeHit]
+    problems: tuple[str, ...] = ()
 
 
 class _SlowFirstIndex:
@@ -280,7 +281,9 @@ class _SlowFirstIndex:
         self.release = threading.Event()
         self.slow_done = threading.Event()
 
-    def search(self, query: str, limit: int = 20, *, snippet_width: int = 60) -> _FakeResult:
+    def search(
+        self, query: str, limit: int = 20, *, snippet_width: int = 60, marks: object = None
+    ) -> _FakeResult:
         if query == "慢":
             self.release.wait(10)
         hit = _FakeHit(self.article_id, f"answer to {query}", _FakeSnippet(query))

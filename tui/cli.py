@@ -268,6 +268,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise UsageError("search needs a QUERY: dubao search QUERY [PATH ...]")
     if not args.query.strip():
         raise UsageError("the QUERY is empty: say what to look for")
+    from tui.search.filters import parse_query
+
+    problems = parse_query(args.query).problems
+    if problems:
+        raise UsageError(problems[0])
     if args.limit < 0:
         raise UsageError("--limit must be 0 (every hit) or more")
     from tui.search import open_index, open_stored_index  # only for a search
@@ -280,7 +285,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     stored = open_stored_index(Pages(args.paths or None), verify=True)
     if stored is not None:
         with contextlib.suppress(Misplaced):  # a page changed since: load them as they are
-            result = stored.search(args.query, limit=args.limit)
+            result = stored.search(args.query, limit=args.limit, marks=_marks)
     if result is None:
         meter = Meter(sys.stderr, on=not args.json and sys.stderr.isatty())
 
@@ -295,7 +300,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             index = open_index(library, verify=True, on_note=note, on_progress=meter.indexing)
         finally:
             meter.clear()
-        result = index.search(args.query, limit=args.limit)
+        result = index.search(args.query, limit=args.limit, marks=_marks)
     if args.json:
         data = {
             "query": result.query,
@@ -329,6 +334,19 @@ def cmd_search(args: argparse.Namespace) -> int:
     if result.total > len(result.hits):
         out.write(f"… {result.total - len(result.hits)} more (--limit 0 shows every hit)\n")
     return 0
+
+
+def _marks(mark: str) -> set[str]:
+    """The reading state's read or saved articles, for a query's `is:` filter."""
+    from tui.store.state import StateStore
+
+    store = StateStore.open()
+    try:
+        if mark == "saved":
+            return {article.id for article in store.saved_articles()}
+        return store.read_ids()
+    finally:
+        store.close()
 
 
 def cmd_read(args: argparse.Namespace) -> int:

@@ -43,6 +43,7 @@ from tui.core.text import normalise  # noqa: E402
 from tui.library import load_library  # noqa: E402
 from tui.search import SearchIndex, indexfile, query_terms  # noqa: E402
 from tui.search.build import build_data, ranked_entries  # noqa: E402
+from tui.search.filters import page_number  # noqa: E402
 from tui.search.segments import segment_texts  # noqa: E402
 
 LIMIT = 20
@@ -158,6 +159,9 @@ class BruteForce:
     def __init__(self, library: Library) -> None:
         entries = ranked_entries(library)
         self.ids = [e.article.id for e in entries]
+        # What filters read: each article's issue month and page number.
+        self.months = [e.date.strftime("%Y-%m") if e.date else "" for e in entries]
+        self.pages = [page_number(e.section) for e in entries]
         self.blocks = [[normalise(t) for t in segment_texts(e.article) if t] for e in entries]
         self.docs = ["\n".join(blocks) for blocks in self.blocks]
 
@@ -306,6 +310,7 @@ def replay(
                 total, seconds = timed(lambda t=terms, f=fts: f.search(t))
                 theirs.add(len(prefix), seconds)
                 fts_differences += total != len(expected)
+    filtered, filter_mismatches = replay_filtered(typed, brute, index)
     full = [q for q in typed if 0 < index.search(q, limit=1).total <= 300][:10]
     for query in full:
         everything = index.search(query, limit=0)
@@ -326,6 +331,8 @@ def replay(
     print(f"{'all':>6}  {len(a):>4}  {stats(a):<40}  {stats(b):<40}  {ratio}")
     c = memory.all()
     print(f"{'built':>6}  {len(c):>4}  {stats(c):<40}  (the index as built, in memory)")
+    f = filtered.all()
+    print(f"{'filter':>6}  {len(f):>4}  {stats(f):<40}  (a term, then date:YYYY-MM page:1 typed)")
     print(
         f"\nmismatches against brute force (or built against file): {mismatches} totals, "
         f"{set_mismatches} sets "
@@ -333,7 +340,34 @@ def replay(
     )
     print(f"FTS5 totals differing from brute force (for information): {fts_differences}")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
-    return 1 if mismatches or set_mismatches else 0
+    print(f"filtered queries' mismatches against brute force: {filter_mismatches}")
+    return 1 if mismatches or set_mismatches or filter_mismatches else 0
+
+
+def replay_filtered(typed: list[str], brute: BruteForce, index: SearchIndex) -> tuple[Timings, int]:
+    """Type a term and then a month and a page, `经济 date:2019-02 page:1`, keystroke by
+    keystroke (the term's keystrokes were timed above), checking every complete query's
+    total against brute force narrowed by each article's month and page."""
+    rng = random.Random(19)
+    months = sorted({m for m in brute.months if m})
+    timings, mismatches = Timings(), 0
+    for query in typed[:: max(1, len(typed) // 40)]:
+        index.clear_cache()
+        month = rng.choice(months)
+        index.search(query, limit=LIMIT)
+        tail = f" date:{month} page:1"
+        for n in range(1, len(tail) + 1):
+            prefix = query + tail[:n]
+            result, seconds = timed(lambda p=prefix: index.search(p, limit=LIMIT))
+            timings.add(n, seconds)
+        pairs = enumerate(zip(brute.months, brute.pages, strict=True))
+        allowed = {i for i, (m, page) in pairs if m == month and page == 1}
+        expected = [i for i in brute.matches(query_terms(query)) if i in allowed]
+        if result.total != len(expected):  # type: ignore[attr-defined]
+            mismatches += 1
+            ours = result.total  # type: ignore[attr-defined]
+            print(f"  FILTER MISMATCH {prefix!r}: ours {ours}, brute force {len(expected)}")
+    return timings, mismatches
 
 
 def main(argv: Sequence[str] | None = None) -> int:

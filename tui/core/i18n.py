@@ -61,8 +61,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "label.untitled": ("(untitled)", "（无题）"),
     "label.column": ("Column: {column}", "栏目：{column}"),
     "search.placeholder": (
-        "Search: words, names, numbers (space between terms)",
-        "搜索：字词、人名、数字（多个词用空格隔开）",
+        "Search: words; date:2019-02 page:1 is:unread narrow it",
+        "搜索：字词；加 date:2019-02 page:1 is:unread 缩小范围",
     ),
     "search.indexing": ("Indexing…", "正在建立索引…"),
     "search.indexing.done": ("Indexing… {percent}%", "正在建立索引…{percent}%"),

@@ -29,7 +29,7 @@ Importing this package loads none of jieba's dictionary, NumPy and Textual.
 """
 
 from tui.search.build import BuildCancelled
-from tui.search.index import Hit, Searcher, SearchIndex, SearchResult
+from tui.search.index import Hit, SearchIndex, SearchResult
 from tui.search.segments import BYLINE, COLUMN, HEADER_FIELDS, KICKER, SUBTITLE, TITLE
 from tui.search.snippet import Snippet
 from tui.search.store import open_cached_index, open_index, open_stored_index
@@ -46,7 +46,6 @@ __all__ = [
     "Hit",
     "SearchIndex",
     "SearchResult",
-    "Searcher",
     "Snippet",
     "open_cached_index",
     "open_index",

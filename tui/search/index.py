@@ -30,9 +30,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
+from functools import cached_property
+from itertools import compress, islice, repeat
 from operator import getitem, not_
-from typing import Protocol
 
 from tui.core.model import Library
 from tui.search import bitset
@@ -45,7 +45,9 @@ from tui.search.build import (
     StopCheck,
     build_data,
 )
+from tui.search.filters import FilterColumns, Marks, parse_query
 from tui.search.indexfile import IndexView, view_of
+from tui.search.places import Places
 from tui.search.rank import candidates, idf, scores
 from tui.search.segments import block_number, segment_texts
 from tui.search.snippet import DEFAULT_WIDTH, Snippet, article_snippet, occurrences
@@ -84,15 +86,7 @@ class SearchResult:
     terms: list[str]  # the normalised terms the query was split into
     total: int  # how many articles match, however many hits were asked for
     hits: list[Hit]
-
-
-class Searcher(Protocol):
-    """What answers the reader's searches: a SearchIndex, or one in another process."""
-
-    def search(
-        self, query: str, limit: int = 20, *, snippet_width: int | None = None
-    ) -> SearchResult: ...
-    def matches_in(self, article_id: str, query: str) -> list[tuple[int, int, int]]: ...
+    problems: tuple[str, ...] = ()  # what in the query could not be read, one line each
 
 
 class SearchIndex:
@@ -140,33 +134,56 @@ class SearchIndex:
     # --- Matching ------------------------------------------------------------------
 
     def search(
-        self, query: str, limit: int = 20, *, snippet_width: int | None = None
+        self,
+        query: str,
+        limit: int = 20,
+        *,
+        snippet_width: int | None = None,
+        marks: Marks | None = None,
     ) -> SearchResult:
-        """The articles matching every term of `query`, best first; `limit=0`: all.
-        Snippets are `snippet_width` cells wide (else the width the index was made with)."""
-        terms = query_terms(query)
-        if not terms or not self._size:
-            return SearchResult(query, terms, 0, [])
+        """The articles matching every term of `query` that its filters let through
+        (`filters`: `is:` asks `marks`), best first; a filter alone lists its articles
+        newest first. `limit=0`: all. Snippets are `snippet_width` cells wide (else the
+        width the index was made with)."""
+        parsed = parse_query(query)
+        terms, problems = query_terms(parsed.terms), parsed.problems
+        width = snippet_width or self._snippet_width
+        if not self._size or not (terms or parsed.filters):
+            return SearchResult(query, terms, 0, [], problems)
+        allowed = self._columns.bits(parsed.filters, marks) if parsed.filters else -1
+        if not terms:
+            return self._listed(query, allowed, limit, width, problems)
         per_term = [self._matches(term) for term in terms]
-        matching = -1
+        matching = allowed
         for matches in per_term:
             matching &= matches.bits
         total = matching.bit_count()
         wanted = total if limit <= 0 else min(limit, total)
         if not wanted:
-            return SearchResult(query, terms, total, [])
+            return SearchResult(query, terms, total, [], problems)
         idfs = [idf(matches.bits.bit_count(), self._size) for matches in per_term]
         rarest = max(zip(idfs, terms, strict=True))[1]
-        ids = per_term[0].ids if len(terms) == 1 else None
+        ids = per_term[0].ids if len(terms) == 1 and not parsed.filters else None
         lead = per_term[terms.index(rarest)]
         size = max(POOL, wanted)
         pool = candidates(
             self._data, terms, (rarest, lead.ids, lead.starts), Matches(matching, ids), size
         )
         ranked = sorted(scores(self._data, pool, terms, idfs, self._avg_len))[:wanted]
-        width = snippet_width or self._snippet_width
         hits = [self._hit(i, -negative, terms, width) for negative, i in ranked]
-        return SearchResult(query, terms, total, hits)
+        return SearchResult(query, terms, total, hits, problems)
+
+    @cached_property
+    def _columns(self) -> FilterColumns:  # for the first filter
+        return FilterColumns(Places.of(self._data.entries), self._data.ids)
+
+    def _listed(
+        self, query: str, allowed: int, limit: int, width: int, problems: tuple[str, ...]
+    ) -> SearchResult:
+        """The articles the filters let through, newest first (their ids' order)."""
+        shown = islice(bitset.ids(allowed, self._size), limit if limit > 0 else None)
+        hits = [self._hit(i, 0.0, [], width) for i in shown]
+        return SearchResult(query, [], allowed.bit_count(), hits, problems)
 
     def matching_ids(self, query: str) -> list[str]:
         """The ids of every article matching `query`, in ranking-tie order (newest first)."""

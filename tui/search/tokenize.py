@@ -15,6 +15,7 @@ import unicodedata
 from functools import cache
 
 from tui.core.text import normalise
+from tui.search.filters import is_filter
 
 # Normalised block texts are joined with this: normalising turns every whitespace run into
 # "" or " ", so it never occurs inside a block, nor inside a term (split on whitespace).
@@ -24,9 +25,12 @@ _JOINER = "\x00"
 
 
 def query_terms(query: str) -> list[str]:
-    """The query's distinct normalised terms, in order; terms that normalise to "" are dropped."""
+    """The query's distinct normalised terms, in order; terms that normalise to "" are
+    dropped, and so are its filters (`date:2019-02`: see `filters`)."""
     terms: list[str] = []
     for word in query.split():
+        if is_filter(word):
+            continue
         term = normalise(word)
         if term and term not in terms:
             terms.append(term)

@@ -345,6 +345,10 @@ class StateStore:
                 found[pending.article_id] = merged
         return found
 
+    def read_ids(self) -> set[str]:
+        """The articles marked read."""
+        return {row[0] for row in self._read("SELECT id FROM article WHERE is_read = 1", ())}
+
     def saved_articles(self, library_key: str | None = None) -> list[SavedArticle]:
         """The saved articles (of one library, else of all), newest saved first."""
         where = "is_saved = 1" + (" AND library = ?" if library_key is not None else "")

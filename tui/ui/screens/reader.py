@@ -757,8 +757,18 @@ class ReaderScreen(Screen[None]):
 
         if isinstance(self.app.screen, SearchScreen):
             return
-        screen = SearchScreen(self.strings, self.searcher, self._last_query)
+        screen = SearchScreen(self.strings, self.searcher, self._last_query, self._marks)
         self.app.push_screen(screen, self._search_done)
+
+    def _marks(self) -> Callable[[str], set[str]]:
+        """The read and saved articles, for the search's `is:` filters."""
+        if self.store is None:
+            return lambda mark: set()
+        marked = {
+            "read": self.store.read_ids(),
+            "saved": {article.id for article in self.store.saved_articles()},
+        }
+        return marked.__getitem__
 
     def _search_done(self, choice: Choice | None) -> None:
         if choice is None:

@@ -7,6 +7,7 @@ stale search never replaces a newer result. Esc leaves everything as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -26,6 +27,7 @@ from tui.search.places import Misplaced
 
 if TYPE_CHECKING:
     from tui.search import Hit, SearchIndex, SearchResult
+    from tui.search.filters import Marks
     from tui.ui.searcher import Searcher
 
 
@@ -51,7 +53,15 @@ class SearchScreen(ModalScreen[Choice | None]):
     LIMIT = 20
     NARROW = 60  # below this many cells a snippet takes two lines, else one
 
-    def __init__(self, strings: Strings, searcher: Searcher, query: str = "") -> None:
+    def __init__(
+        self,
+        strings: Strings,
+        searcher: Searcher,
+        query: str = "",
+        marks: Callable[[], Marks] | None = None,
+    ) -> None:
+        """`marks`: what the `is:` filters read, asked for (on this thread) the first time
+        a query has one."""
         super().__init__()
         self.strings = strings
         self.searcher = searcher
@@ -60,6 +70,8 @@ class SearchScreen(ModalScreen[Choice | None]):
         self._asked = 0  # keystrokes asked about
         self._shown = -1  # the keystroke whose answer is on screen
         self._result: SearchResult | None = None
+        self._ask_marks = marks
+        self._marks: Marks | None = None
         self._width = 0  # the results' text width the answer shown was set for
 
     def compose(self) -> ComposeResult:
@@ -92,7 +104,9 @@ class SearchScreen(ModalScreen[Choice | None]):
         if self.index is None:
             self.show_indexing()
             return
-        self._search(self.index, query, self._asked, self._snippet_width())
+        if self._marks is None and self._ask_marks is not None and "is:" in query.lower():
+            self._marks = self._ask_marks()  # the store is this thread's: read here, once
+        self._search(self.index, query, self._asked, self._snippet_width(), self._marks)
 
     class _Answer(Message):
         """A search's result (None: the index no longer matches the pages)."""
@@ -103,9 +117,16 @@ class SearchScreen(ModalScreen[Choice | None]):
             self.asked = asked
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, index: SearchIndex, query: str, asked: int, snippet_width: int) -> None:
+    def _search(
+        self,
+        index: SearchIndex,
+        query: str,
+        asked: int,
+        snippet_width: int,
+        marks: Marks | None,
+    ) -> None:
         try:
-            result = index.search(query, limit=self.LIMIT, snippet_width=snippet_width)
+            result = index.search(query, limit=self.LIMIT, snippet_width=snippet_width, marks=marks)
         except Misplaced:  # a page changed since the index was made: it is made again
             result = None
         self.post_message(self._Answer(result, asked))
@@ -151,7 +172,8 @@ class SearchScreen(ModalScreen[Choice | None]):
         if result is None:
             self._status("")
             return
-        self._status(self.strings.count("search.total", result.total))
+        said = self.strings.count("search.total", result.total)
+        self._status("  ".join([said, *result.problems]))
         self._width = width = self._text_width()
         results.add_options(
             Option(result_prompt(hit, width, self._snippet_lines(width)), id=hit.article_id)
