@@ -25,7 +25,6 @@ from tui.library import LibraryError, Pages, Progress, load_library
 
 PROG = "dubao"
 JSON_HELP = "print JSON (its shape is in the README)"
-COMMANDS = ("list", "search", "saved", "state")
 
 
 def _reader_parser() -> argparse.ArgumentParser:
@@ -76,23 +75,31 @@ def apply_color_choice(choice: str, environ: dict[str, str] | os._Environ[str]) 
         environ["TEXTUAL_COLOR_SYSTEM"] = _COLOR_SYSTEMS[choice]
 
 
-def _list_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=f"{PROG} list", description="Print the library: issues, sections, articles."
-    )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
-    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+def command_parser(
+    name: str, description: str, *, paths: bool = True, json_output: bool = True
+) -> argparse.ArgumentParser:
+    """The parser of `dubao NAME`: its PATHs, --json and --debug (the arguments between
+    them are the caller's)."""
+    parser = argparse.ArgumentParser(prog=f"{PROG} {name}", description=description)
+    if paths:
+        parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
+    if json_output:
+        parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser
 
 
+def _list_parser() -> argparse.ArgumentParser:
+    return command_parser("list", "Print the library: issues, sections, articles.")
+
+
 def _search_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=f"{PROG} search",
-        description=(
-            "Search the library. Terms are split on spaces; an article matches when every "
-            "term occurs in one of its blocks (title, paragraph, caption, byline…)."
-        ),
+    parser = command_parser(
+        "search",
+        "Search the library. Terms are split on spaces; an article matches when every "
+        "term occurs in one of its blocks (title, paragraph, caption, byline…); "
+        "date:, page:, is: and paper: filter (see the README).",
+        paths=False,  # after QUERY
     )
     parser.add_argument(
         "query", nargs="?", metavar="QUERY", help="what to look for, e.g. 习近平 or '北京 冬奥'"
@@ -101,8 +108,6 @@ def _search_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--limit", type=int, default=20, metavar="N", help="show at most N hits (0: every hit)"
     )
-    parser.add_argument("--json", action="store_true", help=JSON_HELP)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser
 
 
@@ -365,21 +370,20 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
-    if argv and argv[0] == "list":
-        args = _list_parser().parse_intermixed_args(argv[1:])
-        args.run = cmd_list
-    elif argv and argv[0] == "search":
-        args = _search_parser().parse_intermixed_args(argv[1:])
-        args.run = cmd_search
-    elif argv and argv[0] == "saved":
-        args = saved_parser().parse_intermixed_args(argv[1:])
-        args.run = cmd_saved
-    elif argv and argv[0] == "state":
-        args = state_parser().parse_args(argv[1:])
-        args.run = cmd_state
+    commands = {
+        "list": (_list_parser, cmd_list),
+        "search": (_search_parser, cmd_search),
+        "saved": (saved_parser, cmd_saved),
+        "state": (state_parser, cmd_state),
+    }
+    if argv and argv[0] in commands:
+        make, run = commands[argv[0]]
+        parser, rest = make(), argv[1:]
     else:
-        args = _reader_parser().parse_intermixed_args(argv)
-        args.run = cmd_read
+        parser, run, rest = _reader_parser(), cmd_read, argv
+    # Subcommands (`state export`) cannot be parsed intermixed; PATHs after options can.
+    args = parser.parse_args(rest) if argv[:1] == ["state"] else parser.parse_intermixed_args(rest)
+    args.run = run
     return args
 
 

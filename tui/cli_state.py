@@ -20,28 +20,25 @@ PROG = "dubao"
 
 
 def saved_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=f"{PROG} saved",
-        description=(
-            "Print the saved articles, newest saved first: every one saved (no PATH), or "
-            "those of the library at PATH."
-        ),
+    from tui.cli import command_parser  # which imports this module
+
+    return command_parser(
+        "saved",
+        "Print the saved articles, newest saved first: every one saved (no PATH), or "
+        "those of the library at PATH.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
-    parser.add_argument("--json", action="store_true", help="print JSON (see the README)")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
-    return parser
 
 
 def state_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=f"{PROG} state",
-        description=(
-            "Carry the reading state (positions, read marks, saved articles, the article "
-            "each library was left at) to another machine, as JSON."
-        ),
+    from tui.cli import command_parser
+
+    parser = command_parser(
+        "state",
+        "Carry the reading state (positions, read marks, saved articles, the article "
+        "each library was left at) to another machine, as JSON.",
+        paths=False,
+        json_output=False,
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     actions = parser.add_subparsers(dest="action", required=True, metavar="export|import")
     export = actions.add_parser("export", help="write the state as JSON (no FILE: stdout)")
     export.add_argument("file", nargs="?", metavar="FILE")
