@@ -171,3 +171,7 @@ async def test_the_palette_offers_the_new_commands_in_chinese(library: Library) 
         await pilot.pause(0.8)
         offered = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
         assert any("收藏的文章" in prompt for prompt in offered), offered
+        app.screen.query_one("Input").value = "复制"
+        await pilot.pause(0.8)
+        offered = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+        assert any("复制引用" in prompt for prompt in offered), offered

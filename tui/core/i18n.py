@@ -109,6 +109,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "command.save.about": ("Or no longer: the article open", "收藏或取消收藏当前文章"),
     "command.mark_page.about": ("Every article of the page open", "当前版面的每篇文章"),
     "command.unread_only.about": ("Read articles leave the sidebar", "版面栏不再列出已读文章"),
+    "command.copy.about": (
+        "The article as plain text, or the text selected",
+        "纯文本全文，或所选文字",
+    ),
+    "command.cite.about": (
+        "Paper, date, page and headline in one line",
+        "报名、日期、版次和标题，一行",
+    ),
     "msg.no_matches": ("No search matches in this article.", "本文没有搜索结果。"),
     "msg.last_article": ("This is the last article.", "已是最后一篇。"),
     "msg.first_article": ("This is the first article.", "已是第一篇。"),

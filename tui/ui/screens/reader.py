@@ -409,6 +409,8 @@ class ReaderScreen(Screen[None]):
             ("key.save", "command.save.about", self.action_toggle_saved),
             ("key.mark_page", "command.mark_page.about", self.action_mark_page_read),
             ("key.unread_only", "command.unread_only.about", self.action_toggle_unread_only),
+            ("key.copy", "command.copy.about", self.action_copy),
+            ("key.cite", "command.cite.about", self.action_cite),
         ):
             yield SystemCommand(self.strings(name), self.strings(about), action)
 
