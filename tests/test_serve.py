@@ -432,3 +432,9 @@ def test_rapid_connections_leave_no_process_or_descriptor(
     _wait(lambda: not server.leftovers(), timeout=30, what="every reader process gone")
     _wait(lambda: server.fds() <= before, timeout=30, what=f"the fds back to {before}")
     assert server.process.poll() is None
+
+
+def test_a_connection_without_a_session_is_closed(served: Callable[..., Served]) -> None:
+    server = served()
+    out = server.run(server.ssh("one", "-N", tty=False))  # no session: would stay forever
+    assert out.returncode == 255  # the server closed it (within the login timeout)

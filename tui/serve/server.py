@@ -186,6 +186,7 @@ class Connection(asyncssh.SSHServer):
         self.keys: asyncssh.SSHAuthorizedKeys | None = None
         self._asked: asyncssh.SSHKey | None = None
         self.key: asyncssh.SSHKey | None = None  # set once authenticated
+        self.used = False  # a session was asked for
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -237,10 +238,17 @@ class Connection(asyncssh.SSHServer):
 
     def auth_completed(self) -> None:
         self.key = self._asked
+        # In, but asking for no session (`ssh -N`): held no longer than a login may take.
+        asyncio.get_running_loop().call_later(LOGIN_TIMEOUT, self._close_if_unused)
+
+    def _close_if_unused(self) -> None:
+        if not self.used and self.conn is not None:
+            self.conn.close()
 
     def session_requested(self) -> asyncssh.SSHServerSession | bool:
         if self.key is None or self.serve.stopping:
             return False
+        self.used = True
         return Session(self.serve, self.address, self.key)
 
     # connection_requested and server_requested (-L, -R) are asyncssh's: refused.
