@@ -51,10 +51,11 @@ LAYERS = {
         "tui.store.transfer",
     ],
     "workers": ["tui.background.loader", "tui.background.indexer"],
+    "serve": ["tui.serve.*"],
     "command": ["tui.cli", "tui.cli_state", "tui.__main__"],
     "ui": ["tui.ui.*"],
 }
-_CORE = ["model", "alone", "files", "search", "reader", "workers"]
+_CORE = ["model", "alone", "files", "search", "reader", "workers", "serve"]
 MAY_IMPORT: dict[str, list[str]] = {
     "model": ["model"],  # text and model: nothing of dubao but each other
     "alone": [],  # the version, the user's folders, the collector, the process pool, time left
@@ -62,6 +63,8 @@ MAY_IMPORT: dict[str, list[str]] = {
     "search": ["model", "alone", "files", "search"],
     "reader": ["model", "alone", "reader"],
     "workers": ["model", "alone", "files", "search", "workers"],
+    # `dubao serve`: the user's folders and text, never the reader's code (it runs its own)
+    "serve": ["model", "alone", "serve"],
     "command": [*_CORE, "command", "ui"],  # cli starts the UI (`tui.ui.app.run`, imported late)
     "ui": [*_CORE, "ui"],
 }

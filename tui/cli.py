@@ -14,6 +14,7 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from tui import __version__
@@ -40,6 +41,8 @@ def _reader_parser() -> argparse.ArgumentParser:
             "  dubao saved [PATH ...] [--json]  print the saved articles\n"
             "  dubao state export [FILE] | import FILE\n"
             "                                carry the reading state to another machine\n"
+            "  dubao serve [PATH ...] [--listen HOST:PORT] [--authorized-keys FILE | --open]\n"
+            "                                the reader over SSH, a reader per session\n"
             "\nPATH is a page file (.md, .markdown, .txt) or a folder searched for them."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -108,6 +111,50 @@ def _search_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--limit", type=int, default=20, metavar="N", help="show at most N hits (0: every hit)"
     )
+    return parser
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} serve",
+        description=(
+            "Serve the reader over SSH: every session with a key let in gets a reader of its"
+            " own, with its own reading state. Needs `pip install 'dubao[serve]'`."
+        ),
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="page files or folders")
+    parser.add_argument(
+        "--listen",
+        default=":2222",
+        metavar="HOST:PORT",
+        help="where to listen (default :2222, every address; port 0: any free port)",
+    )
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument(
+        "--authorized-keys",
+        metavar="FILE",
+        help="the readers' public keys, one a line (default: authorized_keys in dubao's"
+        " config folder)",
+    )
+    who.add_argument("--open", action="store_true", help="let in any public key")
+    parser.add_argument(
+        "--max-sessions", type=int, default=32, metavar="N", help="readers at once (32)"
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=30,
+        metavar="MIN",
+        help="end a session after MIN minutes without a key (30; 0: never)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=10,
+        metavar="N",
+        help="connections one address may open in 10 seconds (10; 0: no limit)",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser
 
 
@@ -369,12 +416,46 @@ def cmd_read(args: argparse.Namespace) -> int:
     return run(args.paths or None, mouse=not args.no_mouse)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    if args.max_sessions < 1:
+        raise UsageError("--max-sessions must be 1 or more")
+    if args.idle_timeout < 0:
+        raise UsageError("--idle-timeout must be 0 (never) or more minutes")
+    for path in args.paths:
+        if not os.path.exists(path):
+            raise LibraryError(f"no such file or folder: {path}")
+    try:
+        from tui.serve import server  # only for `serve`: asyncssh is an extra
+    except ImportError as e:
+        if (e.name or "").split(".")[0] != "asyncssh":
+            raise
+        raise LibraryError("dubao serve needs asyncssh: pip install 'dubao[serve]'") from None
+    try:
+        host, port = server.parse_listen(args.listen)
+        keys = None
+        if not args.open:
+            keys = Path(args.authorized_keys or server.default_authorized_keys())
+        options = server.Options(
+            paths=[os.path.abspath(p) for p in args.paths],
+            host=host,
+            port=port,
+            authorized_keys=keys,
+            max_sessions=args.max_sessions,
+            idle_timeout=args.idle_timeout * 60,
+            rate_limit=args.rate_limit,
+        )
+        return server.run(options, sys.stderr)
+    except server.ServeError as e:
+        raise LibraryError(str(e)) from None
+
+
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     commands = {
         "list": (_list_parser, cmd_list),
         "search": (_search_parser, cmd_search),
         "saved": (saved_parser, cmd_saved),
         "state": (state_parser, cmd_state),
+        "serve": (_serve_parser, cmd_serve),
     }
     if argv and argv[0] in commands:
         make, run = commands[argv[0]]

@@ -1,0 +1,1 @@
+"""`dubao serve`: the paper over SSH, one reader process per session."""
