@@ -24,6 +24,7 @@ from tui.search.build import IndexData, build_data, hot_terms
 from tui.search.fingerprint import library_fingerprint
 from tui.search.index import Hit
 from tui.search.indexfile import HEADER, TABLE_ENTRY, IndexView, Unusable
+from tui.search.pinyin import pinyin_query
 from tui.search.segments import TITLE
 from tui.search.snippet import Snippet, opening_snippet
 from tui.search.tokenize import SEPARATOR, term_codes
@@ -473,10 +474,11 @@ def searched(read: IndexData, queries: list[str]) -> list[Hit]:
 def test_postings_that_name_articles_whose_texts_lack_the_terms_give_unmarked_snippets(
     data: IndexData, tmp_path: Path
 ) -> None:
-    """Postings say an article holds 中国, its text does not: the article's opening."""
+    """Postings say an article holds 中国, its text does not: the article's opening. (A
+    query of Latin letters finds headlines by their pinyin too, marked: not these.)"""
     read = crafted(data, tmp_path, docs=["〇" * len(doc) for doc in data.docs])
     articles = {entry.article.id: entry.article for entry in data.entries}
-    hits = searched(read, [*QUERIES, *data.hot])
+    hits = searched(read, [q for q in [*QUERIES, *data.hot] if pinyin_query(q) is None])
     assert hits  # the postings' matches are still found
     for hit in hits:
         assert hit.snippet == opening_snippet(articles[hit.article_id])
@@ -488,7 +490,7 @@ def test_texts_with_more_segments_than_their_articles_give_unmarked_snippets(
 ) -> None:
     read = crafted(data, tmp_path, docs=[SEPARATOR * 20 + doc for doc in data.docs])
     articles = {entry.article.id: entry.article for entry in data.entries}
-    hits = searched(read, [*QUERIES, *data.hot])
+    hits = searched(read, [q for q in [*QUERIES, *data.hot] if pinyin_query(q) is None])
     assert hits
     for hit in hits:
         assert hit.snippet == opening_snippet(articles[hit.article_id])

@@ -38,12 +38,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.test_search_pinyin import read_aloud, reads_as  # noqa: E402
 from tui.core.model import Library  # noqa: E402
 from tui.core.text import normalise  # noqa: E402
 from tui.library import load_library  # noqa: E402
 from tui.search import SearchIndex, indexfile, query_terms  # noqa: E402
 from tui.search.build import build_data, ranked_entries  # noqa: E402
 from tui.search.filters import page_number  # noqa: E402
+from tui.search.pinyin import header_text, pinyin_query  # noqa: E402
 from tui.search.segments import segment_texts  # noqa: E402
 
 LIMIT = 20
@@ -164,6 +166,23 @@ class BruteForce:
         self.pages = [page_number(e.section) for e in entries]
         self.blocks = [[normalise(t) for t in segment_texts(e.article) if t] for e in entries]
         self.docs = ["\n".join(blocks) for blocks in self.blocks]
+        # Each header read aloud by pypinyin itself, for queries of Latin letters.
+        self.spoken = [
+            read_aloud(header_text(e.article.title, e.article.kicker, e.article.subtitle))
+            for e in entries
+        ]
+
+    def pinyin_matches(self, letters: str) -> list[int]:
+        return [i for i, tokens in enumerate(self.spoken) if reads_as(tokens, letters)]
+
+    def expected(self, query: str) -> list[int]:
+        """The articles a query finds: its terms, then (Latin letters) its pinyin."""
+        terms = query_terms(query)
+        found = self.matches(terms)
+        letters = pinyin_query(query)
+        if letters is None:
+            return found
+        return sorted(set(found) | set(self.pinyin_matches(letters)))
 
     def matches(self, terms: list[str]) -> list[int]:
         if not terms:
@@ -297,13 +316,14 @@ def replay(
                     in_memory = answer
             mismatches += in_memory != result
             terms = query_terms(prefix)
-            expected = brute.matches(terms)
+            expected = brute.expected(prefix)
             if result.total != len(expected) or len(result.hits) != min(LIMIT, len(expected)):
                 mismatches += 1
                 print(f"  MISMATCH {prefix!r}: ours {result.total}, brute force {len(expected)}")
             if count % SET_CHECK_EVERY == 0:
                 wanted = {brute.ids[i] for i in expected}
-                if set(index.matching_ids(prefix)) != wanted:
+                everything = index.search(prefix, limit=0).hits
+                if {hit.article_id for hit in everything} != wanted:
                     set_mismatches += 1
                     print(f"  SET MISMATCH {prefix!r}")
             if fts is not None:
@@ -311,10 +331,11 @@ def replay(
                 theirs.add(len(prefix), seconds)
                 fts_differences += total != len(expected)
     filtered, filter_mismatches = replay_filtered(typed, brute, index)
+    spoken, pinyin_mismatches = replay_pinyin(brute, index)
     full = [q for q in typed if 0 < index.search(q, limit=1).total <= 300][:10]
     for query in full:
         everything = index.search(query, limit=0)
-        expected = {brute.ids[i] for i in brute.matches(query_terms(query))}
+        expected = {brute.ids[i] for i in brute.expected(query)}
         if {hit.article_id for hit in everything.hits} != expected:
             set_mismatches += 1
             print(f"  LIMIT=0 MISMATCH {query!r}")
@@ -331,6 +352,8 @@ def replay(
     print(f"{'all':>6}  {len(a):>4}  {stats(a):<40}  {stats(b):<40}  {ratio}")
     c = memory.all()
     print(f"{'built':>6}  {len(c):>4}  {stats(c):<40}  (the index as built, in memory)")
+    p = spoken.all()
+    print(f"{'pinyin':>6}  {len(p):>4}  {stats(p):<40}  (headlines' pinyin and initials typed)")
     f = filtered.all()
     print(f"{'filter':>6}  {len(f):>4}  {stats(f):<40}  (a term, then date:YYYY-MM page:1 typed)")
     print(
@@ -341,7 +364,37 @@ def replay(
     print(f"FTS5 totals differing from brute force (for information): {fts_differences}")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     print(f"filtered queries' mismatches against brute force: {filter_mismatches}")
-    return 1 if mismatches or set_mismatches or filter_mismatches else 0
+    print(f"pinyin queries' mismatches against pypinyin's own reading: {pinyin_mismatches}")
+    return 1 if mismatches or set_mismatches or filter_mismatches or pinyin_mismatches else 0
+
+
+def replay_pinyin(brute: BruteForce, index: SearchIndex) -> tuple[Timings, int]:
+    """Type headlines' pinyin as a reader without a Chinese keyboard would, keystroke by
+    keystroke: two to four syllables whole (`jingji`), spaced (`jing ji`), and their
+    initials (`jj`); every keystroke's total and full set checked against brute force."""
+    rng = random.Random(7)
+    typed: list[str] = []
+    while len(typed) < 90:
+        tokens = rng.choice(brute.spoken)
+        start = rng.randrange(len(tokens))
+        words = [t for t in tokens[start : start + rng.randint(2, 4)] if t]
+        if len(words) >= 2:
+            typed += ["".join(words), " ".join(words), "".join(w[0] for w in words)]
+    timings, mismatches = Timings(), 0
+    for query in typed:
+        index.clear_cache()
+        for prefix in keystrokes(query):
+            result, seconds = timed(lambda p=prefix: index.search(p, limit=LIMIT))
+            timings.add(len(prefix), seconds)
+            expected = brute.expected(prefix)
+            if result.total != len(expected):  # type: ignore[attr-defined]
+                mismatches += 1
+                print(f"  PINYIN MISMATCH {prefix!r}: ours {result.total}, brute {len(expected)}")  # type: ignore[attr-defined]
+        everything = {hit.article_id for hit in index.search(query, limit=0).hits}
+        if everything != {brute.ids[i] for i in brute.expected(query)}:
+            mismatches += 1
+            print(f"  PINYIN SET MISMATCH {query!r}")
+    return timings, mismatches
 
 
 def replay_filtered(typed: list[str], brute: BruteForce, index: SearchIndex) -> tuple[Timings, int]:

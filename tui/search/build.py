@@ -36,6 +36,7 @@ from typing import TypeVar
 from tui.background import collector
 from tui.core.model import Article, Library
 from tui.search import align, bitset
+from tui.search.pinyin import header_pinyin, pinyin_bits
 from tui.search.postings import Postings, build_postings
 from tui.search.segments import COLUMN, FIRST_BLOCK, KICKER, SUBTITLE, segment_of, segment_texts
 from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes
@@ -90,6 +91,9 @@ class IndexData:
     postings: Postings
     # Exact bitmaps of frequent three-character terms.
     hot: dict[str, int]
+    # Each article's header in pinyin (`pinyin.header_pinyin`), and the bitmaps of its keys.
+    pinyin: list[str]
+    pinyin_bits: dict[str, int]
 
 
 class _Progress:
@@ -161,7 +165,7 @@ def build_entries(
 
 def _build(entries: Sequence[Entry], progress: _Progress) -> IndexData:
     size = progress.count = len(entries)
-    docs, heads, ids = _normalise_all(entries, progress)
+    docs, heads, ids, pinyins = _normalise_all(entries, progress)
     postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
     frequent = frequent_terms(docs[::SAMPLE_EVERY]) if size >= HOT_MIN_ARTICLES else []
     hot = hot_terms(docs, postings, frequent) if frequent else {}
@@ -182,23 +186,29 @@ def _build(entries: Sequence[Entry], progress: _Progress) -> IndexData:
         title_bounds,
         postings,
         hot,
+        pinyins,
+        pinyin_bits(pinyins, size),
     )
 
 
 def _normalise_all(
     entries: Sequence[Entry], progress: _Progress
-) -> tuple[list[str], dict[int, str], list[str]]:
-    """Each article's normalised text, its heads (where it has any) and its id."""
+) -> tuple[list[str], dict[int, str], list[str], list[str]]:
+    """Each article's normalised text, its heads (where it has any), its id and its
+    header's pinyin."""
     docs: list[str] = []
     heads: dict[int, str] = {}
     ids: list[str] = []
+    pinyins: list[str] = []
     for doc_id, entry in enumerate(progress.track(entries, 0)):
-        doc, head = _normalised(entry.article)
+        article = entry.article
+        doc, head = _normalised(article)
         docs.append(doc)
-        ids.append(entry.article.id)
+        ids.append(article.id)
+        pinyins.append(header_pinyin(article.title, article.kicker, article.subtitle))
         if head:
             heads[doc_id] = head
-    return docs, heads, ids
+    return docs, heads, ids, pinyins
 
 
 def _normalised(article: Article) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import cached_property
 from itertools import compress, islice, repeat
 from operator import getitem, not_
@@ -47,10 +47,12 @@ from tui.search.build import (
 )
 from tui.search.filters import FilterColumns, Marks, parse_query
 from tui.search.indexfile import IndexView, view_of
+from tui.search.pinyin import PinyinMatcher, pinyin_query
 from tui.search.places import Places
 from tui.search.rank import candidates, idf, scores
+from tui.search.results import Hit, SearchResult, make_hit
 from tui.search.segments import block_number, segment_texts
-from tui.search.snippet import DEFAULT_WIDTH, Snippet, article_snippet, occurrences
+from tui.search.snippet import DEFAULT_WIDTH, occurrences
 from tui.search.termcache import Matches, TermCache
 from tui.search.tokenize import SEPARATOR, is_exact, query_terms, term_codes
 
@@ -64,29 +66,6 @@ NOWHERE = -1  # str.find's answer when a term is not there
 # articles its pairs and hot substrings rule out only from this many on.
 NARROW_LEAST = 512
 TAIL = 8  # characters kept after a term's first occurrence in each text
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One matching article, with what a result line shows."""
-
-    article_id: str
-    score: float
-    snippet: Snippet
-    title: str | None
-    label: str  # the title, or the start of the text for an article without one
-    section: str
-    issue: str
-    date: str | None  # the issue's date, YYYY-MM-DD
-
-
-@dataclass(frozen=True, slots=True)
-class SearchResult:
-    query: str
-    terms: list[str]  # the normalised terms the query was split into
-    total: int  # how many articles match, however many hits were asked for
-    hits: list[Hit]
-    problems: tuple[str, ...] = ()  # what in the query could not be read, one line each
 
 
 class SearchIndex:
@@ -142,9 +121,19 @@ class SearchIndex:
         marks: Marks | None = None,
     ) -> SearchResult:
         """The articles matching every term of `query` that its filters let through
-        (`filters`: `is:` asks `marks`), best first; a filter alone lists its articles
-        newest first. `limit=0`: all. Snippets are `snippet_width` cells wide (else the
-        width the index was made with)."""
+        (`filters`: `is:` asks `marks`), best first; then, for a query of Latin letters,
+        those whose headline reads so in pinyin (`pinyin`), newest first; a filter alone
+        lists its articles newest first. `limit=0`: all. Snippets are `snippet_width`
+        cells wide (else the width the index was made with)."""
+        result = self._searched(query, limit, snippet_width, marks)
+        letters = pinyin_query(parse_query(query).terms)
+        if letters is None or not self._size:
+            return result
+        return self._with_pinyin(result, letters, limit, snippet_width, marks)
+
+    def _searched(
+        self, query: str, limit: int, snippet_width: int | None, marks: Marks | None
+    ) -> SearchResult:
         parsed = parse_query(query)
         terms, problems = query_terms(parsed.terms), parsed.problems
         width = snippet_width or self._snippet_width
@@ -173,6 +162,34 @@ class SearchIndex:
         hits = [self._hit(i, -negative, terms, width) for negative, i in ranked]
         return SearchResult(query, terms, total, hits, problems)
 
+    def _with_pinyin(
+        self,
+        result: SearchResult,
+        letters: str,
+        limit: int,
+        snippet_width: int | None,
+        marks: Marks | None,
+    ) -> SearchResult:
+        """`result`, then those found only by pinyin, newest first."""
+        parsed = parse_query(result.query)
+        allowed = self._columns.bits(parsed.filters, marks) if parsed.filters else -1
+        exact = allowed
+        for term in result.terms:
+            exact &= self.term_bits(term)
+        found = self._pinyin.matches(letters, allowed) & ~exact
+        room = limit - len(result.hits) if limit > 0 else None
+        width = snippet_width or self._snippet_width
+        hits = [
+            make_hit(self._data, i, 0.0, [], width, self._pinyin.span(i, letters))
+            for i in islice(bitset.ids(found, self._size), room)
+        ]
+        total = result.total + found.bit_count()
+        return replace(result, total=total, hits=[*result.hits, *hits])
+
+    @cached_property
+    def _pinyin(self) -> PinyinMatcher:
+        return PinyinMatcher(self._data.pinyin, self._data.pinyin_bits, self._size)
+
     @cached_property
     def _columns(self) -> FilterColumns:  # for the first filter
         return FilterColumns(Places.of(self._data.entries), self._data.ids)
@@ -186,13 +203,15 @@ class SearchIndex:
         return SearchResult(query, [], allowed.bit_count(), hits, problems)
 
     def matching_ids(self, query: str) -> list[str]:
-        """The ids of every article matching `query`, in ranking-tie order (newest first)."""
+        """Every article matching `query`'s terms or pinyin (not its filters), newest first."""
         terms = query_terms(query)
         if not terms or not self._size:
             return []
         matching = -1
         for term in terms:
             matching &= self.term_bits(term)
+        if (letters := pinyin_query(parse_query(query).terms)) is not None:
+            matching |= self._pinyin.matches(letters)
         return [self._data.ids[i] for i in bitset.ids(matching, self._size)]
 
     def term_bits(self, term: str) -> int:
@@ -333,19 +352,7 @@ class SearchIndex:
     # --- Presenting ----------------------------------------------------------------
 
     def _hit(self, doc_id: int, hit_score: float, terms: list[str], width: int) -> Hit:
-        entry = self._data.entries[doc_id]
-        article = entry.article
-        date = entry.date
-        return Hit(
-            article_id=article.id,
-            score=hit_score,
-            snippet=article_snippet(article, self._data.docs[doc_id], terms, width),
-            title=article.title,
-            label=article.label,
-            section=entry.section,
-            issue=entry.issue,
-            date=date.isoformat() if date else None,
-        )
+        return make_hit(self._data, doc_id, hit_score, terms, width)
 
     def matches_in(self, article_id: str, query: str) -> list[tuple[int, int, int]]:
         """Every occurrence of every term of `query` in the article, as (block, start, end)

@@ -111,7 +111,7 @@ __all__ = [
 # The entries of the articles with these places and ids (the library's, or read on demand).
 EntriesFor = Callable[[Places, list[str]], Sequence[Entry]]
 
-FORMAT = 4  # 4: mapped; sections aligned, offsets not lengths, wide texts, two CRCs
+FORMAT = 5  # 4: mapped; sections aligned, offsets not lengths, wide texts, two CRCs; 5: pinyin
 TEMP_SUFFIX = ".tmp"
 # The largest index file read or written. The benchmark archive's 33,917 articles take
 # 75 MB (~2.2 KB an article): this is ~480,000 articles. A larger file is not opened;

@@ -45,7 +45,7 @@ OPENED = (
     *(f"{name}{part}" for name in ("articles", *PAGE_STRINGS) for part in ("", ".offsets")),
     *("page_of", "positions", "docs.offsets", "wide.ids", "wide.offsets"),
     *("title_ends", "title_starts", "heads.ids", "heads.offsets", "bounds.offsets"),
-    *("hot", "hot.offsets", "dense.codes"),
+    *("hot", "hot.offsets", "dense.codes", "py.docs.offsets", "py.keys", "py.keys.offsets"),
 )
 # What decoding a file that is not what it should be can raise.
 MALFORMED = (ValueError, TypeError, LookupError, AttributeError, OverflowError, RecursionError)
@@ -79,6 +79,8 @@ class IndexView:
     title_bounds: Strings
     postings: Postings
     hot: Bitmaps[str]
+    pinyin: Strings
+    pinyin_bits: Bitmaps[str]
     file: FileSource
 
     def decoded(self) -> IndexData:
@@ -95,6 +97,8 @@ class IndexView:
             list(self.title_bounds),
             Postings(size, _array(codes), _array(starts), _array(ids), dict(dense)),
             dict(self.hot),
+            list(self.pinyin),
+            dict(self.pinyin_bits),
         )
 
 
@@ -177,6 +181,8 @@ def _sections(data: IndexData) -> dict[str, bytes]:
         "heads": list(data.heads.values()),
         "bounds": list(data.title_bounds),
         "hot": list(data.hot),
+        "py.docs": data.pinyin,
+        "py.keys": list(data.pinyin_bits),
     }
     for name, items in strings.items():
         encodings[name], sections[name], sections[name + ".offsets"] = _encode_strings(items)
@@ -203,6 +209,9 @@ def _sections(data: IndexData) -> dict[str, bytes]:
     width = (size + 7) // 8
     sections["dense.bits"] = b"".join(bits.to_bytes(width, "little") for bits in dense.values())
     sections["hot.bits"] = b"".join(bits.to_bytes(width, "little") for bits in data.hot.values())
+    sections["py.bits"] = b"".join(
+        bits.to_bytes(width, "little") for bits in data.pinyin_bits.values()
+    )
     meta = {
         "articles": size,
         "arrays": types,
@@ -211,6 +220,7 @@ def _sections(data: IndexData) -> dict[str, bytes]:
         "dense": len(dense),
         "hot": len(data.hot),
         "wide": len(wide),
+        "pinyin": len(data.pinyin_bits),
         "encodings": encodings,
     }
     return {"meta": json.dumps(meta).encode(), **sections}

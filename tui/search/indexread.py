@@ -139,10 +139,11 @@ def _view(
     count, id and offset read now fits the others (those read later are kept in range
     where they are used)."""
     meta = json.loads(bytes(sections.raw("meta")))
-    counts = [meta[key] for key in ("articles", "heads", "pages", "dense", "hot", "wide")]
+    names = ("articles", "heads", "pages", "dense", "hot", "wide", "pinyin")
+    counts = [meta[key] for key in names]
     if any(type(n) is not int or n < 0 for n in counts):
         raise ValueError("bad counts")
-    size, heads, pages, dense, hot, wide = counts
+    size, heads, pages, dense, hot, wide, pinyin_keys = counts
     encodings, types = meta["encodings"], meta["arrays"]
     for typecode, itemsize in types.values():
         if typecode not in INTEGERS or array(typecode).itemsize != itemsize:
@@ -184,6 +185,12 @@ def _view(
         title_bounds=sections.strings("bounds", size, encodings["bounds"], DECODED_KEPT),
         postings=_postings(sections, numbers, size, dense),
         hot=sections.bitmaps("hot.bits", sections.decoded("hot", hot, encodings["hot"]), size),
+        pinyin=sections.strings("py.docs", size, encodings["py.docs"], DECODED_KEPT),
+        pinyin_bits=sections.bitmaps(
+            "py.bits",
+            sections.decoded("py.keys", pinyin_keys, encodings["py.keys"]),
+            size,
+        ),
         file=FileSource(sections.buffer),
     )
 
