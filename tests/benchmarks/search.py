@@ -415,7 +415,7 @@ def replay_filtered(typed: list[str], brute: BruteForce, index: SearchIndex) -> 
             timings.add(n, seconds)
         pairs = enumerate(zip(brute.months, brute.pages, strict=True))
         allowed = {i for i, (m, page) in pairs if m == month and page == 1}
-        expected = [i for i in brute.matches(query_terms(query)) if i in allowed]
+        expected = [i for i in brute.expected(query) if i in allowed]
         if result.total != len(expected):  # type: ignore[attr-defined]
             mismatches += 1
             ours = result.total  # type: ignore[attr-defined]

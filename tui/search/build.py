@@ -36,7 +36,7 @@ from typing import TypeVar
 from tui.background import collector
 from tui.core.model import Article, Library
 from tui.search import align, bitset
-from tui.search.pinyin import header_pinyin, pinyin_bits
+from tui.search.pinyin import header_pinyin, initials, pinyin_bits
 from tui.search.postings import Postings, build_postings
 from tui.search.segments import COLUMN, FIRST_BLOCK, KICKER, SUBTITLE, segment_of, segment_texts
 from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes
@@ -91,8 +91,10 @@ class IndexData:
     postings: Postings
     # Exact bitmaps of frequent three-character terms.
     hot: dict[str, int]
-    # Each article's header in pinyin (`pinyin.header_pinyin`), and the bitmaps of its keys.
+    # Each article's header in pinyin (`pinyin.header_pinyin`), its initials (`initials`),
+    # and the bitmaps of their keys.
     pinyin: list[str]
+    pinyin_initials: list[str]
     pinyin_bits: dict[str, int]
 
 
@@ -187,6 +189,7 @@ def _build(entries: Sequence[Entry], progress: _Progress) -> IndexData:
         postings,
         hot,
         pinyins,
+        [initials(pinyin) for pinyin in pinyins],
         pinyin_bits(pinyins, size),
     )
 

@@ -188,7 +188,7 @@ class SearchIndex:
 
     @cached_property
     def _pinyin(self) -> PinyinMatcher:
-        return PinyinMatcher(self._data.pinyin, self._data.pinyin_bits, self._size)
+        return PinyinMatcher(self._data, self._size)
 
     @cached_property
     def _columns(self) -> FilterColumns:  # for the first filter

@@ -80,6 +80,7 @@ class IndexView:
     postings: Postings
     hot: Bitmaps[str]
     pinyin: Strings
+    pinyin_initials: Strings
     pinyin_bits: Bitmaps[str]
     file: FileSource
 
@@ -98,6 +99,7 @@ class IndexView:
             Postings(size, _array(codes), _array(starts), _array(ids), dict(dense)),
             dict(self.hot),
             list(self.pinyin),
+            list(self.pinyin_initials),
             dict(self.pinyin_bits),
         )
 
@@ -182,6 +184,7 @@ def _sections(data: IndexData) -> dict[str, bytes]:
         "bounds": list(data.title_bounds),
         "hot": list(data.hot),
         "py.docs": data.pinyin,
+        "py.init": data.pinyin_initials,
         "py.keys": list(data.pinyin_bits),
     }
     for name, items in strings.items():

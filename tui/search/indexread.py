@@ -186,6 +186,7 @@ def _view(
         postings=_postings(sections, numbers, size, dense),
         hot=sections.bitmaps("hot.bits", sections.decoded("hot", hot, encodings["hot"]), size),
         pinyin=sections.strings("py.docs", size, encodings["py.docs"], DECODED_KEPT),
+        pinyin_initials=sections.strings("py.init", size, encodings["py.init"]),
         pinyin_bits=sections.bitmaps(
             "py.bits",
             sections.decoded("py.keys", pinyin_keys, encodings["py.keys"]),

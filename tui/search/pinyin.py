@@ -20,9 +20,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+from functools import cache, cached_property
 from itertools import pairwise
+from typing import TYPE_CHECKING
+
+from tui.search import bitset
+
+if TYPE_CHECKING:
+    from tui.search.indexlayout import IndexView
+    from tui.search.views import Strings
 
 SEP = "'"
 _LETTERS = re.compile(r"[A-Za-z ]+")
@@ -97,102 +105,119 @@ def pinyin_query(terms: str) -> str | None:
 
 
 class PinyinMatcher:
-    """The articles whose header reads as a query, from the index's pinyin and bitmaps."""
+    """The articles whose header reads as a query, from the index's pinyin, initials and
+    bitmaps. Both texts are searched whole, decoded once, at the first query."""
 
-    def __init__(self, pinyin: Sequence[str], bits: Mapping[str, int], size: int) -> None:
-        self._pinyin = pinyin
-        self._bits = bits
+    def __init__(self, index: IndexView, size: int) -> None:
+        self._pinyin: Strings = index.pinyin
+        self._initials: Strings = index.pinyin_initials
+        self._bits: Mapping[str, int] = index.pinyin_bits
         self._size = size
-        self._syllables = sorted(key[2:] for key in bits if key.startswith("s:"))
+        self._syllables = sorted(key[2:] for key in self._bits if key.startswith("s:"))
+        self._known = frozenset(self._syllables)
+        self._splits_of: dict[str, list[list[str]]] = {}
+        # Per text searched: where each needle looked for is, for the next keystroke's.
+        self._places: dict[int, dict[str, list[int]]] = {}
+
+    @cached_property
+    def _joined_pinyin(self) -> tuple[str, list[int]]:
+        return self._pinyin.joined()
+
+    @cached_property
+    def _joined_initials(self) -> tuple[str, list[int]]:
+        return self._initials.joined()
 
     def matches(self, letters: str, among: int = -1) -> int:
         """The articles (a bitmap) whose header reads as `letters`, of those in `among`."""
         found = 0
-        for split in self._splits(letters):
-            candidates = among
-            for syllable in split[:-1]:
-                candidates &= self._bits.get(f"s:{syllable}", 0)
-            candidates &= self._begun(split[-1])
-            if len(split) > 1:
-                candidates = self._verified(candidates, SEP + SEP.join(split))
-            found |= candidates
-        initials = among
-        for a, b in pairwise(letters):
-            initials &= self._bits.get(f"i:{a}{b}", 0)
-        if len(letters) > 2:
-            initials = self._verified(initials, letters, by_initials=True)
-        return found | initials
+        for split in self.splits(letters):
+            if len(split) == 1:
+                found |= self._begun(split[0])
+            else:
+                found |= self._holding(self._joined_pinyin, SEP + SEP.join(split))
+        if len(letters) == 2:
+            found |= self._bits.get(f"i:{letters}", 0)
+        else:
+            found |= self._holding(self._joined_initials, letters)
+        return found & among
 
     def span(self, doc_id: int, letters: str) -> tuple[int, int] | None:
         """Where in the header (characters) the first reading of `letters` is."""
-        tokens = self._pinyin[doc_id].split(SEP)[1:]
-        for split in self._splits(letters):
-            for start in range(len(tokens) - len(split) + 1):
-                if all(tokens[start + k] == s for k, s in enumerate(split[:-1])) and tokens[
-                    start + len(split) - 1
-                ].startswith(split[-1]):
-                    return start, start + len(split)
-        initials = "".join(token[:1] or " " for token in tokens)
-        at = initials.find(letters)
+        pinyin = self._pinyin[doc_id]
+        for split in self.splits(letters):
+            at = pinyin.find(SEP + SEP.join(split))
+            if at >= 0:
+                start = pinyin.count(SEP, 0, at)
+                return start, start + len(split)
+        at = self._initials[doc_id].find(letters)
         return (at, at + len(letters)) if at >= 0 else None
 
-    def _begun(self, prefix: str) -> int:
-        """Every article with a syllable that begins with `prefix`."""
-        bits = 0
-        start = _bisect(self._syllables, prefix)
-        for syllable in self._syllables[start:]:
-            if not syllable.startswith(prefix):
-                break
-            bits |= self._bits[f"s:{syllable}"]
-        return bits
-
-    def _splits(self, letters: str) -> list[list[str]]:
+    def splits(self, letters: str) -> list[list[str]]:
         """`letters` as whole syllables, then one begun: every way there is."""
-        known = set(self._syllables)
+        found = self._splits_of.get(letters)
+        if found is not None:
+            return found
         out: list[list[str]] = []
 
         def walk(rest: str, taken: list[str]) -> None:
             if len(out) >= 16:  # a pathological query: enough readings
                 return
-            if _bisect_begins(self._syllables, rest):
+            at = bisect_left(self._syllables, rest)
+            if at < len(self._syllables) and self._syllables[at].startswith(rest):
                 out.append([*taken, rest])
             for n in range(1, min(6, len(rest) - 1) + 1):
-                if rest[:n] in known:
+                if rest[:n] in self._known:
                     walk(rest[n:], [*taken, rest[:n]])
 
         walk(letters, [])
+        if len(self._splits_of) > 256:
+            self._splits_of.clear()
+        self._splits_of[letters] = out
         return out
 
-    def _verified(self, candidates: int, needle: str, *, by_initials: bool = False) -> int:
-        from tui.search import bitset
+    def _begun(self, prefix: str) -> int:
+        """Every article with a syllable that begins with `prefix`."""
+        bits = 0
+        for syllable in self._syllables[bisect_left(self._syllables, prefix) :]:
+            if not syllable.startswith(prefix):
+                break
+            bits |= self._bits[f"s:{syllable}"]
+        return bits
 
-        kept = []
-        for doc_id in bitset.ids(candidates, self._size):
-            pinyin = self._pinyin[doc_id]
-            if by_initials:
-                text = "".join(token[:1] or " " for token in pinyin.split(SEP)[1:])
-            else:
-                text = pinyin
-            if needle in text:
-                kept.append(doc_id)
-        return bitset.from_ids(kept, self._size) if kept else 0
+    def _holding(self, joined: tuple[str, list[int]], needle: str) -> int:
+        """The articles whose text (of `joined`: all of them end to end) holds `needle`.
+        Where a shorter needle that begins this one was looked for (the keystroke before),
+        only the places it was found are tested."""
+        text, starts = joined
+        known = self._places.setdefault(id(text), {})
+        shorter = max((n for n in known if needle.startswith(n)), key=len, default=None)
+        if shorter is not None:
+            places = [at for at in known[shorter] if text.startswith(needle, at)]
+        else:
+            places = []
+            at = text.find(needle)
+            while at >= 0:
+                places.append(at)
+                at = text.find(needle, at + 1)
+        if len(known) > 64:
+            known.clear()
+        known[needle] = places
+        length = len(needle)
+        ids = {
+            doc_id
+            for at in places
+            if at + length <= starts[(doc_id := bisect_right(starts, at) - 1) + 1]
+        }
+        return bitset.from_ids(ids, self._size) if ids else 0
 
 
-def _bisect(items: Sequence[str], prefix: str) -> int:
-    from bisect import bisect_left
-
-    return bisect_left(items, prefix)
-
-
-def _bisect_begins(items: Sequence[str], prefix: str) -> bool:
-    at = _bisect(items, prefix)
-    return at < len(items) and items[at].startswith(prefix)
+def initials(pinyin: str) -> str:
+    """An article's pinyin's initials: one character a token (" " where it has none)."""
+    return "".join(token[:1] or " " for token in pinyin.split(SEP)[1:])
 
 
 def pinyin_bits(pinyins: Iterable[str], size: int) -> dict[str, int]:
     """The bitmap of each key (`keys_of`) over articles numbered as `pinyins`."""
-    from tui.search import bitset
-
     ids: dict[str, list[int]] = {}
     for doc_id, pinyin in enumerate(pinyins):
         for key in keys_of(pinyin):

@@ -96,6 +96,12 @@ class Strings(_Decoded):
             raise IndexError(index)
         return decode(self._data[offsets[index] : offsets[index + 1]], self._encoding)
 
+    def joined(self) -> tuple[str, list[int]]:
+        """Every string end to end, decoded in one call, and where each starts (in
+        characters, and the end): to search them all at once."""
+        unit = 2 if self._encoding == UTF16 else 4
+        return decode(self._data, self._encoding), [offset // unit for offset in self._offsets]
+
 
 class Texts(_Decoded):
     """The articles' normalised texts: text i is UTF-16-LE at
