@@ -119,3 +119,12 @@ def umask(mask: int) -> Iterator[None]:
         yield
     finally:
         os.umask(previous)
+
+
+def write_pages(root: Path, pages: dict[str, str]) -> Path:
+    """Each page's text, at its path under `root`."""
+    for name, text in pages.items():
+        page = root / name
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(text, encoding="utf-8")
+    return root

@@ -12,6 +12,7 @@ from tui.library import load_library
 from tui.search import SearchIndex
 from tui.search.filters import Filter, page_number, parse_query
 
+from .conftest import write_pages
 from .test_cli import run
 from .test_search_oracle import oracle
 
@@ -26,11 +27,7 @@ PAGES = {
 
 
 def write_paper(root: Path) -> Path:
-    for name, (title, body) in PAGES.items():
-        page = root / name
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(f"## {title}\n\n{body}\n", encoding="utf-8")
-    return root
+    return write_pages(root, {name: f"## {t}\n\n{b}\n" for name, (t, b) in PAGES.items()})
 
 
 @pytest.fixture

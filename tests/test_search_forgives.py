@@ -15,6 +15,7 @@ from tui.store.settings import Settings
 from tui.ui.app import DubaoApp
 from tui.ui.screens.search import SearchScreen
 
+from .conftest import write_pages
 from .test_cli import run
 from .test_search_ui import ready
 
@@ -47,11 +48,8 @@ ANSWERS = {
 
 
 def write_crawl(root: Path) -> Path:
-    for name, (title, body) in FILES.items():
-        page = root / name
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(f"\n{title}\n\u3000\u3000{body}\n", encoding="utf-8")
-    return root
+    """Each file as the crawler writes it: a blank line, the headline, the indented text."""
+    return write_pages(root, {name: f"\n{t}\n\u3000\u3000{b}\n" for name, (t, b) in FILES.items()})
 
 
 @pytest.mark.parametrize(("query", "titles"), list(ANSWERS.items()))

@@ -138,12 +138,9 @@ def test_dubao_search_finds_by_pinyin(tmp_path: Path) -> None:
 async def test_the_reader_finds_a_headline_by_pinyin_and_marks_it() -> None:
     from textual.widgets import OptionList
 
-    from tui.store.settings import Settings
-    from tui.ui.app import DubaoApp
+    from .test_search_ui import make_app, ready, status
 
-    from .test_search_ui import ready, status
-
-    app = DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="en")
+    app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
         await pilot.press("slash", *"pingan")
