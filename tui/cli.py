@@ -394,9 +394,7 @@ def _marks(mark: str) -> set[str]:
 
     store = StateStore.open()
     try:
-        if mark == "saved":
-            return {article.id for article in store.saved_articles()}
-        return store.read_ids()
+        return store.marked(mark)
     finally:
         store.close()
 

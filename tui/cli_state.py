@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -14,7 +13,7 @@ from typing import Any, TextIO
 from tui.core.text import one_line
 from tui.library import LibraryError, load_library
 from tui.store.state import SavedArticle, StateStore
-from tui.store.transfer import TransferError, dumps, from_json, to_json
+from tui.store.transfer import TransferError, dumps, from_json, to_json, utc_time
 
 PROG = "dubao"
 
@@ -72,7 +71,7 @@ def _saved_json(article: SavedArticle) -> dict[str, Any]:
         "paper": article.paper,
         "date": article.date or None,
         "page": article.page,
-        "saved": _iso(article.updated),
+        "saved": utc_time(article.updated),
     }
 
 
@@ -155,7 +154,3 @@ def _write_atomically(path: Path, text: str) -> None:
     except OSError as e:
         Path(temporary).unlink(missing_ok=True)
         raise LibraryError(f"cannot write {path}: {e.strerror or e}") from None
-
-
-def _iso(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

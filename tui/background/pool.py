@@ -108,12 +108,16 @@ class Worker:
     def progress(self) -> Iterator[tuple[int, int]]:
         """The worker's `report`s, (done, total), as they come, until it ends (nothing
         without `progress=True`). Blocks: for a thread of its own."""
-        if self._reports is None:
+        reports = self._reports
+        if reports is None:
             return
-        with contextlib.suppress(EOFError, OSError):
-            while True:
-                done, total = self._reports.recv()
-                yield int(done), int(total)
+        try:
+            with contextlib.suppress(EOFError, OSError):
+                while True:
+                    done, total = reports.recv()
+                    yield int(done), int(total)
+        finally:
+            reports.close()  # the worker has ended: its end is closed too
 
     def cancel(self) -> None:
         """End the worker at once; its work not done is lost (its futures fail or are

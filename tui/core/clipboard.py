@@ -8,10 +8,10 @@ or cut into GNU screen's DCS strings. No I/O here: the UI writes them and runs t
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+from tui.core.dates import chinese_date
 from tui.core.layout import Line, byline_in_text
 from tui.core.model import Article, Issue, Section
 from tui.core.text import one_line
@@ -53,19 +53,12 @@ def article_text(article: Article) -> str:
     return "\n\n".join(part.strip() for part in parts if part and part.strip())
 
 
-def chinese_date(date: dt.date) -> str:
-    return f"{date.year}年{date.month}月{date.day}日"
-
-
 def citation(issue: Issue, section: Section, label: str, library_name: str) -> str:
     """`《人民日报》2019年2月4日 第1版：标题`: the paper (else the issue's title where it is
     not its date, else `library_name`), the date, the page and the article (`label`: its
     title, or what the reader calls it). The same in either language: it cites a Chinese
     paper as Chinese references do."""
-    name = issue.paper
-    if not name:
-        dated_title = issue.date is not None and issue.title == issue.date.isoformat()
-        name = library_name if dated_title or not issue.title else issue.title
+    name = issue.paper_name(library_name)
     where = " ".join(
         part for part in (chinese_date(issue.date) if issue.date else "", section.title) if part
     )

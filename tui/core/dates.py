@@ -34,6 +34,11 @@ class DateRange:
         return self.first == self.last
 
 
+def chinese_date(date: dt.date) -> str:
+    """A date as a Chinese paper prints it: 2019年2月4日."""
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
 def parse_date(text: str, *, today: dt.date, year: int | None = None) -> DateRange | None:
     """The days `text` names, or None if it is not a date. `year`: of a date typed without
     one (`5月1日`), the year being read; else today's."""

@@ -10,6 +10,8 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 
+from tui.core.dates import chinese_date
+
 Language = str  # "zh" or "en"
 
 
@@ -194,7 +196,7 @@ class Strings:
         """A date with its weekday, as a paper prints it: 2019年5月1日 星期三, Wed 2019-05-01."""
         weekday = date.weekday()
         if self.language == "zh":
-            return f"{date.year}年{date.month}月{date.day}日 星期{_ZH_WEEKDAYS[weekday]}"
+            return f"{chinese_date(date)} 星期{_ZH_WEEKDAYS[weekday]}"
         return f"{_EN_WEEKDAYS[weekday]} {date.isoformat()}"
 
 

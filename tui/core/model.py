@@ -112,6 +112,14 @@ class Issue:
         where the title is not the date."""
         return self.label_with(dt.date.isoformat)
 
+    def paper_name(self, library_name: str) -> str:
+        """What to call the paper: its name where known, else the issue's title where it
+        is not just its date, else `library_name`."""
+        if self.paper:
+            return self.paper
+        dated_title = self.date is not None and self.title == self.date.isoformat()
+        return library_name if dated_title or not self.title else self.title
+
     def label_with(self, day: Callable[[dt.date], str]) -> str:
         """`label`, with its date written by `day` (a title that is the date, too)."""
         parts = [self.paper] if self.paper else []

@@ -12,11 +12,11 @@ name names) and its issue's title; `is:` reads the reader's marks, given by the 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from tui.core.text import normalise
@@ -136,11 +136,12 @@ class FilterColumns:
         self._dates = places.dates
         self._numbers = [page_number(title) for title in places.sections]
         self._papers = [
-            normalise(f"{paper_in(_stem(source)) or ''} {issue}")
+            normalise(f"{paper_in(PurePath(source).stem) or ''} {issue}")
             for source, issue in zip(places.sources, places.issues, strict=True)
         ]
         self._positions: dict[str, int] | None = None
         self._cache: dict[Filter, int] = {}
+        self._marked_bits: dict[str, tuple[set[str], int]] = {}  # the marks last given, as bits
 
     def bits(self, filters: Iterable[Filter], marks: Marks | None) -> int:
         """The articles every filter lets through (-1: all, when there are none)."""
@@ -172,9 +173,15 @@ class FilterColumns:
             return 0
         if self._positions is None:
             self._positions = {article_id: n for n, article_id in enumerate(self._ids)}
-        wanted = marks("saved" if mark == "saved" else "read")
-        ids = sorted(n for i in wanted if (n := self._positions.get(i)) is not None)
-        bits = bitset.from_ids(ids, self._size) if ids else 0
+        kind = "saved" if mark == "saved" else "read"
+        wanted = marks(kind)
+        known = self._marked_bits.get(kind)
+        if known is not None and known[0] is wanted:  # the same marks as the keystroke before
+            bits = known[1]
+        else:
+            ids = [n for i in wanted if (n := self._positions.get(i)) is not None]
+            bits = bitset.from_ids(ids, self._size) if ids else 0
+            self._marked_bits[kind] = (wanted, bits)
         if mark == "unread":
             return ((1 << self._size) - 1) & ~bits
         return bits
@@ -186,7 +193,3 @@ def page_number(title: str) -> int | None:
     if match is None:
         return None
     return int(match[1] or match[2])
-
-
-def _stem(path: str) -> str:
-    return os.path.splitext(os.path.basename(path))[0]

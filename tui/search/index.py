@@ -125,15 +125,6 @@ class SearchIndex:
         those whose headline reads so in pinyin (`pinyin`), newest first; a filter alone
         lists its articles newest first. `limit=0`: all. Snippets are `snippet_width`
         cells wide (else the width the index was made with)."""
-        result = self._searched(query, limit, snippet_width, marks)
-        letters = pinyin_query(parse_query(query).terms)
-        if letters is None or not self._size:
-            return result
-        return self._with_pinyin(result, letters, limit, snippet_width, marks)
-
-    def _searched(
-        self, query: str, limit: int, snippet_width: int | None, marks: Marks | None
-    ) -> SearchResult:
         parsed = parse_query(query)
         terms, problems = query_terms(parsed.terms), parsed.problems
         width = snippet_width or self._snippet_width
@@ -142,6 +133,22 @@ class SearchIndex:
         allowed = self._columns.bits(parsed.filters, marks) if parsed.filters else -1
         if not terms:
             return self._listed(query, allowed, limit, width, problems)
+        result = self._ranked(query, terms, allowed, limit, width, problems)
+        letters = pinyin_query(parsed.terms)
+        if letters is None:
+            return result
+        return self._with_pinyin(result, letters, allowed, limit, width)
+
+    def _ranked(
+        self,
+        query: str,
+        terms: list[str],
+        allowed: int,
+        limit: int,
+        width: int,
+        problems: tuple[str, ...],
+    ) -> SearchResult:
+        """The articles holding every term, of those `allowed` (-1: all), best first."""
         per_term = [self._matches(term) for term in terms]
         matching = allowed
         for matches in per_term:
@@ -152,7 +159,7 @@ class SearchIndex:
             return SearchResult(query, terms, total, [], problems)
         idfs = [idf(matches.bits.bit_count(), self._size) for matches in per_term]
         rarest = max(zip(idfs, terms, strict=True))[1]
-        ids = per_term[0].ids if len(terms) == 1 and not parsed.filters else None
+        ids = per_term[0].ids if len(terms) == 1 and allowed == -1 else None
         lead = per_term[terms.index(rarest)]
         size = max(POOL, wanted)
         pool = candidates(
@@ -163,22 +170,15 @@ class SearchIndex:
         return SearchResult(query, terms, total, hits, problems)
 
     def _with_pinyin(
-        self,
-        result: SearchResult,
-        letters: str,
-        limit: int,
-        snippet_width: int | None,
-        marks: Marks | None,
+        self, result: SearchResult, letters: str, allowed: int, limit: int, width: int
     ) -> SearchResult:
-        """`result`, then those found only by pinyin, newest first."""
-        parsed = parse_query(result.query)
-        allowed = self._columns.bits(parsed.filters, marks) if parsed.filters else -1
+        """`result`, then those found only by pinyin, newest first, as many as `limit`
+        leaves room for."""
         exact = allowed
         for term in result.terms:
             exact &= self.term_bits(term)
         found = self._pinyin.matches(letters, allowed) & ~exact
         room = limit - len(result.hits) if limit > 0 else None
-        width = snippet_width or self._snippet_width
         hits = [
             make_hit(self._data, i, 0.0, [], width, self._pinyin.span(i, letters))
             for i in islice(bitset.ids(found, self._size), room)

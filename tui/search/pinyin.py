@@ -116,8 +116,9 @@ class PinyinMatcher:
         self._syllables = sorted(key[2:] for key in self._bits if key.startswith("s:"))
         self._known = frozenset(self._syllables)
         self._splits_of: dict[str, list[list[str]]] = {}
-        # Per text searched: where each needle looked for is, for the next keystroke's.
-        self._places: dict[int, dict[str, list[int]]] = {}
+        # Where each needle looked for is, for the next keystroke's. A needle in the pinyin
+        # begins with SEP, one in the initials never holds it: one table holds both.
+        self._places: dict[str, list[int]] = {}
 
     @cached_property
     def _joined_pinyin(self) -> tuple[str, list[int]]:
@@ -189,7 +190,7 @@ class PinyinMatcher:
         Where a shorter needle that begins this one was looked for (the keystroke before),
         only the places it was found are tested."""
         text, starts = joined
-        known = self._places.setdefault(id(text), {})
+        known = self._places
         shorter = max((n for n in known if needle.startswith(n)), key=len, default=None)
         if shorter is not None:
             places = [at for at in known[shorter] if text.startswith(needle, at)]

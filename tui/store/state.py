@@ -345,9 +345,10 @@ class StateStore:
                 found[pending.article_id] = merged
         return found
 
-    def read_ids(self) -> set[str]:
-        """The articles marked read."""
-        return {row[0] for row in self._read("SELECT id FROM article WHERE is_read = 1", ())}
+    def marked(self, mark: str) -> set[str]:
+        """The ids of the articles marked "read", or "saved"."""
+        table, column = ("saved", "is_saved") if mark == "saved" else ("article", "is_read")
+        return {row[0] for row in self._read(f"SELECT id FROM {table} WHERE {column} = 1", ())}
 
     def saved_articles(self, library_key: str | None = None) -> list[SavedArticle]:
         """The saved articles (of one library, else of all), newest saved first."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -89,14 +90,14 @@ SECTIONS: dict[str, tuple[str, tuple[_Field, ...]]] = {
 }
 
 
-def to_json(tables: dict[str, list[tuple]], now: dt.datetime | None = None) -> dict[str, Any]:
+def utc_time(seconds: float) -> str:
+    """A time in seconds since the epoch as ISO 8601, in UTC: 2026-12-06T03:00:00Z."""
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_json(tables: dict[str, list[tuple]]) -> dict[str, Any]:
     """A store's rows (`StateStore.dump`) as the export's JSON object."""
-    now = now or dt.datetime.now(dt.UTC)
-    data: dict[str, Any] = {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
+    data: dict[str, Any] = {"format": FORMAT, "version": VERSION, "exported": utc_time(time.time())}
     for section, (table, fields) in SECTIONS.items():
         flags = [n for n, (_, check) in enumerate(fields) if check is _flag]
         data[section] = [

@@ -181,7 +181,6 @@ class ReaderScreen(Screen[None]):
         self.current = 0
         self._article_open = False
         self.history = History()
-        self.library_name = given[0].name if given else ""  # where no paper is named
         self._last_query = ""
         self._whole_articles = WholeArticles()
         self._keymap = keymap or {}
@@ -322,7 +321,7 @@ class ReaderScreen(Screen[None]):
         if self.store is not None:
             states = self.store.states(article_ids)
             self.sidebar.set_marks({i: _reading_mark(s) for i, s in states.items()})
-            self.sidebar.set_saved({a.id for a in self.store.saved_articles()})
+            self.sidebar.set_saved(self.store.marked("saved"))
 
     def _open_first(self) -> None:
         """The article read last, else the first of the newest issue. While loading, wait
@@ -425,7 +424,7 @@ class ReaderScreen(Screen[None]):
         place = self.places[self._index_of.get(article_id or "", self.current)]
         article = place.article
         title = self.article_label(article)
-        saved = {a.id for a in self.store.saved_articles()}
+        saved = self.store.marked("saved")
         if article.id in saved:
             self.store.unsave_article(article.id)
             saved.discard(article.id)
@@ -436,7 +435,7 @@ class ReaderScreen(Screen[None]):
                 SavedArticle(
                     id=article.id,
                     library=self.library_key,
-                    paper=issue.paper or self.library_name,
+                    paper=issue.paper_name(self.library_name),
                     date=issue.date.isoformat() if issue.date else "",
                     page=place.section.title,
                     title=title,
@@ -766,10 +765,7 @@ class ReaderScreen(Screen[None]):
         """The read and saved articles, for the search's `is:` filters."""
         if self.store is None:
             return lambda mark: set()
-        marked = {
-            "read": self.store.read_ids(),
-            "saved": {article.id for article in self.store.saved_articles()},
-        }
+        marked = {mark: self.store.marked(mark) for mark in ("read", "saved")}
         return marked.__getitem__
 
     def _search_done(self, choice: Choice | None) -> None:

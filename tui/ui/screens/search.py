@@ -244,11 +244,12 @@ def result_prompt(hit: Hit, width: int, snippet_lines: int) -> Content:
             lines[-1] += Content.styled(tail, "dim")
         else:
             lines.append(Content.styled(truncate(where, width), "dim"))
-    lines.extend(_snippet_lines(hit, width, snippet_lines))
+    lines.extend(_snippet_content(hit, width, snippet_lines))
     return Content("\n").join(lines)
 
 
-def _snippet_lines(hit: Hit, width: int, most: int) -> list[Content]:
+def _snippet_content(hit: Hit, width: int, most: int) -> list[Content]:
+    """The snippet in at most `most` lines of `width` cells, its matches reversed."""
     snippet = hit.snippet
     text = one_line(snippet.text)
     marks = snippet.marks if len(text) == len(snippet.text) else []  # offsets still hold
