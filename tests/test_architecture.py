@@ -51,8 +51,9 @@ LAYERS = {
         "tui.store.transfer",
     ],
     "workers": ["tui.background.loader", "tui.background.indexer"],
-    "serve": ["tui.serve.*"],
-    "command": ["tui.cli", "tui.cli_state", "tui.__main__"],
+    "serve": ["tui.serve", "tui.serve.server", "tui.serve.reader"],
+    # the zygote forks readers: it runs the reader's code, as the command does
+    "command": ["tui.cli", "tui.cli_state", "tui.__main__", "tui.serve.zygote"],
     "ui": ["tui.ui.*"],
 }
 _CORE = ["model", "alone", "files", "search", "reader", "workers", "serve"]

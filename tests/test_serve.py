@@ -6,6 +6,7 @@ its first line) with private XDG folders; the readers run the bundled pages.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,10 +23,12 @@ from tui.library import seeds_path
 from tui.store.state import StateStore
 
 from .dubao_term import DUBAO, showing, user_dirs
+from .test_forks import fork_log, logging_forks  # noqa: F401  (a fixture)
 from .tmux import Tmux, pid_alive
 
 pytest.importorskip("asyncssh")
 
+ZYGOTE_READY = "readers fork from a zygote"
 FIRST = showing("建设平安山西", "Article 1 of 10")
 SECOND = showing("Article 2 of 10")
 
@@ -47,14 +51,20 @@ def _wait(condition: Callable[[], bool], timeout: float = 15.0, what: str = "") 
 class Served:
     """A `dubao serve` of the test's own, and ssh commands for it."""
 
-    def __init__(self, home: Path, *args: str, keys: Sequence[str] = ("one", "two")) -> None:
+    def __init__(
+        self,
+        home: Path,
+        *args: str,
+        keys: Sequence[str] = ("one", "two"),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.home = home
         self.keys = {name: _keygen(home / f"key_{name}") for name in (*keys, "stranger")}
         authorized = home / "authorized_keys"
         authorized.write_bytes(
             b"".join(self.keys[name].with_suffix(".pub").read_bytes() for name in keys)
         )
-        self.env = {**user_dirs(home), "HOME": str(home)}
+        self.env = {**user_dirs(home), "HOME": str(home), **(env or {})}
         self.log_path = home / "serve.log"
         self.process = subprocess.Popen(
             [
@@ -75,6 +85,9 @@ class Served:
         found = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.log())
         assert found, self.log()
         self.port = int(found[1])
+        # Readers fork from the zygote once it has loaded the library; before, they start
+        # afresh (`test_without_the_zygote_readers_start_afresh`).
+        _wait(lambda: ZYGOTE_READY in self.log(), timeout=60, what="the zygote ready")
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -124,8 +137,7 @@ class Served:
             socket_dir=self.home,
         )
 
-    def readers(self) -> set[int]:
-        """The server's reader processes: its children."""
+    def children(self, parent: int) -> set[int]:
         found = set()
         for proc in Path("/proc").iterdir():
             if proc.name.isdigit():
@@ -134,9 +146,23 @@ class Served:
                 except OSError:
                     continue
                 fields = stat.rpartition(")")[2].split()
-                if int(fields[1]) == self.process.pid and fields[0] not in "ZX":
+                if int(fields[1]) == parent and fields[0] not in "ZX":
                     found.add(int(proc.name))
         return found
+
+    def zygote(self) -> int | None:
+        """The zygote, a child of the server's that forks the readers."""
+        for pid in self.children(self.process.pid):
+            with contextlib.suppress(OSError):
+                if b"tui.serve.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return pid
+        return None
+
+    def readers(self) -> set[int]:
+        """The reader processes: the server's children started afresh, the zygote's forked."""
+        zygote = self.zygote()
+        fresh = self.children(self.process.pid) - {zygote}
+        return fresh | (self.children(zygote) if zygote is not None else set())
 
     def leftovers(self) -> set[int]:
         """Any process, the readers' workers too, running with a reader's data folder."""
@@ -175,7 +201,7 @@ class Served:
 def served(home: Path) -> Iterator[Callable[..., Served]]:
     started: list[Served] = []
 
-    def start(*args: str, **kwargs: Sequence[str]) -> Served:
+    def start(*args: str, **kwargs: Any) -> Served:
         server = Served(home, *args, **kwargs)
         started.append(server)
         return server
@@ -438,3 +464,64 @@ def test_a_connection_without_a_session_is_closed(served: Callable[..., Served])
     server = served()
     out = server.run(server.ssh("one", "-N", tty=False))  # no session: would stay forever
     assert out.returncode == 255  # the server closed it (within the login timeout)
+
+
+def test_readers_are_forked_by_the_zygote_with_the_library_loaded(
+    served: Callable[..., Served],
+) -> None:
+    server = served()
+    zygote = server.zygote()
+    assert zygote is not None
+    with server.term() as term:
+        term.wait_for(FIRST, timeout=30)
+        (reader,) = server.readers()
+        assert reader in server.children(zygote)  # forked, not started afresh
+        assert reader not in server.children(server.process.pid)
+        term.send("q")
+        assert term.wait_for_exit(15) == 0
+    _wait(lambda: re.search(r"\d+s quit$", server.log(), re.M) is not None)
+    _wait(lambda: not server.readers(), what="the reader reaped")
+    assert server.zygote() == zygote  # it goes on, for the next session
+    assert server.stop() == 0
+    _wait(lambda: not pid_alive(zygote), timeout=5, what="the zygote ended with the server")
+
+
+def test_without_the_zygote_readers_start_afresh(served: Callable[..., Served]) -> None:
+    server = served()
+    zygote = server.zygote()
+    assert zygote is not None
+    with server.term("one") as forked:
+        forked.wait_for(FIRST, timeout=30)
+        os.kill(zygote, signal.SIGKILL)
+        _wait(lambda: "the zygote is gone" in server.log(), what="the zygote's loss logged")
+        forked.send("]")
+        forked.wait_for(SECOND)  # its reader goes on without it
+        with server.term("two") as fresh:
+            fresh.wait_for(FIRST, timeout=30)
+            fresh_readers = server.children(server.process.pid)
+            assert len(fresh_readers) == 1  # started afresh, by the server itself
+            fresh.send("q")
+            assert fresh.wait_for_exit(15) == 0
+        forked.send("q")
+        assert forked.wait_for_exit(15) == 0  # its end is heard without the zygote
+    _wait(lambda: len(re.findall(r"\d+s (?:quit|the reader ended)$", server.log(), re.M)) == 2)
+    assert not server.leftovers()
+    assert server.stop() == 0
+
+
+def test_the_zygote_forks_with_no_other_thread_running(
+    served: Callable[..., Served],
+    logging_forks: dict[str, str],  # noqa: F811
+) -> None:
+    server = served(env=logging_forks)
+    zygote = server.zygote()
+    with server.term("one") as one, server.term("two") as two:
+        for term in (one, two):
+            term.wait_for(FIRST, timeout=30)
+        for term in (one, two):
+            term.send("q")
+            assert term.wait_for_exit(15) == 0
+    forked = fork_log(Path(logging_forks["DUBAO_FORK_LOG"]))
+    assert [pid for pid, _ in forked].count(zygote) == 2, forked  # one reader each
+    assert [(pid, n) for pid, n in forked if n > 1] == []
+    assert server.stop() == 0

@@ -3,9 +3,11 @@
     .venv/bin/python tests/benchmarks/serve.py [CORPUS] [--readers N]
 
 A server (`--open`, a free port on 127.0.0.1, temporary folders, never the user's) serves
-CORPUS (else the bundled pages). One session reads first and quits, so that the page cache
-and the index are warm, as on a server that has been up a while. Then N OpenSSH clients,
-each with a key of its own, start at once, each in a tmux of its own at 80x24; "first
+CORPUS (else the bundled pages). One session reads first, searches until the index is
+built, and quits, so that the page cache and the index are warm, as on a server that has
+been up a while, and the zygote that forks the readers has loaded the library. Then N
+OpenSSH clients, each with a key of its own, start at once, each in a tmux of its own at
+80x24; "first
 screen" is the seconds from a client's start until the masthead is on its screen. Once
 every reader shows its first screen and has settled, "server PSS" is the proportional set
 size of the server and all its descendants (the readers and their workers): a page shared
@@ -32,10 +34,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.library import SCREEN_MARKER, descendants, pss_mb  # noqa: E402
+from tests.benchmarks.library import (  # noqa: E402
+    ANSWERED,
+    SCREEN_MARKER,
+    child_pids,
+    descendants,
+    pss_mb,
+)
 from tests.tmux import Tmux  # noqa: E402
 
 GOALS = {"first screen": 1.5, "server PSS": 2048.0}
+ZYGOTE_READY = "readers fork from a zygote"
 
 
 def keygen(path: Path) -> Path:
@@ -75,6 +84,23 @@ def start_server(paths: Sequence[str], home: Path) -> tuple[subprocess.Popen[byt
     raise SystemExit(f"the server did not start:\n{log.read_text()}")
 
 
+def breakdown(server: int) -> dict[str, float]:
+    """PSS of the server alone, of the zygote alone, and of the readers with their workers."""
+    zygote = [
+        pid for pid in child_pids(server)
+        if b"tui.serve.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]  # fmt: skip
+    readers = [pid for pid in child_pids(server) if pid not in zygote]
+    readers += [pid for z in zygote for pid in child_pids(z)]
+    each = [sum(map(pss_mb, descendants(pid))) for pid in readers]
+    return {
+        "server": pss_mb(server),
+        "zygote": sum(map(pss_mb, zygote)),
+        "readers": sum(each),
+        "reader median": statistics.median(each) if each else 0.0,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="*", help="the library (default: the bundled pages)")
@@ -87,9 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with Tmux(ssh(port, keys[0]), 80, 24, env=env, socket_dir=home) as warm:
             warm.wait_for(SCREEN_MARKER, timeout=600)
-            warm.wait_stable(interval=1.0, timeout=600)
+            warm.send("/")
+            warm.wait_for("Search:", timeout=30)
+            warm.send("经济", literal=True)  # answered once the index is built and saved
+            warm.wait_for(lambda text: bool(ANSWERED.search(text)), timeout=600)
+            warm.send("Escape")
+            warm.wait_for(lambda text: "╭" not in text, timeout=30)  # the panel closed
             warm.send("q")
             warm.wait_for_exit(30)
+        log = home / "serve.log"
+        deadline = time.monotonic() + 600
+        while ZYGOTE_READY not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        forked = ZYGOTE_READY in log.read_text()
         terms, started, first = [], [], [None] * args.readers
         for key in keys:
             started.append(time.monotonic())
@@ -103,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for term in terms:
             term.wait_stable(interval=0.5, timeout=60)
         pss = sum(map(pss_mb, descendants(server.pid)))
+        parts = breakdown(server.pid)
         for term in terms:
             term.close()
     finally:
@@ -110,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = server.wait(60)
     times = [t for t in first if t is not None]
     print(f"dubao serve: {args.readers} readers at once, {' '.join(args.corpus) or 'seeds'}")
+    print(f"  readers        {'forked by the zygote' if forked else 'started afresh (no zygote)'}")
     if times:
         print(
             f"  first screen   median {statistics.median(times):.2f} s, "
@@ -118,6 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print(f"  server PSS     {pss:.0f} MB   (goal ≤ {GOALS['server PSS']:.0f} MB)")
     print(f"  per reader     {pss / args.readers:.0f} MB")
+    print(
+        f"  of which       server {parts['server']:.0f} MB, zygote {parts['zygote']:.0f} MB,"
+        f" readers {parts['readers']:.0f} MB (median {parts['reader median']:.0f} MB each)"
+    )
     print(f"  server exit    {status} after SIGTERM")
     return 0
 

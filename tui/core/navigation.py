@@ -24,6 +24,9 @@ class Place(NamedTuple):
     position: int  # 1-based, within the section
 
 
+_last_made: dict[str, tuple[Library, ReadingOrder]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class ReadingOrder:
     """Every article of a library in reading order, and each one's place in it."""
@@ -33,13 +36,20 @@ class ReadingOrder:
 
     @classmethod
     def of(cls, library: Library) -> ReadingOrder:
+        """The library's order; the last one made is kept (a library never changes), so
+        that a reader `dubao serve`'s zygote forks finds its library's made already."""
+        last = _last_made.get("order")
+        if last is not None and last[0] is library:
+            return last[1]
         places = [
             Place(issue, section, article, n)
             for issue in library.issues
             for section in issue.sections
             for n, article in enumerate(section.articles, start=1)
         ]
-        return cls(places, {p.article.id: i for i, p in enumerate(places)})
+        order = cls(places, {p.article.id: i for i, p in enumerate(places)})
+        _last_made["order"] = (library, order)
+        return order
 
     def next_article(self, index: int) -> int | None:
         return index + 1 if index + 1 < len(self.places) else None

@@ -30,7 +30,7 @@ with warnings.catch_warnings():  # its DSA support warns at import: nothing a re
     import asyncssh
 
 from tui.core.text import one_line
-from tui.serve.reader import Reader, reader_environment
+from tui.serve.reader import FreshReader, Reader, ZygoteLink, reader_environment
 from tui.store.folders import config_folder, data_folder, make_private
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
@@ -163,6 +163,7 @@ class Serve:
     connections: set[asyncssh.SSHServerConnection] = field(default_factory=set)
     rate: RateLimit = field(init=False)
     stopping: bool = False
+    zygote: ZygoteLink | None = None
 
     def __post_init__(self) -> None:
         self.rate = RateLimit(self.options.rate_limit, RATE_WINDOW)
@@ -174,6 +175,13 @@ class Serve:
 
     def running(self) -> int:
         return sum(1 for session in self.sessions if session.reader is not None)
+
+    def start_reader(self, env: dict[str, str], columns: int, rows: int) -> Reader:
+        """Forked by the zygote once it is ready, else started afresh. OSError if neither."""
+        if self.zygote is not None and self.zygote.ready:
+            with contextlib.suppress(OSError):  # the zygote just gone: afresh
+                return self.zygote.fork(env, columns, rows)
+        return FreshReader(self.options.paths, env, columns, rows)
 
 
 class Connection(asyncssh.SSHServer):
@@ -270,7 +278,6 @@ class Session(asyncssh.SSHServerSession):
         self.how: str | None = None  # how the session ended, once it has
         self._loop = asyncio.get_running_loop()
         self._pending = b""  # input the PTY has not taken yet
-        self._pidfd: int | None = None
         self._exited = asyncio.Event()
         self._idle: asyncio.TimerHandle | None = None
         self._output_paused = False
@@ -313,17 +320,13 @@ class Session(asyncssh.SSHServerSession):
             env = reader_environment(
                 os.environ, self.chan.get_environment(), self.term, str(folder)
             )
-            self.reader = Reader(self.serve.options.paths, env, *self.size)
+            self.reader = self.serve.start_reader(env, *self.size)
         except OSError as e:
             self._refuse(b"dubao: the reader could not start\r\n", f"failed: {e}")
             return
         assert self.reader.master is not None
         self._loop.add_reader(self.reader.master, self._from_reader)
-        try:
-            self._pidfd = os.pidfd_open(self.reader.pid)
-            self._loop.add_reader(self._pidfd, self._reader_exited)
-        except (AttributeError, OSError):  # no pidfd: ask now and then
-            self._loop.call_later(0.2, self._poll_exit)
+        self.reader.watch(self._loop, self._reader_exited)
         self._schedule_idle()
 
     def data_received(self, data: bytes, datatype: int | None) -> None:  # type: ignore[override]
@@ -403,19 +406,8 @@ class Session(asyncssh.SSHServerSession):
         with contextlib.suppress(OSError, asyncssh.Error):
             self.chan.write(data)
 
-    def _poll_exit(self) -> None:
-        if self.reader is not None and self.reader.poll() is None:
-            self._loop.call_later(0.2, self._poll_exit)
-        else:
-            self._reader_exited()
-
-    def _reader_exited(self) -> None:
-        if self._pidfd is not None:
-            self._loop.remove_reader(self._pidfd)
-            os.close(self._pidfd)
-            self._pidfd = None
+    def _reader_exited(self, status: int | None) -> None:
         assert self.reader is not None
-        status = self.reader.process.wait()
         master = self.reader.master
         if master is not None:
             self._loop.remove_reader(master)
@@ -426,10 +418,13 @@ class Session(asyncssh.SSHServerSession):
             self.reader.close_master()
         self._exited.set()
         if self.how is None:
-            self.end("quit" if status == 0 else f"the reader ended with status {status}")
+            if status is None:
+                self.end("the reader ended")
+            else:
+                self.end("quit" if status == 0 else f"the reader ended with status {status}")
             if self.chan is not None:
                 with contextlib.suppress(OSError, asyncssh.Error):
-                    self.chan.exit(status if status >= 0 else 128 - status)
+                    self.chan.exit(0 if status is None else status if status >= 0 else 128 - status)
 
     # ending ---------------------------------------------------------------------------
 
@@ -539,6 +534,10 @@ async def _serve(options: Options, log: TextIO) -> int:
     serve.say(f"dubao: host key {fingerprint(host_key)} (ed25519)")
     who = options.authorized_keys or "any key (--open)"
     serve.say(f"dubao: letting in {one_line(str(who))}")
+    try:
+        serve.zygote = ZygoteLink(options.paths, loop, serve.say)
+    except OSError as e:
+        serve.say(f"dubao: no zygote, readers start afresh: {e}")
     await stop.wait()
     serve.stopping = True
     server.close()
@@ -547,6 +546,8 @@ async def _serve(options: Options, log: TextIO) -> int:
         await asyncio.gather(*endings, return_exceptions=True)
     for session in list(serve.sessions):
         session.end("server stopped")
+    if serve.zygote is not None:
+        serve.zygote.close()
     for conn in list(serve.connections):
         conn.close()
     with contextlib.suppress(Exception):

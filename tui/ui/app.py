@@ -45,6 +45,7 @@ from tui.ui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from tui.background.loader import Loader
+    from tui.search import SearchIndex
 
 WIDE = 72  # columns: the article's text column is 40 wide there, beside the sidebar
 FIRST_ISSUE_WAIT = 0.5  # seconds the window waits, at most, for a large library's newest issue
@@ -155,15 +156,22 @@ class DubaoApp(App[None]):
         library_paths: Sequence[Path] | None = None,
         store: StateStore | None = None,
         loader: Loader | None = None,
+        index: SearchIndex | None = None,
     ) -> None:
         """Read `library`; or, when it is None, load the pages at `paths` (None: the seeds)
         in a thread, with a progress bar, the window being up meanwhile. With a `loader`
-        already loading them, `library` is the part it has loaded (or None)."""
+        already loading them, `library` is the part it has loaded (or None). `index`: the
+        library's search index, opened and checked already."""
         decode_input_leniently()
         super().__init__()
         # The reader's screen, made once the store is open (`get_default_screen`).
         self._make_reader = partial(
-            ReaderScreen, library, paths=paths, library_paths=library_paths, loader=loader
+            ReaderScreen,
+            library,
+            paths=paths,
+            library_paths=library_paths,
+            loader=loader,
+            index=index,
         )
         self._reader: ReaderScreen | None = None
         self.load_error: str | None = None
@@ -343,19 +351,28 @@ class DubaoApp(App[None]):
             self.push_screen(HelpScreen(self.strings, in_force))
 
 
-def run(paths: Sequence[str] | None = None, *, mouse: bool = True) -> int:
+def run(
+    paths: Sequence[str] | None = None,
+    *,
+    mouse: bool = True,
+    library: Library | None = None,
+    index: SearchIndex | None = None,
+) -> int:
     """The reader on `paths`. A small library is read before the first screen, which then
     shows an article at once; a larger one in a thread, the first screen showing its newest
-    issue if it is read in time, with a progress bar until the rest is."""
+    issue if it is read in time, with a progress bar until the rest is. A `library` given
+    (`dubao serve`'s zygote loaded it) is shown whole at once, with its `index` if given."""
     loader = None
-    if is_small(paths):
+    if library is not None:
+        pass
+    elif is_small(paths):
         library = load_library(paths, cache=False)
     else:
         from tui.background.loader import Loader
 
         loader = Loader.start(paths)
         library = loader.first(FIRST_ISSUE_WAIT)
-    app = DubaoApp(library, paths=paths, loader=loader)
+    app = DubaoApp(library, paths=paths, loader=loader, index=index)
     app.run(mouse=mouse)
     if app.load_error:
         raise LibraryError(app.load_error)

@@ -102,11 +102,13 @@ class Searcher(Widget):
         *,
         by_paths: bool,
         stored: Future[SearchIndex | None] | None = None,
+        index: SearchIndex | None = None,
         **kwargs: object,
     ) -> None:
         """The index of the library at `paths` (None: the seeds). `by_paths`: the library
         is read from them, so the index file can be opened before it is loaded; `stored`:
-        being opened so already (`Loader.stored_index`)."""
+        being opened so already (`Loader.stored_index`); `index`: opened and its file
+        checked already (`dubao serve`'s zygote's)."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._paths = paths
         self._by_paths = by_paths
@@ -118,11 +120,13 @@ class Searcher(Widget):
         self._rebuilt = False  # after a damaged file: once
         self._check_files = False  # a damaged file was found: check every file whole first
         self._said: set[str] = set()  # notes: each once
-        self.index: SearchIndex | None = None
+        self.index: SearchIndex | None = index
         self.indexing: Searcher.Indexing | None = None  # the build's last progress
 
     def on_mount(self) -> None:
-        if self._by_paths:
+        if self.index is not None:
+            self.post_message(self.Ready(self.index))
+        elif self._by_paths:
             self._open_stored()
 
     def library_ready(self, library: Library) -> None:

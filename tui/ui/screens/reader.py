@@ -158,13 +158,15 @@ class ReaderScreen(Screen[None]):
         paths: Sequence[str] | None = None,
         library_paths: Sequence[Path] | None = None,
         loader: Loader | None = None,
+        index: SearchIndex | None = None,
         keymap: Mapping[str, str] | None = None,
         id: str | None = None,
     ) -> None:
         """Read `library`; or, when it is None, load the pages at `paths` (None: the seeds)
         in a thread, with a progress bar, the screen being up meanwhile. With a `loader`
-        already loading them, `library` is the part it has loaded (or None). Reading marks
-        and positions go to `store` (None: kept nowhere)."""
+        already loading them, `library` is the part it has loaded (or None). `index`: its
+        search index, opened and checked already. Reading marks and positions go to `store`
+        (None: kept nowhere)."""
         super().__init__(id=id)
         self.strings = strings
         self.settings = settings
@@ -172,6 +174,7 @@ class ReaderScreen(Screen[None]):
         self._loading = library is None or loader is not None
         self._paths = paths
         self._loader = loader
+        self._index = index
         self.library = library or Library(issues=())
         given = library_paths or ([Path(p) for p in paths] if paths else [seeds_path()])
         self.library_key = StateStore.library_key(given)
@@ -217,7 +220,13 @@ class ReaderScreen(Screen[None]):
             yield Label(id="percent")
         yield QuietFooter(compact=True)  # every key fits at 80 columns, in both languages
         stored = self._loader.stored_index if self._loader is not None else None
-        yield Searcher(self._paths, by_paths=self._paths is not None, stored=stored, id="searcher")
+        yield Searcher(
+            self._paths,
+            by_paths=self._paths is not None,
+            stored=stored,
+            index=self._index,
+            id="searcher",
+        )
 
     @property
     def article_view(self) -> ArticleView:

@@ -1,0 +1,64 @@
+"""`dubao serve`'s zygote, in this process: the library it loads for its readers, loaded
+again when the files change, and the requests it refuses. Forking readers, over real SSH,
+is in test_serve.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.serve.zygote import Zygote
+
+from .conftest import write_archive
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    yield ours, theirs
+    ours.close()
+    theirs.close()
+
+
+def test_the_library_is_loaded_again_once_its_files_change(
+    tmp_path: Path, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    root = write_archive(tmp_path / "archive", 20)  # 40 pages: not a small library
+    zygote = Zygote(pair[1], [str(root)])
+    loaded = zygote.library
+    assert len(loaded.issues) == 20 and loaded.outline
+    zygote._refresh()
+    assert zygote.library is loaded  # unchanged files: nothing read again
+    write_archive(tmp_path / "more", 21)
+    (root / "2025-11-21").mkdir()
+    for page in (tmp_path / "more" / "2025-11-21").iterdir():
+        page.rename(root / "2025-11-21" / page.name)
+    zygote._refresh()
+    assert len(zygote.library.issues) == 21
+
+
+def test_a_bad_request_is_answered_failed_and_its_descriptors_closed(
+    tmp_path: Path, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    ours, theirs = pair
+    zygote = Zygote(theirs, [])  # the seeds
+    for request, fds in (
+        (b"not json", 1),
+        (json.dumps({"env": {"TERM": 1}}).encode(), 1),  # not text
+        (json.dumps({"env": {}}).encode(), 2),  # two terminals
+        (json.dumps({"no env": {}}).encode(), 1),
+    ):
+        sent = [os.open(os.devnull, os.O_RDONLY) for _ in range(fds)]
+        socket.send_fds(ours, [request], sent)
+        for fd in sent:
+            os.close(fd)
+        data, received, _, _ = socket.recv_fds(theirs, 1 << 16, 4)
+        before = len(os.listdir("/proc/self/fd"))
+        zygote._fork(data, received)
+        assert len(os.listdir("/proc/self/fd")) == before - len(received)
+        assert "failed" in json.loads(ours.recv(1 << 16))
