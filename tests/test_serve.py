@@ -525,3 +525,42 @@ def test_the_zygote_forks_with_no_other_thread_running(
     assert [pid for pid, _ in forked].count(zygote) == 2, forked  # one reader each
     assert [(pid, n) for pid, n in forked if n > 1] == []
     assert server.stop() == 0
+
+
+def test_agent_and_x11_forwarding_are_refused_and_the_session_goes_on(
+    served: Callable[..., Served], home: Path
+) -> None:
+    tmp = home / "server-tmp"  # where asyncssh would make a forwarded agent's socket
+    tmp.mkdir()
+    server = served(env={"TMPDIR": str(tmp)})
+    agent_socket = home / "agent.sock"
+    agent = subprocess.Popen(
+        ["ssh-agent", "-D", "-a", str(agent_socket)], stdout=subprocess.DEVNULL
+    )
+    try:
+        _wait(agent_socket.exists, what="the agent up")
+        client_env = {
+            "PATH": os.environ["PATH"],
+            "TERM": "xterm-256color",
+            "SSH_AUTH_SOCK": str(agent_socket),
+            "DISPLAY": "127.0.0.1:99",  # no X server: forwarding is only asked for
+        }
+        command = server.ssh("one", "-A", "-X", tty="force")
+        out = home / "client.out"
+        with open(out, "wb") as screen:
+            client = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=screen,
+                stderr=subprocess.PIPE,
+                env=client_env,
+            )
+            _wait(lambda: "建设平安山西" in out.read_bytes().decode("utf-8", "replace"))
+            assert list(tmp.iterdir()) == []  # no agent socket was made for the session
+            _, errors = client.communicate(b"q", timeout=15)
+        assert client.returncode == 0
+        assert b"X11 forwarding request failed" in errors
+    finally:
+        agent.kill()
+        agent.wait()
+    assert server.stop() == 0

@@ -1,14 +1,15 @@
 """`dubao serve` with N readers at once: each one's first screen, and the server's memory.
 
-    .venv/bin/python tests/benchmarks/serve.py [CORPUS] [--readers N]
+    .venv/bin/python tests/benchmarks/serve.py [CORPUS] [--readers N] [--arrive-every SECONDS]
 
 A server (`--open`, a free port on 127.0.0.1, temporary folders, never the user's) serves
 CORPUS (else the bundled pages). One session reads first, searches until the index is
 built, and quits, so that the page cache and the index are warm, as on a server that has
 been up a while, and the zygote that forks the readers has loaded the library. Then N
-OpenSSH clients, each with a key of its own, start at once, each in a tmux of its own at
-80x24; "first
-screen" is the seconds from a client's start until the masthead is on its screen. Once
+OpenSSH clients, each with a key of its own, start at once (or, with --arrive-every, one
+after another, the others staying connected), each asking for an 80x24 terminal with
+`ssh -tt` and writing what it gets to a file (`Client`); "first screen" is the seconds from
+a client's start until the masthead is in its file. Once
 every reader shows its first screen and has settled, "server PSS" is the proportional set
 size of the server and all its descendants (the readers and their workers): a page shared
 by n processes counts 1/n in each, so the index file's pages mapped by every reader count
@@ -84,6 +85,62 @@ def start_server(paths: Sequence[str], home: Path) -> tuple[subprocess.Popen[byt
     raise SystemExit(f"the server did not start:\n{log.read_text()}")
 
 
+def warm_up(port: int, key: Path, home: Path) -> bool:
+    """One session reads, searches until the index is built and saved, and quits; then the
+    zygote is waited for. Whether readers fork from it."""
+    env = {"PATH": os.environ["PATH"]}
+    with Tmux(ssh(port, key), 80, 24, env=env, socket_dir=home) as warm:
+        warm.wait_for(SCREEN_MARKER, timeout=600)
+        warm.send("/")
+        warm.wait_for("Search:", timeout=30)
+        warm.send("的", literal=True)  # in any Chinese page: answered once the index is built
+        warm.wait_for(lambda text: bool(ANSWERED.search(text)), timeout=600)
+        warm.send("Escape")
+        warm.wait_for(lambda text: "╭" not in text, timeout=30)  # the panel closed
+        warm.send("q")
+        warm.wait_for_exit(30)
+    log = home / "serve.log"
+    deadline = time.monotonic() + 600
+    while ZYGOTE_READY not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return ZYGOTE_READY in log.read_text()
+
+
+class Client:
+    """An OpenSSH client asking for a terminal (-tt) with none here: the reader's bytes go to
+    a file, where the masthead is looked for. A terminal emulator for each client (tmux)
+    would take the server's two cores from it, and a reader's terminal is not the server's
+    to run."""
+
+    def __init__(self, command: list[str], out: Path) -> None:
+        self.out = out
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [*command[:3], "-tt", *command[4:]],  # -t → -tt: no terminal here
+            stdin=subprocess.PIPE,
+            stdout=open(out, "wb"),  # noqa: SIM115 - closed with the process
+            stderr=subprocess.DEVNULL,
+            env={"PATH": os.environ["PATH"], "TERM": "xterm-256color", "LANG": "C.UTF-8"},
+        )
+
+    def since_start(self) -> float:
+        return time.monotonic() - self.started
+
+    def shows(self, text: str) -> bool:
+        return text in self.out.read_bytes().decode("utf-8", "replace")
+
+    def wait_stable(self, interval: float, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        size = -1
+        while time.monotonic() < deadline and size != self.out.stat().st_size:
+            size = self.out.stat().st_size
+            time.sleep(interval)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
 def breakdown(server: int) -> dict[str, float]:
     """PSS of the server alone, of the zygote alone, and of the readers with their workers."""
     zygote = [
@@ -105,48 +162,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="*", help="the library (default: the bundled pages)")
     parser.add_argument("--readers", type=int, default=20, help="readers at once (20)")
+    parser.add_argument(
+        "--arrive-every",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="start the clients this far apart rather than all at once (0)",
+    )
     args = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="serve-bench-"))
     keys = [keygen(home / f"key{n}") for n in range(args.readers)]
     server, port = start_server(args.corpus, home)
-    env = {"PATH": os.environ["PATH"]}
     try:
-        with Tmux(ssh(port, keys[0]), 80, 24, env=env, socket_dir=home) as warm:
-            warm.wait_for(SCREEN_MARKER, timeout=600)
-            warm.send("/")
-            warm.wait_for("Search:", timeout=30)
-            warm.send("经济", literal=True)  # answered once the index is built and saved
-            warm.wait_for(lambda text: bool(ANSWERED.search(text)), timeout=600)
-            warm.send("Escape")
-            warm.wait_for(lambda text: "╭" not in text, timeout=30)  # the panel closed
-            warm.send("q")
-            warm.wait_for_exit(30)
-        log = home / "serve.log"
-        deadline = time.monotonic() + 600
-        while ZYGOTE_READY not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        forked = ZYGOTE_READY in log.read_text()
-        terms, started, first = [], [], [None] * args.readers
-        for key in keys:
-            started.append(time.monotonic())
-            terms.append(Tmux(ssh(port, key), 80, 24, env=env, socket_dir=home))
-        deadline = time.monotonic() + 120
+        forked = warm_up(port, keys[0], home)
+        clients: list[Client] = []
+        first: list[float | None] = [None] * args.readers
+        due = time.monotonic()
+        deadline = due + args.arrive_every * args.readers + 120
         while None in first and time.monotonic() < deadline:
-            for n, term in enumerate(terms):
-                if first[n] is None and SCREEN_MARKER in term.screen():
-                    first[n] = time.monotonic() - started[n]
+            if len(clients) < args.readers and time.monotonic() >= due:
+                clients.append(Client(ssh(port, keys[len(clients)]), home / f"out{len(clients)}"))
+                due += args.arrive_every
+                if args.arrive_every == 0:
+                    continue  # all at once: the next before looking
+            for n, client in enumerate(clients):
+                if first[n] is None and client.shows(SCREEN_MARKER):
+                    first[n] = client.since_start()
             time.sleep(0.02)
-        for term in terms:
-            term.wait_stable(interval=0.5, timeout=60)
+        for client in clients:
+            client.wait_stable(0.5, timeout=60)
         pss = sum(map(pss_mb, descendants(server.pid)))
         parts = breakdown(server.pid)
-        for term in terms:
-            term.close()
+        for client in clients:
+            client.close()
     finally:
         server.send_signal(signal.SIGTERM)
         status = server.wait(60)
     times = [t for t in first if t is not None]
-    print(f"dubao serve: {args.readers} readers at once, {' '.join(args.corpus) or 'seeds'}")
+    arriving = f"one every {args.arrive_every} s" if args.arrive_every else "at once"
+    print(f"dubao serve: {args.readers} readers {arriving}, {' '.join(args.corpus) or 'seeds'}")
     print(f"  readers        {'forked by the zygote' if forked else 'started afresh (no zygote)'}")
     if times:
         print(
