@@ -154,6 +154,26 @@ def test_states_answers_for_34k_ids_in_one_query(store: StateStore) -> None:
     assert found[ids[1]] == ArticleState(Anchor(3, 0), 80, 80, True, found[ids[1]].updated)
 
 
+def test_states_among_a_library_read_only_its_stored_rows_and_the_pending_one(
+    store: StateStore,
+) -> None:
+    library = {f"{n:016x}": n for n in range(34_000)}  # a mapping: looked into, never walked
+    ids = list(library)
+    for article_id in [*ids[:30:3], "another library's"]:
+        store.mark_read(article_id)
+    store.open_article(LIB, ids[1])
+    store.update_position(ids[1], Anchor(3, 0), 80, True)  # pending: shown all the same
+
+    class Unwalkable(dict[str, int]):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            raise AssertionError("walked")
+
+    found = store.states_among(Unwalkable(library))
+    assert set(found) == {*ids[:30:3], ids[1]}
+    assert found[ids[1]] == ArticleState(Anchor(3, 0), 80, 80, True, found[ids[1]].updated)
+    assert found == store.states(ids)
+
+
 def test_state_of_articles_missing_from_todays_library_is_kept(db: Path) -> None:
     store = StateStore.open(db)
     store.open_article(LIB, "yesterday")

@@ -206,7 +206,11 @@ class ReaderScreen(Screen[None]):
             yield Label(id="dateline")
         with Horizontal(id="main"):
             yield Sidebar(
-                self.library, self.strings("label.photo"), day=self.strings.day, id="sidebar"
+                self.library,
+                self.strings("label.photo"),
+                order=self.order,
+                day=self.strings.day,
+                id="sidebar",
             )
             yield ArticleView(
                 self.strings("status.photo"),
@@ -259,7 +263,7 @@ class ReaderScreen(Screen[None]):
             self.query_one("#where", Label).update(Content(self.strings("load.start")))
             self._progress_timer = self.set_interval(PROGRESS_INTERVAL, self._show_progress)
             if self.library.issues:  # the newest issue, loaded before the window
-                self._mark(self._index_of)
+                self._mark()
                 self._open_first()
             # After the first screen has painted: until then the loader waits.
             self.call_after_refresh(self._attach_loader)
@@ -320,15 +324,19 @@ class ReaderScreen(Screen[None]):
         self.library = library
         self.order = order
         self.current = self._index_of.get(shown or "", 0)
-        self.sidebar.set_library(library)
+        self.sidebar.set_library(library, order)
         self._mark(i for i in self._index_of if i not in marked)  # the ones just arrived
         if not self._article_open:
             self._open_first()
 
-    def _mark(self, article_ids: Iterable[str]) -> None:
-        """Read and saved marks in the sidebar for these articles, from the store."""
+    def _mark(self, article_ids: Iterable[str] | None = None) -> None:
+        """Read and saved marks in the sidebar for these articles (None: all), from the
+        store."""
         if self.store is not None:
-            states = self.store.states(article_ids)
+            if article_ids is None:
+                states = self.store.states_among(self._index_of)
+            else:
+                states = self.store.states(article_ids)
             self.sidebar.set_marks({i: _reading_mark(s) for i, s in states.items()})
             self.sidebar.set_saved(self.store.marked("saved"))
 
@@ -345,7 +353,7 @@ class ReaderScreen(Screen[None]):
         """The library is here: marks in the sidebar, the last article open, the index."""
         self._loading = False
         if not self._article_open:  # a library given whole, not loaded here
-            self._mark(self._index_of)
+            self._mark()
             self._open_first()
         # Opening or building the index holds the GIL for a while: after a library read
         # before the window, let the first screen paint and settle first, so that it never

@@ -20,6 +20,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tui.core.model import Article, Issue, Library, Section
+from tui.core.navigation import Place, ReadingOrder
 from tui.core.text import cell_width, truncate
 
 NodeKind = Literal["issue", "section", "article"]
@@ -72,6 +73,7 @@ class Sidebar(Tree[NodeData]):
         library: Library,
         photo_label: str,
         *,
+        order: ReadingOrder | None = None,
         day: Callable[[dt.date], str] = dt.date.isoformat,
         id: str | None = None,
     ) -> None:
@@ -86,10 +88,10 @@ class Sidebar(Tree[NodeData]):
         self._section_nodes: dict[str, TreeNode[NodeData]] = {}
         self._issue_nodes: dict[str, TreeNode[NodeData]] = {}
         self._issues = {issue.id: issue for issue in library.issues}
-        self._articles: dict[str, Article] = {}
-        self._section_of: dict[str, Section] = {}
-        self._sections: dict[str, Section] = {}
-        self._issue_of: dict[str, str] = {}
+        # Where each article is: the reader's order, not tables of every article of our own
+        # (a reader forked by `dubao serve` would copy every article's page to fill them).
+        self._order = order or ReadingOrder.of(library)
+        self._sections: dict[str, Section] = {}  # those of the issues filled
         self._marks: dict[str, ReadingMark] = {}
         self._saved: set[str] = set()
         self.unread_only = False  # read articles are left out of pages opened (and refilled)
@@ -108,17 +110,22 @@ class Sidebar(Tree[NodeData]):
             label = Text(issue.label_with(self.day))
             node = self.root.add(label, NodeData("issue", issue.id), allow_expand=True)
             self._issue_nodes[issue.id] = node
-            for section in issue.sections:
-                self._sections[section.id] = section
-                for article in section.articles:
-                    self._articles[article.id] = article
-                    self._section_of[article.id] = section
-                    self._issue_of[article.id] = issue.id
 
-    def set_library(self, library: Library) -> None:
-        """Show another library. One that starts with the issues shown (a library still
-        loading) gets its new issues added below them, and what is open stays open."""
+    def _place(self, article_id: str) -> Place | None:
+        position = self._order.index_of.get(article_id)
+        return None if position is None else self._order.places[position]
+
+    def _article(self, article_id: str) -> Article:
+        place = self._place(article_id)
+        assert place is not None  # a node's article is in the library shown
+        return place.article
+
+    def set_library(self, library: Library, order: ReadingOrder | None = None) -> None:
+        """Show another library (`order`: its reading order). One that starts with the
+        issues shown (a library still loading) gets its new issues added below them, and
+        what is open stays open."""
         shown = self.library.issues
+        self._order = order or ReadingOrder.of(library)
         if (
             shown
             and len(library.issues) >= len(shown)
@@ -134,10 +141,7 @@ class Sidebar(Tree[NodeData]):
             self._article_nodes,
             self._section_nodes,
             self._issue_nodes,
-            self._articles,
-            self._section_of,
             self._sections,
-            self._issue_of,
         ):
             table.clear()
         self._issues = {issue.id: issue for issue in library.issues}
@@ -148,6 +152,7 @@ class Sidebar(Tree[NodeData]):
         if issue_node.children:
             return
         for section in self._issues[issue_id].sections:
+            self._sections[section.id] = section
             articles = [a for a in section.articles if self._shown(a.id)]
             if not articles and self.unread_only:
                 continue
@@ -182,7 +187,7 @@ class Sidebar(Tree[NodeData]):
         for article_id in changed:
             node = self._article_nodes.get(article_id)
             if node is not None:
-                node.set_label(self._label(self._articles[article_id]))
+                node.set_label(self._label(self._article(article_id)))
 
     def articles_under_cursor(self) -> tuple[NodeKind, list[str]] | None:
         """What the cursor is on, and the articles it holds: an article, a page's, an issue's."""
@@ -234,20 +239,20 @@ class Sidebar(Tree[NodeData]):
         """Read marks for many articles at once (at start-up)."""
         self._marks.update(marks)
         for article_id, node in self._article_nodes.items():
-            node.set_label(self._label(self._articles[article_id]))
+            node.set_label(self._label(self._article(article_id)))
         for section_id, node in self._section_nodes.items():
             node.set_label(self._section_label(self._sections[section_id]))
 
     def update_mark(self, article_id: str, mark: ReadingMark) -> None:
-        if self._marks.get(article_id) == mark or article_id not in self._articles:
+        place = self._place(article_id)
+        if self._marks.get(article_id) == mark or place is None:
             return
         self._marks[article_id] = mark
         node = self._article_nodes.get(article_id)
         if node is None:
             return  # its issue has not been opened in the tree: labelled when it is
-        node.set_label(self._label(self._articles[article_id]))
-        section = self._section_of[article_id]
-        self._section_nodes[section.id].set_label(self._section_label(section))
+        node.set_label(self._label(place.article))
+        self._section_nodes[place.section.id].set_label(self._section_label(place.section))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Tree's own space binding (fold a node) steps aside, so that space reaches the app's
@@ -260,13 +265,14 @@ class Sidebar(Tree[NodeData]):
 
     def select_article(self, article_id: str) -> None:
         """Put the cursor on an article (opening its issue and section) without choosing it."""
-        issue_id = self._issue_of.get(article_id)
-        if issue_id is None:
+        place = self._place(article_id)
+        if place is None:
             return
+        issue_id = place.issue.id
         self._fill(issue_id)
         node = self._article_nodes.get(article_id)
         if node is None:  # left out (read, with unread articles only): its page, or its issue
-            section = self._section_nodes.get(self._section_of[article_id].id)
+            section = self._section_nodes.get(place.section.id)
             node = section if section is not None else self._issue_nodes[issue_id]
         parent = node.parent
         while parent is not None:
