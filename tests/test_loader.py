@@ -5,6 +5,7 @@ read before its first screen."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -266,3 +267,65 @@ def test_the_real_command_reads_a_large_library(home: Path, tmp_path: Path) -> N
         term.send("q")
         assert term.wait_for_exit(10) == 0
         assert "Traceback" not in term.screen()
+
+
+async def test_opening_search_while_loading_holds_the_loading_until_the_way_is_given(
+    paper: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search panel opened during a load: the loader's thread stops at its next page
+    for SEARCH_FIRST seconds, so that the first answer has the CPU to itself."""
+    from tui.library import Progress
+    from tui.store.settings import Settings
+    from tui.ui.app import DubaoApp
+    from tui.ui.screens import reader as reader_screen
+
+    whole = load_library([paper], cache=False)
+    pages: list[float] = []  # when each page after the panel opened was done
+    panel_open = threading.Event()
+    release = threading.Event()
+
+    def load(paths: Any, on_progress: Any, on_note: Any, on_partial: Any, **_: Any) -> Library:
+        on_partial(Library(issues=whole.issues[:1]))
+        panel_open.wait(10)
+        on_progress(Progress(2, 3, "page"))  # waits here while the way is given
+        pages.append(time.monotonic())
+        release.wait(10)
+        return whole
+
+    monkeypatch.setattr(reader_screen, "SEARCH_FIRST", 0.4)
+    fake_load(monkeypatch, load)
+    loader = Loader.start([str(paper)])
+    first = loader.first(timeout=5)
+    app = DubaoApp(first, paths=[str(paper)], loader=loader, settings=Settings(), language="en")
+    given: list[float] = []  # when the way was given
+    give_way = loader.give_way
+
+    def giving_way(seconds: float) -> None:
+        given.append(time.monotonic())
+        give_way(seconds)
+
+    monkeypatch.setattr(loader, "give_way", giving_way)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        panel_open.set()
+        for _ in range(100):
+            if pages:
+                break
+            await pilot.pause(0.05)
+        assert len(given) == 1
+        assert pages and pages[0] - given[0] >= 0.4  # not before the way given had passed
+        release.set()
+        await loaded(app.reader, pilot)
+
+
+def test_without_the_way_given_a_page_does_not_wait(paper: Path) -> None:
+    from tui.library import Progress
+
+    loader = Loader([str(paper)])  # not started: its progress is called here
+    start = time.monotonic()
+    loader._on_progress(Progress(1, 2, "page"))
+    loader.give_way(0.3)
+    waited = time.monotonic()
+    loader._on_progress(Progress(2, 2, "page"))
+    assert time.monotonic() - waited >= 0.3 > waited - start

@@ -23,6 +23,7 @@ a reader that quit hears nothing more, and nothing is printed.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ class Loader:
         self._sink: Sink | None = None
         self._detached = False
         self.progress: Progress | None = None  # the latest: read it when you like
+        self._way_given_until = 0.0  # `give_way`: the loading waits until then
         # The library's index from its file, opened while the window starts (None: not there).
         self.stored_index: Future[SearchIndex | None] = Future()
         self._thread = threading.Thread(target=self._run, name="dubao-loader", daemon=True)
@@ -136,8 +138,15 @@ class Loader:
         except Exception as e:  # a bug: the reader opens the index another way
             self.stored_index.set_exception(e)
 
+    def give_way(self, seconds: float) -> None:
+        """Let the reader's keys have the CPU for `seconds`: the loading waits (from its next
+        page on), so that a search asked for while it runs answers as fast as after it."""
+        self._way_given_until = time.monotonic() + seconds
+
     def _on_progress(self, progress: Progress) -> None:
         self.progress = progress
+        while (wait := self._way_given_until - time.monotonic()) > 0:
+            time.sleep(min(wait, 0.02))
 
     def _on_partial(self, library: Library) -> None:
         with self._lock:

@@ -62,6 +62,7 @@ INDEX_DELAY = 0.3  # seconds between the first screen and the start of the index
 # the thread the loader needs too: at 0.1 s the corpus's cold load took 7.5 s, not 6.3 s.
 PROGRESS_INTERVAL = 0.25
 SETTLED = 2.0  # seconds after a large library is loaded
+SEARCH_FIRST = 0.5  # seconds a loading library waits once the search panel opens
 
 
 def localise_bindings(node: DOMNode, strings: Strings) -> None:
@@ -775,6 +776,8 @@ class ReaderScreen(Screen[None]):
 
         if isinstance(self.app.screen, SearchScreen):
             return
+        if self._loading and self._loader is not None:  # the first answer before the rest
+            self._loader.give_way(SEARCH_FIRST)
         screen = SearchScreen(self.strings, self.searcher, self._last_query, self._marks)
         self.app.push_screen(screen, self._search_done)
 
