@@ -7,7 +7,7 @@ folders (never the user's), sharing one cache folder (page cache and index) and 
 config folder:
 
     serve  `dubao serve --open` (as in serve.py), once its readers fork from the zygote
-    sshd   OpenSSH's sshd (a throwaway host key, a user key, as in tests/test_ssh.py),
+    sshd   OpenSSH's sshd (a throwaway host key, a user key: tests/test_ssh.py's `Server`),
            the session's command `stty cols 80 rows 24; exec dubao [CORPUS]`
 
 With a CORPUS, `dubao search` runs first with the same cache folder, so that the page cache
@@ -40,7 +40,6 @@ import select
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,8 +54,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks.library import SCREEN_MARKER, descendants  # noqa: E402
 from tests.benchmarks.serve import ZYGOTE_READY, keygen, ssh, start_server  # noqa: E402
+from tests.test_ssh import Server as Sshd  # noqa: E402
 
-SSHD = "/usr/sbin/sshd"
 GOAL = (0.9, 1.1)  # serve/sshd, median bytes per page-down
 QUIET = 0.3  # seconds without output (and without CPU) that end an action
 FIRST_QUIET = 0.5  # the same for the first screen
@@ -65,12 +64,6 @@ CLIENT_ENV = {"PATH": os.environ["PATH"], "TERM": "xterm-256color", "LANG": "C.U
 # Variables of this process that would reach the server's readers and change what they draw.
 NOT_FOR_READERS = re.compile(r"COLORTERM|NO_COLOR|FORCE_COLOR|LINES|COLUMNS|LC_\w+|TEXTUAL_\w+")
 CURSOR_TO = re.compile(rb"\x1b\[(\d+);(\d+)H")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_ticks(root: int) -> int:
@@ -82,69 +75,6 @@ def cpu_ticks(root: int) -> int:
             fields = stat[stat.rindex(")") + 2 :].split()
             total += int(fields[11]) + int(fields[12])
     return total
-
-
-class Sshd:
-    """OpenSSH's sshd on 127.0.0.1 with a host key and one authorized user key of its own."""
-
-    def __init__(self, folder: Path) -> None:
-        folder.mkdir()
-        self.folder = folder
-        self.port = free_port()
-        self.key = keygen(folder / "user_key")
-        keygen(folder / "host_key")
-        (folder / "authorized_keys").write_bytes((folder / "user_key.pub").read_bytes())
-        config = folder / "sshd_config"
-        config.write_text(
-            "\n".join(
-                [
-                    "ListenAddress 127.0.0.1",
-                    f"Port {self.port}",
-                    f"HostKey {folder / 'host_key'}",
-                    f"AuthorizedKeysFile {folder / 'authorized_keys'}",
-                    f"PidFile {folder / 'sshd.pid'}",
-                    "PermitRootLogin prohibit-password",
-                    "PasswordAuthentication no",
-                    "KbdInteractiveAuthentication no",
-                    "UsePAM no",
-                    "StrictModes no",
-                    "PrintMotd no",
-                    "PrintLastLog no",
-                    "UseDNS no",
-                    "AcceptEnv LANG LC_*",
-                    "ClientAliveInterval 0",
-                    "MaxStartups 100",
-                ]
-            )
-            + "\n",
-            encoding="utf-8",
-        )
-        Path("/run/sshd").mkdir(parents=True, exist_ok=True)  # privilege separation
-        self.process = subprocess.Popen(
-            [SSHD, "-D", "-e", "-f", str(config)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=open(folder / "sshd.log", "wb"),  # noqa: SIM115 - closed with the process
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise SystemExit(f"sshd did not start:\n{(folder / 'sshd.log').read_text()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def client(port: int, key: Path, remote: str | None = None) -> list[str]:
@@ -341,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit(f"no zygote:\n{(home / 'serve.log').read_text()}")
             time.sleep(0.1)
+        (home / "sshd").mkdir()
         sshd = Sshd(home / "sshd")
 
         def via_serve(run: int) -> Session:
@@ -358,7 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     shlex.join([*program, *corpus]),
                 ]
             )
-            return Session(client(sshd.port, sshd.key, command), sshd.process.pid, log)
+            key = sshd.folder / "user_key"
+            return Session(client(sshd.port, key, command), sshd.process.pid, log)
 
         ways = [Way("dubao serve", via_serve), Way("sshd + dubao", via_sshd)]
         for run in range(args.runs):

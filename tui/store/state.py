@@ -338,12 +338,7 @@ class StateStore:
         """The stored state of each of `article_ids` that has one, in one query."""
         ids = list(dict.fromkeys(article_ids))
         found = {row[0]: _state_of(row) for row in self._read(_SELECT_MANY, (json.dumps(ids),))}
-        pending = self._pending
-        if pending is not None and pending.article_id in ids:
-            merged = self._with_pending(pending.article_id, found.get(pending.article_id))
-            if merged is not None:
-                found[pending.article_id] = merged
-        return found
+        return self._and_pending(found, ids)
 
     def states_among(self, article_ids: Container[str]) -> dict[str, ArticleState]:
         """The stored state of each article that has one and is among `article_ids`, a set
@@ -354,6 +349,12 @@ class StateStore:
             for row in self._read(f"SELECT {_STATE_COLUMNS} FROM article AS a", ())
             if row[0] in article_ids
         }
+        return self._and_pending(found, article_ids)
+
+    def _and_pending(
+        self, found: dict[str, ArticleState], article_ids: Container[str]
+    ) -> dict[str, ArticleState]:
+        """`found`, with the position not yet saved where it is one of `article_ids`."""
         pending = self._pending
         if pending is not None and pending.article_id in article_ids:
             merged = self._with_pending(pending.article_id, found.get(pending.article_id))
