@@ -62,3 +62,45 @@ def test_a_bad_request_is_answered_failed_and_its_descriptors_closed(
         zygote._fork(data, received)
         assert len(os.listdir("/proc/self/fd")) == before - len(received)
         assert "failed" in json.loads(ours.recv(1 << 16))
+
+
+def test_a_busy_zygote_still_looks_at_the_library_every_refresh(
+    tmp_path: Path, pair: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests every 50 ms, never a quiet REFRESH: the issue added meanwhile is loaded all
+    the same. The requests come from another process (the zygote refuses to run beside a
+    thread), refused ones (no fork here), and the zygote ends when that process closes its
+    end."""
+    import subprocess
+    import sys
+
+    from tui.serve import zygote as zygote_module
+
+    root = write_archive(tmp_path / "archive", 20)
+    write_archive(tmp_path / "more", 21)
+    arriving = tmp_path / "more" / "2025-11-21"
+    monkeypatch.setattr(zygote_module, "REFRESH", 0.3)
+    ours, theirs = pair
+    zygote = Zygote(theirs, [str(root)])
+    sender = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, shutil, socket, sys, time\n"
+            "sock = socket.socket(fileno=int(sys.argv[1]))\n"
+            "for n in range(30):\n"
+            "    if n == 6:\n"
+            "        shutil.move(sys.argv[2], sys.argv[3])\n"
+            "    sock.send(b'{}')\n"
+            "    time.sleep(0.05)\n"
+            "sock.close()\n",
+            str(ours.fileno()),
+            str(arriving),
+            str(root / arriving.name),
+        ],
+        pass_fds=[ours.fileno()],
+    )
+    ours.close()
+    zygote.run()
+    assert sender.wait(10) == 0
+    assert len(zygote.library.issues) == 21

@@ -21,9 +21,10 @@ a SOCK_SEQPACKET socket to the server; each packet is one JSON object:
 The reader's process makes that terminal its controlling one, in a session of its own (so
 the server's `killpg` and a hang-up reach it), takes the environment whole, and runs
 `tui.ui.app.run` with the library. The zygote ends when the server's end of the socket
-closes; its readers go on, each ending with its session. After REFRESH seconds without a
-request it looks at the library's files (`Pages.files_digest`, tens of milliseconds for
-34,000 pages) and loads them again if they changed, so a new issue is seen within that.
+closes; its readers go on, each ending with its session. Every REFRESH seconds, between
+two requests, it looks at the library's files (`Pages.files_digest`, tens of milliseconds
+for 34,000 pages) and loads them again if they changed, so that a new issue is in the
+readers forked after, however busy the server.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import socket
 import sys
 import termios
 import threading
+import time
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -50,7 +52,7 @@ from tui.core.text import one_line
 from tui.library import LibraryError, Pages, is_small, load_library
 from tui.search import SearchIndex, open_stored_index
 
-REFRESH = 60.0  # seconds without a request before the library's files are looked at again
+REFRESH = 60.0  # seconds between two looks at the library's files
 PACKET = 1 << 16
 
 
@@ -81,6 +83,12 @@ class Zygote:
         self._wake_in, self._wake_out = os.pipe()
 
     def run(self) -> None:
+        """Serve requests until the server's end closes (or is reset: it went with answers
+        unread)."""
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            self._serve()
+
+    def _serve(self) -> None:
         if threading.active_count() > 1:  # loading left a thread: forking could hang a reader
             raise RuntimeError("a thread runs in the zygote")
         gc.freeze()
@@ -89,8 +97,10 @@ class Zygote:
         signal.set_wakeup_fd(self._wake_out)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         send(self.sock, {"ready": len(self.library.articles())})
+        looked = time.monotonic()
         while True:
-            ready, _, _ = select.select([self.sock, self._wake_in], [], [], REFRESH)
+            wait = max(looked + REFRESH - time.monotonic(), 0)
+            ready, _, _ = select.select([self.sock, self._wake_in], [], [], wait)
             if self._wake_in in ready:
                 with contextlib.suppress(BlockingIOError):
                     os.read(self._wake_in, 4096)
@@ -100,8 +110,9 @@ class Zygote:
                 if not data:  # the server is gone
                     return
                 self._fork(data, fds)
-            if not ready:
+            if time.monotonic() >= looked + REFRESH:
                 self._refresh()
+                looked = time.monotonic()
 
     def _fork(self, data: bytes, fds: list[int]) -> None:
         try:
