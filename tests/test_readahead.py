@@ -352,3 +352,15 @@ def outlined(library):  # type: ignore[no-untyped-def]
         outline=True,
         _by_id={},
     )
+
+
+def test_without_read_ahead_no_worker_starts(
+    archive: Path, monkeypatch: pytest.MonkeyPatch, workers: list[int]
+) -> None:
+    """`dubao serve`'s zygote loads so: a worker's pool would leave a thread in it."""
+    expected = read_alone(archive, monkeypatch)
+    library = load_library([archive], bodies=False, read_ahead=False)
+    assert workers == []
+    assert [i.id for i in library.issues] == [i.id for i in expected.issues]
+    load_library([archive], cache=False)  # the same pages, read ahead: the check can fail
+    assert workers == [1]

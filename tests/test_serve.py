@@ -270,6 +270,21 @@ def test_the_language_is_the_clients_and_nothing_else_of_its_environment(
         term.wait_for_exit(15)
 
 
+@pytest.mark.parametrize("client_locale", ["LANG", "LC_ALL"])
+def test_a_client_in_the_c_locale_still_reads_chinese(
+    served: Callable[..., Served], client_locale: str
+) -> None:
+    """The server in a UTF-8 locale (not Python's UTF-8 mode), the client in C: its reader
+    writes UTF-8 all the same, as a Python started in the C locale does."""
+    server = served(env={"LANG": "C.UTF-8"})
+    send = ("-o", f"SendEnv={client_locale}")
+    with server.term("one", *send, env={client_locale: "C"}) as term:
+        term.wait_for(FIRST, timeout=30)
+        assert "\\u" not in term.screen()
+        term.send("q")
+        assert term.wait_for_exit(15) == 0
+
+
 def test_without_a_terminal_the_client_is_told_to_use_ssh_t(served: Callable[..., Served]) -> None:
     server = served()
     out = server.run(server.ssh(tty=False))

@@ -104,3 +104,39 @@ def test_a_busy_zygote_still_looks_at_the_library_every_refresh(
     zygote.run()
     assert sender.wait(10) == 0
     assert len(zygote.library.issues) == 21
+
+
+def test_a_library_with_an_unreadable_page_is_not_loaded_again_unchanged(
+    tmp_path: Path, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    """Its `files_digest` is empty (a page could not be read): the zygote compares its
+    files' digest as first looked at, not the library's."""
+    root = write_archive(tmp_path / "archive", 20)
+    (root / "2025-11-01" / "03_坏.md").write_bytes(b"\x00\x01\x02\xff" * 64)  # binary
+    zygote = Zygote(pair[1], [str(root)])
+    assert zygote.library.problems and not zygote.library.files_digest
+    loaded = zygote.library
+    zygote._refresh()
+    assert zygote.library is loaded
+
+
+def test_no_reader_is_forked_while_another_thread_runs(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    import threading
+
+    ours, theirs = pair
+    zygote = Zygote(theirs, [])
+    terminal = os.open(os.devnull, os.O_RDWR)
+    socket.send_fds(ours, [json.dumps({"env": {"TERM": "xterm"}}).encode()], [terminal])
+    os.close(terminal)
+    data, received, _, _ = socket.recv_fds(theirs, 1 << 16, 4)
+    waiting = threading.Event()
+    thread = threading.Thread(target=waiting.wait)
+    thread.start()
+    try:
+        zygote._fork(data, received)  # a fork here would run a reader in pytest's process
+    finally:
+        waiting.set()
+        thread.join()
+    assert json.loads(ours.recv(1 << 16)) == {"failed": "a thread runs in the zygote"}

@@ -495,8 +495,13 @@ def load_library(
     on_note: NoteCallback | None = None,
     on_partial: PartialCallback | None = None,
     bodies: bool = True,
+    read_ahead: bool = True,
 ) -> Library:
     """Read, parse and group pages. With no paths, the bundled seeds.
+
+    With `read_ahead`, a worker process parses the oldest pages meanwhile, where many are
+    not in the page cache (`tui.background.readahead`); without, none is started (a process
+    that forks without exec: a worker's pool leaves a thread and a forkserver behind).
 
     Without `bodies`, each article is kept as its `outline` (the library is marked
     `outline`): what a reader of a large library lists, its bodies read again from their
@@ -520,7 +525,7 @@ def load_library(
     with collector.paused():
         try:
             groups, problems, built, stamps = _read_pages(
-                found, page_cache, on_progress, on_partial, bodies
+                found, page_cache, on_progress, on_partial, bodies, read_ahead
             )
             problems[:0] = unreadable
             if page_cache is not None:
@@ -650,6 +655,7 @@ def _read_pages(
     on_progress: ProgressCallback | None,
     on_partial: PartialCallback | None = None,
     bodies: bool = True,
+    read_ahead: bool = True,
 ) -> tuple[_Groups, list[Problem], dict[str, Issue], dict[str, Stamp]]:
     """Every found page's articles (whole, or without `bodies` their outlines), grouped by
     issue; the files that could not be read; the issues built for `on_partial`, by group;
@@ -686,7 +692,7 @@ def _read_pages(
                 on_progress(Progress(done, len(found), f.path, articles_done))
             # The newest issues are in. If all came from the page cache, so will most others:
             # not worth stat'ing every page to find out (0.2 s beside the reader's start).
-            if done == FIRST_CACHE_PART and parsed:
+            if done == FIRST_CACHE_PART and parsed and read_ahead:
                 ahead = _read_ahead(ordered[done:], page_cache, stamps)
     finally:
         if ahead is not None:

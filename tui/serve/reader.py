@@ -43,7 +43,7 @@ _PROLOGUE = (
 )
 
 # What the client may set: its language, nothing else.
-_LOCALE_NAME = re.compile(r"LANG|LC_[A-Z]+")
+_LOCALE_NAME = re.compile(r"LANG|LC_[A-Z]{1,20}")
 _LOCALE_VALUE = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 _TERM_VALUE = re.compile(r"[A-Za-z0-9_.+-]{1,64}")
 # The server's own variables that describe the server's terminal, not the client's.

@@ -56,17 +56,21 @@ REFRESH = 60.0  # seconds between two looks at the library's files
 PACKET = 1 << 16
 
 
-def load(paths: Sequence[str]) -> tuple[Library, SearchIndex | None]:
-    """The library as a reader started on `paths` would have it once loaded, and its index
-    where the index file holds it (checked whole here, once for every reader). A small
-    library's index the reader makes itself, faster than it is read."""
+def load(paths: Sequence[str]) -> tuple[Library, SearchIndex | None, bytes]:
+    """The library as a reader started on `paths` would have it once loaded, its index
+    where the index file holds it (checked whole here, once for every reader; a small
+    library's index the reader makes itself, faster than it is read), and the digest of
+    its files as they were looked at first (`Pages.files_digest`: the library's own is
+    empty where a page could not be read). No read-ahead worker: its pool would leave a
+    thread and a forkserver in the zygote."""
     if not paths or is_small(paths):
-        return load_library(paths or None, cache=False), None
-    library = load_library(paths, bodies=False)
+        return load_library(paths or None, cache=False), None, b""
+    pages = Pages(paths)
+    library = load_library(paths, bodies=False, read_ahead=False)
     ReadingOrder.of(library)  # made once here, kept for the readers
-    index = open_stored_index(Pages(paths), verify=True)
+    index = open_stored_index(pages, verify=True)
     give_back_memory()
-    return library, index
+    return library, index, pages.files_digest
 
 
 def send(sock: socket.socket, message: dict[str, object]) -> None:
@@ -79,7 +83,7 @@ class Zygote:
     def __init__(self, sock: socket.socket, paths: Sequence[str]) -> None:
         self.sock = sock
         self.paths = list(paths)
-        self.library, self.index = load(self.paths)
+        self.library, self.index, self._digest = load(self.paths)
         self._wake_in, self._wake_out = os.pipe()
 
     def run(self) -> None:
@@ -121,6 +125,8 @@ class Zygote:
                 isinstance(k, str) and isinstance(v, str) for k, v in env.items()
             ):
                 raise ValueError("a request needs an environment and one terminal")
+            if threading.active_count() > 1:  # never: but a fork then could hang the reader
+                raise ValueError("a thread runs in the zygote")
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
             pid = os.fork()
@@ -138,8 +144,9 @@ class Zygote:
         status = 1
         try:
             signal.set_wakeup_fd(-1)
-            for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGHUP):
+            for signum in (signal.SIGCHLD, signal.SIGHUP):
                 signal.signal(signum, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python's
             self.sock.close()
             os.close(self._wake_in)
             os.close(self._wake_out)
@@ -147,6 +154,8 @@ class Zygote:
             fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
             for fd in (0, 1, 2):
                 os.dup2(terminal, fd)
+            if terminal > 2:
+                os.close(terminal)
             os.environ.clear()
             os.environ.update(env)
             _take_locale()
@@ -180,26 +189,33 @@ class Zygote:
             return
         try:
             pages = Pages(self.paths)
-            if pages.files_digest != self.library.files_digest:
-                library, index = load(self.paths)
+            if pages.files_digest != self._digest:
+                library, index, digest = load(self.paths)
             elif self.index is None:
                 library, index = self.library, open_stored_index(pages, verify=True)
+                digest = self._digest
             else:
                 return
         except LibraryError as e:  # the readers keep what they had
             sys.stderr.write(f"dubao: the library could not be read again: {one_line(str(e))}\n")
             return
         gc.unfreeze()
-        self.library, self.index = library, index
+        self.library, self.index, self._digest = library, index, digest
         gc.collect()
         gc.freeze()
 
 
 def _take_locale() -> None:
-    """The standard streams' encoding from the reader's locale, not the zygote's."""
+    """The standard streams' encoding from the reader's locale, not the zygote's. In the C
+    locale, UTF-8, as a Python started there takes it (PEP 538 and 540)."""
+    ctype = "C"
     with contextlib.suppress(locale.Error):
-        locale.setlocale(locale.LC_CTYPE, "")
-    encoding = "utf-8" if sys.flags.utf8_mode else locale.getpreferredencoding(False)
+        ctype = locale.setlocale(locale.LC_CTYPE, "")
+        if ctype in ("C", "POSIX") and "LC_ALL" not in os.environ:
+            os.environ["LC_CTYPE"] = "C.UTF-8"
+            ctype = locale.setlocale(locale.LC_CTYPE, "")
+    utf8 = sys.flags.utf8_mode or ctype in ("C", "POSIX")
+    encoding = "utf-8" if utf8 else locale.getpreferredencoding(False)
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.reconfigure(encoding=encoding)  # type: ignore[union-attr]
