@@ -138,14 +138,12 @@ def test_dubao_search_finds_by_pinyin(tmp_path: Path) -> None:
 async def test_the_reader_finds_a_headline_by_pinyin_and_marks_it() -> None:
     from textual.widgets import OptionList
 
-    from .test_search_ui import make_app, ready, status
+    from .test_search_ui import make_app, ready, search_for, status
 
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
-        await pilot.press("slash", *"pingan")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await search_for(app, pilot, "pingan")
         assert status(app) == "1 article"
         option = app.screen.query_one(OptionList).get_option_at_index(0)
         assert "建设平安山西" in option.prompt.plain

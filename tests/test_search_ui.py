@@ -35,6 +35,13 @@ async def ready(app: DubaoApp, pilot) -> None:
     raise AssertionError("the index was never built")
 
 
+async def search_for(app: DubaoApp, pilot, query: str) -> None:  # type: ignore[no-untyped-def]
+    """`query` typed in a search panel opened for it, and its answer shown."""
+    await pilot.press("slash", *query)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def brute_force_count(app: DubaoApp, term: str) -> int:
     def texts(article: Article) -> list[str]:
         fields = [article.title, article.kicker, article.subtitle, article.byline, article.column]
@@ -134,9 +141,7 @@ async def test_a_match_in_a_column_is_highlighted_in_the_column_line() -> None:
     app = under_a_column()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
-        await pilot.press("slash", *"新语")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await search_for(app, pilot, "新语")
         assert status(app) == "1 article"
         await pilot.press("enter")
         await pilot.pause()
@@ -331,9 +336,7 @@ async def test_results_are_set_like_articles_at_the_panels_width(
     app = two_issues(tmp_path)
     async with app.run_test(size=(width, 24)) as pilot:
         await ready(app, pilot)
-        await pilot.press("slash", *"旅客")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await search_for(app, pilot, "旅客")
         screen = app.screen
         assert isinstance(screen, SearchScreen)
         room = screen._text_width()
@@ -359,9 +362,7 @@ async def test_the_sidebar_follows_the_article_a_hit_opens(tmp_path: Path) -> No
         await ready(app, pilot)
         sidebar = app.query_one(Sidebar)
         assert "十日" in str(sidebar.cursor_node.label)
-        await pilot.press("slash", *"同比增长")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await search_for(app, pilot, "同比增长")
         await pilot.press("enter")
         await pilot.pause()
         await pilot.pause()

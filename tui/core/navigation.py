@@ -24,7 +24,7 @@ class Place(NamedTuple):
     position: int  # 1-based, within the section
 
 
-_last_made: dict[str, tuple[Library, ReadingOrder]] = {}
+_last_made: tuple[Library, ReadingOrder] | None = None  # `ReadingOrder.of`'s last
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +38,9 @@ class ReadingOrder:
     def of(cls, library: Library) -> ReadingOrder:
         """The library's order; the last one made is kept (a library never changes), so
         that a reader `dubao serve`'s zygote forks finds its library's made already."""
-        last = _last_made.get("order")
-        if last is not None and last[0] is library:
-            return last[1]
+        global _last_made
+        if _last_made is not None and _last_made[0] is library:
+            return _last_made[1]
         places = [
             Place(issue, section, article, n)
             for issue in library.issues
@@ -48,8 +48,13 @@ class ReadingOrder:
             for n, article in enumerate(section.articles, start=1)
         ]
         order = cls(places, {p.article.id: i for i, p in enumerate(places)})
-        _last_made["order"] = (library, order)
+        _last_made = (library, order)
         return order
+
+    def place(self, article_id: str) -> Place | None:
+        """Where the article is; None for one not in the library."""
+        position = self.index_of.get(article_id)
+        return None if position is None else self.places[position]
 
     def next_article(self, index: int) -> int | None:
         return index + 1 if index + 1 < len(self.places) else None

@@ -198,9 +198,8 @@ class ForkedReader(Reader):
                 self._on_exit(status)
 
     def watch(self, loop: asyncio.AbstractEventLoop, on_exit: OnExit) -> None:
+        # Asked for as the reader is: the zygote's answers come on a later turn of the loop.
         self._on_exit = on_exit
-        if self.returncode is not None:
-            loop.call_soon(on_exit, self.returncode)
 
     def signal(self, signum: int) -> None:
         if self.pid is None and self.returncode is None:

@@ -363,11 +363,9 @@ def run(
     issue if it is read in time, with a progress bar until the rest is. A `library` given
     (`dubao serve`'s zygote loaded it) is shown whole at once, with its `index` if given."""
     loader = None
-    if library is not None:
-        pass
-    elif is_small(paths):
+    if library is None and is_small(paths):
         library = load_library(paths, cache=False)
-    else:
+    elif library is None:
         from tui.background.loader import Loader
 
         loader = Loader.start(paths)

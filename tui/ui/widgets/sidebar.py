@@ -20,7 +20,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tui.core.model import Article, Issue, Library, Section
-from tui.core.navigation import Place, ReadingOrder
+from tui.core.navigation import ReadingOrder
 from tui.core.text import cell_width, truncate
 
 NodeKind = Literal["issue", "section", "article"]
@@ -111,12 +111,8 @@ class Sidebar(Tree[NodeData]):
             node = self.root.add(label, NodeData("issue", issue.id), allow_expand=True)
             self._issue_nodes[issue.id] = node
 
-    def _place(self, article_id: str) -> Place | None:
-        position = self._order.index_of.get(article_id)
-        return None if position is None else self._order.places[position]
-
     def _article(self, article_id: str) -> Article:
-        place = self._place(article_id)
+        place = self._order.place(article_id)
         assert place is not None  # a node's article is in the library shown
         return place.article
 
@@ -244,7 +240,7 @@ class Sidebar(Tree[NodeData]):
             node.set_label(self._section_label(self._sections[section_id]))
 
     def update_mark(self, article_id: str, mark: ReadingMark) -> None:
-        place = self._place(article_id)
+        place = self._order.place(article_id)
         if self._marks.get(article_id) == mark or place is None:
             return
         self._marks[article_id] = mark
@@ -265,7 +261,7 @@ class Sidebar(Tree[NodeData]):
 
     def select_article(self, article_id: str) -> None:
         """Put the cursor on an article (opening its issue and section) without choosing it."""
-        place = self._place(article_id)
+        place = self._order.place(article_id)
         if place is None:
             return
         issue_id = place.issue.id
