@@ -126,7 +126,7 @@ def test_a_cold_load_in_the_loader_thread_forks_nothing_and_reads_ahead(
     assert len(started) == 1  # the worker read the oldest pages: not this process
     uncached = 320 - tui.library.FIRST_CACHE_PART
     assert len(parsed_here) == 320 - int(uncached * tui.library.READ_AHEAD_SHARE)
-    done = [event.library for event in heard.events if event.kind == "done"]
+    done = [event.value for event in heard.events if event.kind == "done"]
     assert len(done) == 1 and done[0] is not None
     assert_same(done[0], expected)
 

@@ -48,11 +48,11 @@ class Heard:
         self.done_event.set()
 
     def failed(self, message: str) -> None:
-        self.events.append(Event("failed", message=message))
+        self.events.append(Event("failed", message))
         self.done_event.set()
 
     def note(self, message: str) -> None:
-        self.events.append(Event("note", message=message))
+        self.events.append(Event("note", message))
 
 
 Fake = Callable[..., Library]
@@ -91,8 +91,8 @@ def test_the_first_issue_comes_before_the_window_and_the_rest_after(
     loader.join(5)
     assert steps == ["went on"]
     assert [e.kind for e in heard.events] == ["note", "partial", "done"]
-    assert heard.events[1].library == Library(issues=whole.issues[:2])
-    assert heard.events[2].library == whole
+    assert heard.events[1].value == Library(issues=whole.issues[:2])
+    assert heard.events[2].value == whole
 
 
 def test_what_comes_before_attach_is_given_to_the_reader_in_order(
@@ -109,7 +109,7 @@ def test_what_comes_before_attach_is_given_to_the_reader_in_order(
     loader.join(10)  # done before anyone listens
     heard = Heard()
     events = loader.attach(heard)
-    assert events == [Event("note", message="the page cache was rebuilt"), Event("done", whole)]
+    assert events == [Event("note", "the page cache was rebuilt"), Event("done", whole)]
     assert heard.events == []
 
 
@@ -178,7 +178,7 @@ def test_a_failure_is_one_line_for_the_reader(
     loader = Loader.start(["x"])
     assert loader.first(timeout=5) is None
     loader.join(5)
-    assert loader.attach(Heard()) == [Event("failed", message=message)]
+    assert loader.attach(Heard()) == [Event("failed", message)]
 
 
 def test_a_reader_that_is_gone_is_told_nothing_more(
@@ -206,7 +206,7 @@ def test_a_reader_that_is_gone_is_told_nothing_more(
     loader.attach(gone)
     attached.set()
     loader.join(5)
-    assert [e.message for e in gone.events] == ["first"]
+    assert [e.value for e in gone.events] == ["first"]
     assert errors == []
 
 

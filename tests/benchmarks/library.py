@@ -397,15 +397,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def compile_package() -> None:
+    """Byte-compile tui, as an installed dubao is: with PYTHONDONTWRITEBYTECODE set (as on
+    this machine), a source changed since its .pyc was written would be compiled again
+    at every start."""
+    compileall.compile_dir(ROOT / "tui", quiet=1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
         paths = [args.corpus, *args.paths] if args.corpus else []
         print(json.dumps(child(args.child, paths, None if args.no_search else args.query)))
         return 0
-    # As an installed dubao is: with PYTHONDONTWRITEBYTECODE set (as on this machine), a
-    # source changed since its .pyc was written would be compiled again at every start.
-    compileall.compile_dir(ROOT / "tui", quiet=1)
+    compile_package()
     libraries = [("seeds", [])]
     if args.corpus:
         libraries.append((Path(args.corpus).name, [args.corpus]))

@@ -39,7 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.startup import compile_package, percentile  # noqa: E402
+from tests.benchmarks.library import compile_package  # noqa: E402
+from tests.benchmarks.startup import percentile  # noqa: E402
 from tests.dubao_term import user_dirs  # noqa: E402
 from tests.test_forks import family  # noqa: E402
 from tests.tmux import Tmux, pid_alive, tmux_version  # noqa: E402

@@ -35,6 +35,7 @@ from tests.benchmarks.library import (  # noqa: E402
     ANSWERED,
     SCREEN_MARKER,
     Watch,
+    compile_package,
     descendants,
     pss_mb,
 )
@@ -107,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--query", default="经济")
     args = parser.parse_args(argv)
     corpus = str(Path(args.corpus).resolve())
+    compile_package()
     cache_home = Path(tempfile.mkdtemp(prefix="readers-cache-"))
     warming = Reader(corpus, cache_home, args.query)  # cold: fills the caches
     print(f"cold: first screen {warming.screen:.2f} s, search {warming.search:.2f} s")

@@ -39,6 +39,7 @@ from tests.benchmarks.library import (  # noqa: E402
     ANSWERED,
     SCREEN_MARKER,
     child_pids,
+    compile_package,
     descendants,
     pss_mb,
 )
@@ -62,6 +63,7 @@ def ssh(port: int, key: Path) -> list[str]:
 
 
 def start_server(paths: Sequence[str], home: Path) -> tuple[subprocess.Popen[bytes], int]:
+    compile_package()  # as an installed dubao is
     env = {
         **os.environ,
         "XDG_DATA_HOME": str(home / "data"),

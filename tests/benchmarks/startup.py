@@ -10,7 +10,6 @@ run each, so that a noisy machine weighs on both alike.
 from __future__ import annotations
 
 import argparse
-import compileall
 import importlib.metadata
 import math
 import os
@@ -27,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.library import compile_package  # noqa: E402
 from tests.tmux import Tmux, tmux_version  # noqa: E402
 
 DESCRIPTION = "Time to first paint of dubao against a minimal Textual app, in tmux at 80x24."
@@ -184,13 +184,6 @@ def run(args: argparse.Namespace, tmp: Path) -> list[Program]:
                 if round_ > 0:
                     program.times.append(elapsed)
     return programs
-
-
-def compile_package() -> None:
-    """Byte-compile tui: with PYTHONDONTWRITEBYTECODE set (as on this machine), a source
-    changed since its .pyc was written would be compiled again at every start, which an
-    installed dubao never does."""
-    compileall.compile_dir(ROOT / "tui", quiet=1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,11 +1,10 @@
-"""Pausing Python's cyclic garbage collector while large, acyclic data is built, and
-giving the memory freed by a build back to the system.
+"""Python's cyclic garbage collector paused while large, acyclic data is built, and the
+memory a build freed given back to the system.
 
-Loading a library or building its index makes 10⁵–10⁶ long-lived objects, and the
-collector would scan them again and again as they pile up: a large library loads about
-twice as fast without it. The pause is process-wide and counted, so that builds in
-several threads (a library loading while an index is read) leave the collector as they
-found it, but for what they made, which is frozen (`gc.freeze`): kept out of collections.
+Loading a library or building its index makes 10⁵–10⁶ long-lived objects, which the
+collector would scan again and again: a large library loads twice as fast without it.
+The pause is process-wide and counted (a library loading while an index is read), and
+what was made meanwhile is frozen (`gc.freeze`): kept out of later collections.
 """
 
 from __future__ import annotations
@@ -36,8 +35,7 @@ def paused() -> Iterator[None]:
         with _lock:
             _pauses -= 1
             if _pauses == 0 and _was_enabled:
-                # What was made while paused is long-lived. Frozen, no collection walks it
-                # again: else the first one, right after, takes ~0.1 s for a large library.
+                # Else the first collection, right after, takes ~0.1 s on a large library.
                 gc.freeze()
                 gc.enable()
 

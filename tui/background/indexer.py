@@ -1,16 +1,14 @@
 """A library's search index built in a worker process, and saved where readers find it.
 
     build = IndexBuild.start(paths)   # or a Library; None where no worker can be started
-    build.future                      # a concurrent.futures.Future of the build's `Built`
+    build.future                      # a Future of the build's `Built`
+    for done, total in build.progress(): ...  # in a thread: the build's passes
     build.cancel()                    # the worker ends at once
-    for done, total in build.progress(): ...  # in a thread: the build's passes, as they go
 
-The index file (`tui.search.store`, `index-<key>.bin`) is what building hands to searching:
-the worker loads the library (through the page cache, which the reader has just filled),
-builds its index and saves it; a reader then opens that file (`open_stored_index`, or
-`open_index`, which finds it). The worker is a `tui.background.pool.Worker`: building never holds up
-the reader's keys (jieba alone takes a core for seconds), and the ~100 MB a build takes
-go back to the system when the worker ends, after the build.
+The index file (`index-<key>.bin`) is what building hands to searching: the worker loads
+the library (through the page cache the reader has just filled), builds its index and
+saves it; a reader then opens it. In a `pool.Worker`, building never holds up the keys
+(jieba alone takes a core for seconds), and the ~100 MB it takes go back when it ends.
 """
 
 from __future__ import annotations
@@ -27,8 +25,7 @@ from tui.library import Pages, load_library
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """What a build says: whether the index file was saved, and its notes (a cache that
-    could not be used, say), one line each."""
+    """Whether the index file was saved, and the build's notes, one line each."""
 
     saved: bool
     notes: list[str]
@@ -45,8 +42,7 @@ class IndexBuild:
     @classmethod
     def start(cls, source: Sequence[str] | Library | None) -> IndexBuild | None:
         """The index of the library at the paths `source` (None: the seeds), or of the
-        Library `source` (sent whole: a small one), being built; None where no worker can
-        be started."""
+        Library `source` (sent whole: a small one), being built."""
         worker = Worker.start(__name__, progress=True)
         if worker is None:
             return None
@@ -61,8 +57,7 @@ class IndexBuild:
         self._worker.cancel()
 
     def progress(self) -> Iterator[tuple[int, int]]:
-        """(done, total) of the build's passes as they go, until the worker ends; must be
-        read (in a thread: it blocks), or the worker waits once the pipe is full."""
+        """The build's passes as they go; must be read (in a thread: it blocks)."""
         return self._worker.progress()
 
 

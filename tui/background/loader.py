@@ -2,22 +2,17 @@
 
     loader = Loader.start(paths)
     library = loader.first(timeout=0.5)   # the newest issue, if it came in time
-    ...                                   # the reader's window starts, showing it
-    for event in loader.attach(sink):     # what happened meanwhile, for the caller
-        ...                               # to apply; from now on `sink` hears it all
+    for event in loader.attach(sink):     # once the window is up: what happened meanwhile,
+        event.to(here)                    # applied by the caller; `sink` hears the rest
 
-The reader starts it before its window so that the newest issue of a large library is in
-the first screen, instead of an empty one painted first: on two cores, with one Python
-thread running at a time, the two would slow each other down. For the same reason the
-thread waits, after the first issue, until `attach` is called; meanwhile it opens the
-library's index from its file, if there is one (`stored_index`).
+The newest issue of a large library is in the first screen, instead of an empty one. On
+two cores, with one Python thread running at a time, the loading and the window would
+slow each other down: the thread waits after the first issue until `attach`, and opens
+the library's index file meanwhile (`stored_index`). The library is loaded as outlines
+(`load_library(bodies=False)`): a reader reads an article whole when it shows it.
 
-The library is loaded as outlines (`load_library(bodies=False)`): a reader shows one
-article at a time, and reads it whole from its page then (`tui.library.WholeArticles`);
-the bodies of a large library would be most of what it holds.
-
-`sink`'s methods are called in the loader's thread. An exception from one detaches it:
-a reader that quit hears nothing more, and nothing is printed.
+`sink`'s methods are called in the loader's thread; one that raises detaches it (the
+reader has quit), and nothing is printed.
 """
 
 from __future__ import annotations
@@ -36,15 +31,6 @@ from tui.library import LibraryError, Pages, Progress, load_library
 if TYPE_CHECKING:
     from tui.search import SearchIndex
 
-EventKind = Literal["partial", "done", "failed", "note"]
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    kind: EventKind
-    library: Library | None = None  # "partial" and "done"
-    message: str = ""  # "failed" and "note"
-
 
 class Sink(Protocol):
     """Where a loader's news goes, called in the loader's thread."""
@@ -53,6 +39,17 @@ class Sink(Protocol):
     def done(self, library: Library) -> None: ...
     def failed(self, message: str) -> None: ...
     def note(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A call of a sink's method: `kind`, with a Library (partial, done) or a message."""
+
+    kind: Literal["partial", "done", "failed", "note"]
+    value: Library | str
+
+    def to(self, sink: Sink) -> None:
+        getattr(sink, self.kind)(self.value)
 
 
 class Loader:
@@ -110,14 +107,14 @@ class Loader:
             library = load_library(
                 self._paths,
                 on_progress=self._on_progress,
-                on_note=lambda message: self._emit(Event("note", message=message)),
+                on_note=lambda message: self._emit(Event("note", message)),
                 on_partial=self._on_partial,
                 bodies=False,
             )
         except LibraryError as e:
-            self._emit(Event("failed", message=str(e)))
+            self._emit(Event("failed", str(e)))
         except Exception as e:  # a bug: said in one line, rather than a window left waiting
-            self._emit(Event("failed", message=f"could not load the library: {e!r}"))
+            self._emit(Event("failed", f"could not load the library: {e!r}"))
         else:
             # The bodies cut from the outlines were freed while loading: give their memory
             # back (glibc keeps it otherwise, tens of MB on a large library).
@@ -170,20 +167,8 @@ class Loader:
                     self._waiting.append(event)
                 return
         try:
-            deliver(sink, event)
+            event.to(sink)
         except Exception:
             with self._lock:  # the reader is gone: nothing more for it
                 self._sink = None
                 self._detached = True
-
-
-def deliver(sink: Sink, event: Event) -> None:
-    """Call the sink's method for `event`."""
-    if event.kind == "partial" and event.library is not None:
-        sink.partial(event.library)
-    elif event.kind == "done" and event.library is not None:
-        sink.done(event.library)
-    elif event.kind == "failed":
-        sink.failed(event.message)
-    elif event.kind == "note":
-        sink.note(event.message)

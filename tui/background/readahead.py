@@ -4,14 +4,11 @@
     ahead.take(path)                       # a page's articles, why it could not be read, or None
     ahead.cancel()                         # the worker stopped: the caller reads the rest
 
-The worker is a `tui.background.pool.Worker` (a forkserver's, which has imported `read`'s module).
-`read` is a module-level function (it is sent by name). It runs in the worker for each
-path, in order, CHUNKS tasks of consecutive pages: it returns the page's articles encoded
-as the page cache keeps them (`tui.library.cache.encode_page`), or the one-line reason the page
-could not be read. This process decodes a chunk when it first takes one of its pages, while
-the worker parses the next: decoding is several times as fast as parsing. Where the worker
-fails, `take` is None from then on, and the caller reads the pages itself. The worker ends
-once every chunk has come back, on `cancel`, and as every `Worker` does.
+`read` (a module-level function: it goes by name) runs in a `pool.Worker` for each path,
+in CHUNKS tasks of consecutive pages, and returns the page's articles encoded as the page
+cache keeps them, or why it could not be read. This process decodes a chunk when it takes
+its first page, while the worker parses the next (decoding is several times as fast).
+Where the worker fails, `take` is None from then on, and the caller reads the pages.
 """
 
 from __future__ import annotations
@@ -46,8 +43,6 @@ class ReadAhead:
 
     @classmethod
     def start(cls, paths: Sequence[str], read: Read) -> ReadAhead | None:
-        """A worker reading `paths`; None where there is no forkserver, or the worker could
-        not be started."""
         if not paths:
             return None
         worker = Worker.start(read.__module__)
@@ -63,9 +58,8 @@ class ReadAhead:
         return cls(worker, chunks, futures)
 
     def take(self, path: str) -> Taken | None:
-        """`path`'s articles and their encoding, or why it could not be read (a string);
-        None if the worker was not given it, or failed (then read it here). Waits for its
-        chunk the first time one of its pages is taken."""
+        """`path`'s articles and their encoding, or why it could not be read; None if the
+        worker was not given it, or failed (then read it here). Waits for its chunk."""
         index = self._chunk_of.pop(path, None)
         if index is None:
             return None
@@ -74,13 +68,12 @@ class ReadAhead:
         return self._received[index].pop(path, None)
 
     def cancel(self) -> None:
-        """Stop the worker at once (the chunks not taken yet are lost); nothing if it has
-        stopped. Safe from any thread."""
+        """Stop the worker at once, the chunks not taken lost. Any thread."""
         self._worker.cancel()
 
     def _receive(self, index: int) -> dict[str, Taken]:
-        """Chunk `index`'s pages, by path; none if the worker failed or was cancelled. The
-        worker is stopped after the last chunk, or after a failure."""
+        """Chunk `index`'s pages, by path; none if the worker failed or was cancelled (it
+        is stopped after a failure, or the last chunk)."""
         chunk = self._chunks[index]
         try:
             results = self._futures[index].result(TIMEOUT)
@@ -106,11 +99,6 @@ def _decoded(paths: Sequence[str], results: Results) -> dict[str, Taken]:
         if articles is not None:
             taken[path] = (articles, row)
     return taken
-
-
-# ---------------------------------------------------------------------------
-# In the worker
-# ---------------------------------------------------------------------------
 
 
 def _read_all(read: Read, paths: Sequence[str]) -> Results:

@@ -276,13 +276,13 @@ class ReaderScreen(Screen[None]):
     def _attach_loader(self) -> None:
         """Hear the loader from now on (it reads the pages off the UI thread, so keys work
         while it runs), and apply what it did meanwhile."""
-        from tui.background.loader import Loader, deliver  # only a large library needs it: startup
+        from tui.background.loader import Loader  # only a large library needs it: startup
 
         if self._loader is None:
             self._loader = Loader.start(self._paths)
         here = MessageSink(self, in_thread=False)
         for event in self._loader.attach(MessageSink(self)):
-            deliver(here, event)
+            event.to(here)
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
