@@ -140,3 +140,38 @@ def test_no_reader_is_forked_while_another_thread_runs(
         waiting.set()
         thread.join()
     assert json.loads(ours.recv(1 << 16)) == {"failed": "a thread runs in the zygote"}
+
+
+def test_the_index_a_reader_built_is_taken_once_it_is_there(
+    tmp_path: Path, pair: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started before the library had an index, the zygote opens the index file once a
+    reader has built it, tells the server, and readers forked from then on share it; a file
+    it could not use is not opened again until it changes."""
+    from tui.background.indexer import build
+    from tui.serve import zygote as zygote_module
+
+    ours, theirs = pair
+    root = write_archive(tmp_path / "archive", 20)
+    zygote = Zygote(theirs, [str(root)])
+    assert zygote.index is None and zygote._index_file is not None
+    zygote._take_index(zygote._index_file)  # not there yet
+    assert zygote.index is None
+    opened: list[object] = []
+    real_open = zygote_module.open_stored_index
+
+    def counting(*args: object, **kwargs: object) -> object:
+        opened.append(args)
+        return real_open(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(zygote_module, "open_stored_index", counting)
+    zygote._index_file.parent.mkdir(parents=True, exist_ok=True)
+    zygote._index_file.write_bytes(b"not an index")
+    for _ in range(2):
+        zygote._take_index(zygote._index_file)
+    assert zygote.index is None and len(opened) == 1  # unusable: tried once, as it is
+    assert build([str(root)]).saved
+    zygote._take_index(zygote._index_file)
+    assert zygote.index is not None and len(opened) == 2
+    assert json.loads(ours.recv(1 << 16)) == {"indexed": True}
+    assert zygote.index.search("消息", limit=5).hits

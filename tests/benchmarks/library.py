@@ -246,6 +246,15 @@ def pss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a running process has used, where /proc tells; else 0."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def child_pids(pid: int) -> list[int]:
     """The children of a running process (Linux), from every one of its threads (e.g. the
     reader's forkserver)."""

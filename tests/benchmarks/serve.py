@@ -40,13 +40,16 @@ from tests.benchmarks.library import (  # noqa: E402
     SCREEN_MARKER,
     child_pids,
     compile_package,
+    cpu_seconds,
     descendants,
     pss_mb,
 )
 from tests.tmux import Tmux  # noqa: E402
+from tui.library import is_small  # noqa: E402
 
 GOALS = {"first screen": 1.5, "server PSS": 2048.0}
 ZYGOTE_READY = "readers fork from a zygote"
+ZYGOTE_INDEXED = re.compile(r"the search index with them|readers fork with it from now on")
 
 
 def keygen(path: Path) -> Path:
@@ -87,9 +90,10 @@ def start_server(paths: Sequence[str], home: Path) -> tuple[subprocess.Popen[byt
     raise SystemExit(f"the server did not start:\n{log.read_text()}")
 
 
-def warm_up(port: int, key: Path, home: Path) -> bool:
+def warm_up(port: int, key: Path, home: Path, paths: Sequence[str]) -> bool:
     """One session reads, searches until the index is built and saved, and quits; then the
-    zygote is waited for. Whether readers fork from it."""
+    zygote is waited for, until it holds the index too (a small library's, each reader
+    makes). Whether readers fork from it."""
     env = {"PATH": os.environ["PATH"]}
     with Tmux(ssh(port, key), 80, 24, env=env, socket_dir=home) as warm:
         warm.wait_for(SCREEN_MARKER, timeout=600)
@@ -103,7 +107,8 @@ def warm_up(port: int, key: Path, home: Path) -> bool:
         warm.wait_for_exit(30)
     log = home / "serve.log"
     deadline = time.monotonic() + 600
-    while ZYGOTE_READY not in log.read_text() and time.monotonic() < deadline:
+    indexed = re.compile(ZYGOTE_READY) if not paths or is_small(paths) else ZYGOTE_INDEXED
+    while not indexed.search(log.read_text()) and time.monotonic() < deadline:
         time.sleep(0.1)
     return ZYGOTE_READY in log.read_text()
 
@@ -143,14 +148,31 @@ class Client:
         self.process.wait()
 
 
-def breakdown(server: int) -> dict[str, float]:
-    """PSS of the server alone, of the zygote alone, and of the readers with their workers."""
+def zygote_and_readers(server: int) -> tuple[list[int], list[int]]:
     zygote = [
         pid for pid in child_pids(server)
         if b"tui.serve.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()
     ]  # fmt: skip
     readers = [pid for pid in child_pids(server) if pid not in zygote]
-    readers += [pid for z in zygote for pid in child_pids(z)]
+    return zygote, readers + [pid for z in zygote for pid in child_pids(z)]
+
+
+def cpu_used(server: int, clients: Sequence[Client]) -> dict[str, float]:
+    """CPU seconds used so far by the server alone, the zygote, the readers (with their
+    workers), the clients, and this script: all on the same cores."""
+    zygote, readers = zygote_and_readers(server)
+    return {
+        "server": cpu_seconds(server),
+        "zygote": sum(map(cpu_seconds, zygote)),
+        "readers": sum(cpu_seconds(pid) for r in readers for pid in descendants(r)),
+        "clients": sum(cpu_seconds(client.process.pid) for client in clients),
+        "this script": time.process_time(),
+    }
+
+
+def breakdown(server: int) -> dict[str, float]:
+    """PSS of the server alone, of the zygote alone, and of the readers with their workers."""
+    zygote, readers = zygote_and_readers(server)
     each = [sum(map(pss_mb, descendants(pid))) for pid in readers]
     return {
         "server": pss_mb(server),
@@ -176,10 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys = [keygen(home / f"key{n}") for n in range(args.readers)]
     server, port = start_server(args.corpus, home)
     try:
-        forked = warm_up(port, keys[0], home)
+        forked = warm_up(port, keys[0], home, args.corpus)
+        before = cpu_used(server.pid, [])
         clients: list[Client] = []
         first: list[float | None] = [None] * args.readers
-        due = time.monotonic()
+        due = begun = time.monotonic()
         deadline = due + args.arrive_every * args.readers + 120
         while None in first and time.monotonic() < deadline:
             if len(clients) < args.readers and time.monotonic() >= due:
@@ -191,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if first[n] is None and client.shows(SCREEN_MARKER):
                     first[n] = client.since_start()
             time.sleep(0.02)
+        shown_at = time.monotonic()
+        used = cpu_used(server.pid, clients)
         for client in clients:
             client.wait_stable(0.5, timeout=60)
         pss = sum(map(pss_mb, descendants(server.pid)))
@@ -215,6 +240,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"  of which       server {parts['server']:.0f} MB, zygote {parts['zygote']:.0f} MB,"
         f" readers {parts['readers']:.0f} MB (median {parts['reader median']:.0f} MB each)"
+    )
+    spent = {name: used[name] - before[name] for name in used}
+    print(
+        f"  CPU to the last first screen ({shown_at - begun:.2f} s): "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
+        + f"; {spent['readers'] / args.readers:.3f} s per reader"
     )
     print(f"  server exit    {status} after SIGTERM")
     return 0

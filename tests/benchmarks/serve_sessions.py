@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = keygen(home / "key")
     server, port = start_server(args.corpus, home)
     log = home / "serve.log"
-    warm_up(port, key, home)
+    warm_up(port, key, home, args.corpus)
     rows: list[tuple[int, int, int, float]] = []  # sessions, fds, processes, PSS (MB)
     first_screens: list[float] = []
     leaks: list[str] = []

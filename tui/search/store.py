@@ -259,6 +259,12 @@ def index_path(library: Library) -> Path:
     return _index_path(_home(library))
 
 
+def stored_index_path(pages: Pages) -> Path:
+    """The file the index of the library at `pages` is kept in, as `open_stored_index` looks
+    for it (OSError without a cache folder)."""
+    return _index_path(_common_folder(pages.paths))
+
+
 def _index_path(home: str) -> Path:
     key = hashlib.blake2b(home.encode("utf-8", "surrogatepass"), digest_size=8)
     return cache_folder() / f"{PREFIX}{key.hexdigest()}{SUFFIX}"

@@ -268,7 +268,11 @@ class ZygoteLink:
             message = json.loads(data)
             if "ready" in message:
                 self.ready = True
-                self._say(f"dubao: readers fork from a zygote ({message['ready']} articles loaded)")
+                index = ", the search index with them" if message.get("indexed") else ""
+                loaded = f"{message['ready']} articles loaded{index}"
+                self._say(f"dubao: readers fork from a zygote ({loaded})")
+            elif "indexed" in message:
+                self._say("dubao: the search index is built: readers fork with it from now on")
             elif "pid" in message:
                 reader = self._asked.popleft()
                 self._running[message["pid"]] = reader

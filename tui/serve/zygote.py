@@ -24,7 +24,9 @@ the server's `killpg` and a hang-up reach it), takes the environment whole, and 
 closes; its readers go on, each ending with its session. Every REFRESH seconds, between
 two requests, it looks at the library's files (`Pages.files_digest`, tens of milliseconds
 for 34,000 pages) and loads them again if they changed, so that a new issue is in the
-readers forked after, however busy the server.
+readers forked after, however busy the server. Without an index (the first reader builds
+it), it looks for the index file every INDEX_LOOK seconds (a stat), and opens it once it
+is there: `{"indexed": true}` to the server.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ import termios
 import threading
 import time
 from collections.abc import Sequence
-from typing import NoReturn
+from pathlib import Path
+from typing import NamedTuple, NoReturn
 
 from tui.background.collector import give_back_memory
 from tui.core.model import Library
@@ -51,12 +54,21 @@ from tui.core.navigation import ReadingOrder
 from tui.core.text import one_line
 from tui.library import LibraryError, Pages, is_small, load_library
 from tui.search import SearchIndex, open_stored_index
+from tui.search.store import stored_index_path
 
 REFRESH = 60.0  # seconds between two looks at the library's files
+INDEX_LOOK = 1.0  # seconds between two looks for an index file, while there is none
 PACKET = 1 << 16
 
 
-def load(paths: Sequence[str]) -> tuple[Library, SearchIndex | None, bytes]:
+class Loaded(NamedTuple):
+    library: Library
+    index: SearchIndex | None
+    digest: bytes  # of the files as first looked at
+    index_file: Path | None  # where the index is kept, to look for
+
+
+def load(paths: Sequence[str]) -> Loaded:
     """The library as a reader started on `paths` would have it once loaded, its index
     where the index file holds it (checked whole here, once for every reader; a small
     library's index the reader makes itself, faster than it is read), and the digest of
@@ -64,13 +76,17 @@ def load(paths: Sequence[str]) -> tuple[Library, SearchIndex | None, bytes]:
     empty where a page could not be read). No read-ahead worker: its pool would leave a
     thread and a forkserver in the zygote."""
     if not paths or is_small(paths):
-        return load_library(paths or None, cache=False), None, b""
+        return Loaded(load_library(paths or None, cache=False), None, b"", None)
     pages = Pages(paths)
     library = load_library(paths, bodies=False, read_ahead=False)
     ReadingOrder.of(library)  # made once here, kept for the readers
     index = open_stored_index(pages, verify=True)
     give_back_memory()
-    return library, index, pages.files_digest
+    try:
+        index_file: Path | None = stored_index_path(pages)
+    except OSError:  # no cache folder
+        index_file = None
+    return Loaded(library, index, pages.files_digest, index_file)
 
 
 def send(sock: socket.socket, message: dict[str, object]) -> None:
@@ -83,7 +99,8 @@ class Zygote:
     def __init__(self, sock: socket.socket, paths: Sequence[str]) -> None:
         self.sock = sock
         self.paths = list(paths)
-        self.library, self.index, self._digest = load(self.paths)
+        self.library, self.index, self._digest, self._index_file = load(self.paths)
+        self._index_looked_at: tuple[int, int] | None = None  # the index file's, when opened
         self._wake_in, self._wake_out = os.pipe()
 
     def run(self) -> None:
@@ -100,10 +117,13 @@ class Zygote:
             os.set_blocking(fd, False)
         signal.set_wakeup_fd(self._wake_out)
         signal.signal(signal.SIGCHLD, lambda *_: None)
-        send(self.sock, {"ready": len(self.library.articles())})
+        send(self.sock, {"ready": len(self.library.articles()), "indexed": self.index is not None})
         looked = time.monotonic()
         while True:
             wait = max(looked + REFRESH - time.monotonic(), 0)
+            if self.index is None and self._index_file is not None:
+                wait = min(wait, INDEX_LOOK)
+                self._take_index(self._index_file)
             ready, _, _ = select.select([self.sock, self._wake_in], [], [], wait)
             if self._wake_in in ready:
                 with contextlib.suppress(BlockingIOError):
@@ -183,19 +203,32 @@ class Zygote:
                 return
             send(self.sock, {"exited": pid, "status": os.waitstatus_to_exitcode(status)})
 
+    def _take_index(self, path: Path) -> None:
+        """The index file, opened (checked whole) if it is there and was not tried as it is."""
+        try:
+            found = path.stat()
+        except OSError:
+            return
+        stamp = (found.st_mtime_ns, found.st_size)
+        if stamp == self._index_looked_at:
+            return
+        self._index_looked_at = stamp
+        try:
+            self.index = open_stored_index(Pages(self.paths), verify=True)
+        except LibraryError:
+            return
+        if self.index is not None:
+            gc.freeze()
+            send(self.sock, {"indexed": True})
+
     def _refresh(self) -> None:
-        """The library again if its files changed; its index if it had none (being built)."""
+        """The library again, and its index, if its files changed."""
         if not self.paths or is_small(self.paths):
             return
         try:
-            pages = Pages(self.paths)
-            if pages.files_digest != self._digest:
-                library, index, digest = load(self.paths)
-            elif self.index is None:
-                library, index = self.library, open_stored_index(pages, verify=True)
-                digest = self._digest
-            else:
+            if Pages(self.paths).files_digest == self._digest:
                 return
+            library, index, digest, self._index_file = load(self.paths)
         except LibraryError as e:  # the readers keep what they had
             sys.stderr.write(f"dubao: the library could not be read again: {one_line(str(e))}\n")
             return
