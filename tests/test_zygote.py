@@ -175,3 +175,38 @@ def test_the_index_a_reader_built_is_taken_once_it_is_there(
     assert zygote.index is not None and len(opened) == 2
     assert json.loads(ours.recv(1 << 16)) == {"indexed": True}
     assert zygote.index.search("消息", limit=5).hits
+
+
+async def test_a_reader_parses_none_of_the_css_the_zygote_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`prepare` parses the reader's CSS as its stylesheets will (every source, its tie
+    breaker and scope, under each theme): a reader started after parses nothing anew, and
+    has the rules Textual parses itself."""
+    from textual.css.stylesheet import Stylesheet
+
+    from tests.test_app import make_app, two_issues
+    from tui.ui import prefork
+    from tui.ui.app import DubaoApp
+
+    monkeypatch.setattr(Stylesheet, "_parse_rules", Stylesheet._parse_rules)  # put back after
+    monkeypatch.setattr(prefork, "_parsed", {})
+    prefork.prepare(DubaoApp)
+    prepared = dict(prefork._parsed)
+    app = make_app(two_issues(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert prefork._parsed == prepared
+        own = Stylesheet(variables=app.stylesheet._variables)
+        own.source = app.stylesheet.source
+        monkeypatch.undo()
+        own.parse()
+        assert _rules(own) == _rules(app.stylesheet)
+
+
+def _rules(sheet: object) -> list[str]:
+    """Each rule as text (a layout has no equality of its own)."""
+    return [
+        repr((rule.selectors, rule.styles.get_rules(), rule.is_default_rules, rule.tie_breaker))
+        for rule in sheet.rules  # type: ignore[attr-defined]
+    ]

@@ -259,8 +259,10 @@ def main(argv: Sequence[str]) -> int:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     sock = socket.socket(fileno=int(argv[0]))
     try:
-        import tui.ui.app  # noqa: F401  (what every reader imports, imported once)
+        from tui.ui.app import DubaoApp  # what every reader imports, imported once
+        from tui.ui.prefork import prepare
 
+        prepare(DubaoApp)  # and what it would do before its first screen, done once
         Zygote(sock, argv[1:]).run()
     except (LibraryError, RuntimeError, OSError) as e:
         sys.stderr.write(f"dubao: no zygote, readers start afresh: {one_line(str(e))}\n")

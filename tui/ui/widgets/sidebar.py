@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from rich.style import Style
-from rich.text import Text
+from rich.text import Text, TextType
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
@@ -333,6 +333,13 @@ class Sidebar(Tree[NodeData]):
             label = node.label.copy()
         label.stylize(style)
         return Text.assemble(prefix, label)
+
+    def process_label(self, label: TextType) -> Text:
+        """A label of ours as it is: `Tree`'s would copy each (its first line), and a
+        library of years has thousands of issues to label before the first screen."""
+        if isinstance(label, Text) and "\n" not in label.plain:
+            return label
+        return super().process_label(label)
 
     def get_label_width(self, node: TreeNode[NodeData]) -> int:
         # Labels are cut to the width, so the tree never scrolls sideways.
