@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import tui.background.pool
-from tui.background.indexer import Built, IndexBuild
+from tui.background.indexer import Built, build
+from tui.background.pool import Worker
 from tui.library import Pages, load_library
 from tui.search import build as build_module
 from tui.search import open_cached_index, open_index, open_stored_index
@@ -61,9 +62,9 @@ def test_an_index_built_in_a_worker_answers_as_one_built_here(
     library = load_library([archive])
     # Building here fails; the worker, a process started afresh, is not patched.
     monkeypatch.setattr(build_module, "build_entries", refuse)
-    build = IndexBuild.start([str(archive)])
-    assert build is not None
-    assert build.future.result(WAIT) == Built(saved=True, notes=[])
+    started = Worker.run(build, [str(archive)])
+    assert started is not None
+    assert started[1].result(WAIT) == Built(saved=True, notes=[])
     stored = open_stored_index(Pages([archive]))
     cached = open_cached_index(library)
     assert stored is not None and cached is not None
@@ -79,9 +80,9 @@ def test_an_index_built_in_a_worker_answers_as_one_built_here(
 def test_a_library_given_whole_is_sent_to_the_worker(archive: Path) -> None:
     library = load_library([archive], cache=False)
     here = open_index(library, cache=False)
-    build = IndexBuild.start(library)
-    assert build is not None
-    assert build.future.result(WAIT).saved
+    started = Worker.run(build, library)
+    assert started is not None
+    assert started[1].result(WAIT).saved
     cached = open_cached_index(library)
     assert cached is not None
     for query in QUERIES:
@@ -89,12 +90,13 @@ def test_a_library_given_whole_is_sent_to_the_worker(archive: Path) -> None:
 
 
 def test_the_builds_progress_comes_as_it_goes_and_ends_with_the_worker(archive: Path) -> None:
-    build = IndexBuild.start([str(archive)])
-    assert build is not None
+    started = Worker.run(build, [str(archive)], progress=True)
+    assert started is not None
+    worker, future = started
     reports: list[tuple[int, int]] = []
-    follower = threading.Thread(target=lambda: reports.extend(build.progress()))
+    follower = threading.Thread(target=lambda: reports.extend(worker.progress()))
     follower.start()
-    assert build.future.result(WAIT).saved
+    assert future.result(WAIT).saved
     follower.join(WAIT)
     assert not follower.is_alive()  # the worker ended: so did its progress
     done = [d for d, _ in reports]
@@ -103,7 +105,7 @@ def test_the_builds_progress_comes_as_it_goes_and_ends_with_the_worker(archive: 
 
 
 def test_a_worker_started_without_progress_reports_nothing(archive: Path) -> None:
-    worker = tui.background.pool.Worker.start("tui.background.indexer")
+    worker = Worker.start("tui.background.indexer")
     assert worker is not None
     try:
         assert worker.submit(tui.background.pool.report, 1, 2).result(WAIT) is None
@@ -113,11 +115,12 @@ def test_a_worker_started_without_progress_reports_nothing(archive: Path) -> Non
 
 
 def test_a_cancelled_build_leaves_no_process(archive: Path) -> None:
-    build = IndexBuild.start([str(archive)])
-    assert build is not None
-    build.cancel()
+    started = Worker.run(build, [str(archive)])
+    assert started is not None
+    worker, future = started
+    worker.cancel()
     with pytest.raises(Exception):  # noqa: B017 - cancelled, or the worker broke
-        build.future.result(WAIT)
+        future.result(WAIT)
     assert_no_worker_soon()
 
 
@@ -128,4 +131,4 @@ def test_without_a_forkserver_there_is_no_build(
         raise ValueError(f"cannot find context for {method!r}")
 
     monkeypatch.setattr(tui.background.pool.multiprocessing, "get_context", no_forkserver)
-    assert IndexBuild.start([str(archive)]) is None
+    assert Worker.run(build, [str(archive)]) is None

@@ -2,16 +2,13 @@
 memory a build freed given back to the system.
 
 Loading a library or building its index makes 10⁵–10⁶ long-lived objects, which the
-collector would scan again and again: a large library loads twice as fast without it.
-The pause is process-wide and counted (a library loading while an index is read), and
-what was made meanwhile is frozen (`gc.freeze`): kept out of later collections.
-"""
+collector would scan again and again (a large library loads twice as fast without it). The
+pause is process-wide and counted; what was made meanwhile is frozen (`gc.freeze`)."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import sys
 import threading
 from collections.abc import Iterator
 
@@ -42,9 +39,7 @@ def paused() -> Iterator[None]:
 
 def give_back_memory() -> None:
     """Return freed scratch memory to the system (glibc keeps it otherwise)."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(Exception):  # glibc's: elsewhere, nothing
         import ctypes
 
         ctypes.CDLL(None).malloc_trim(0)

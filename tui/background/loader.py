@@ -5,14 +5,12 @@
     for event in loader.attach(sink):     # once the window is up: what happened meanwhile,
         event.to(here)                    # applied by the caller; `sink` hears the rest
 
-The newest issue of a large library is in the first screen, instead of an empty one. On
-two cores, with one Python thread running at a time, the loading and the window would
-slow each other down: the thread waits after the first issue until `attach`, and opens
-the library's index file meanwhile (`stored_index`). The library is loaded as outlines
-(`load_library(bodies=False)`): a reader reads an article whole when it shows it.
-
-`sink`'s methods are called in the loader's thread; one that raises detaches it (the
-reader has quit), and nothing is printed.
+The first screen shows the newest issue of a large library, not an empty one. The loading
+and the window would slow each other down (one Python thread runs at a time): after the
+first issue, the thread opens the library's index file (`stored_index`) and waits until
+`attach`. The library is loaded as outlines: a reader reads an article whole to show it.
+`sink`'s methods are called in the loader's thread; one that raises (the reader has quit)
+detaches it.
 """
 
 from __future__ import annotations
@@ -60,8 +58,6 @@ class Loader:
         self._lock = threading.Lock()
         self._first_in = threading.Event()  # the first issue, or the end, has come
         self._attached = threading.Event()
-        self._first: Library | None = None
-        self._first_taken = False
         self._waiting: list[Event] = []  # before `attach`
         self._sink: Sink | None = None
         self._detached = False
@@ -82,17 +78,17 @@ class Loader:
         if they did not come in time (then they come to the sink as a partial library)."""
         self._first_in.wait(timeout)
         with self._lock:
-            self._first_taken = self._first is not None
-            return self._first
+            for event in self._waiting:
+                if event.kind == "partial" and isinstance(event.value, Library):
+                    self._waiting.remove(event)
+                    return event.value
+        return None
 
     def attach(self, sink: Sink) -> list[Event]:
         """What happened since `first` (for the caller to apply now, in its own thread);
         from now on, `sink` hears everything."""
         with self._lock:
             waiting, self._waiting = self._waiting, []
-            if self._first is not None and not self._first_taken:
-                waiting.insert(0, Event("partial", self._first))
-            self._first_taken = True
             self._sink = sink
         self._attached.set()
         return waiting
@@ -116,8 +112,7 @@ class Loader:
         except Exception as e:  # a bug: said in one line, rather than a window left waiting
             self._emit(Event("failed", f"could not load the library: {e!r}"))
         else:
-            # The bodies cut from the outlines were freed while loading: give their memory
-            # back (glibc keeps it otherwise, tens of MB on a large library).
+            # The bodies cut from the outlines, freed: tens of MB on a large library.
             collector.give_back_memory()
             self._emit(Event("done", library))
         finally:
@@ -125,19 +120,9 @@ class Loader:
             if not self.stored_index.done():  # no partial library: the reader opens it
                 self.stored_index.set_result(None)
 
-    def _open_stored_index(self) -> None:
-        """The index file, mapped by the library's paths (`open_stored_index`: a few tens
-        of milliseconds), so that a search answers as soon as the window is up."""
-        from tui.search import open_stored_index
-
-        try:
-            self.stored_index.set_result(open_stored_index(Pages(self._paths)))
-        except Exception as e:  # a bug: the reader opens the index another way
-            self.stored_index.set_exception(e)
-
     def give_way(self, seconds: float) -> None:
-        """Let the reader's keys have the CPU for `seconds`: the loading waits (from its next
-        page on), so that a search asked for while it runs answers as fast as after it."""
+        """Let the reader's keys (a search) have the CPU for `seconds`: the loading waits,
+        from its next page on."""
         self._way_given_until = time.monotonic() + seconds
 
     def _on_progress(self, progress: Progress) -> None:
@@ -146,18 +131,17 @@ class Loader:
             time.sleep(min(wait, 0.02))
 
     def _on_partial(self, library: Library) -> None:
-        with self._lock:
-            first = self._first is None and self._sink is None
-            if first:
-                self._first = library
-        if first:
-            self._first_in.set()
-        if not self.stored_index.done():  # the first partial, whether or not attached yet
-            self._open_stored_index()  # the reader's window starts meanwhile
-        if first:
-            self._attached.wait()
-            return
         self._emit(Event("partial", library))
+        if self._first_in.is_set():
+            return
+        self._first_in.set()
+        from tui.search import open_stored_index
+
+        try:  # by the library's paths, while the window starts: a few tens of milliseconds
+            self.stored_index.set_result(open_stored_index(Pages(self._paths)))
+        except Exception as e:  # a bug: the reader opens the index another way
+            self.stored_index.set_exception(e)
+        self._attached.wait()
 
     def _emit(self, event: Event) -> None:
         with self._lock:

@@ -5,14 +5,12 @@
     for done, total in worker.progress(): ... # in a thread: the worker's `report`s
     worker.cancel()                           # it ends at once, its work lost
 
-A worker is the one process of a `ProcessPoolExecutor` on the forkserver: a server started
-afresh (fork and exec) imports the named module once and forks each worker from itself,
-a process with one thread. This process, which runs other threads (the loader's,
-Textual's), never forks: a child could inherit a lock one of them held, and hang.
-Functions go pickled, by name, with this process's environment at `submit` (the folders
-dubao keeps files in follow `XDG_*`). A worker ends on `cancel`, at the interpreter's exit,
-and with this process however it ends: it watches a pipe only this process writes to. It
-ignores SIGINT and SIGHUP, the terminal's signals to the reader.
+A worker is the one process of a `ProcessPoolExecutor` on the forkserver (started afresh,
+it imports the named module once and forks each worker from itself, with one thread): this
+process, which runs other threads, never forks. Functions go pickled, by name, with this
+process's environment at `submit`. A worker ends on `cancel`, at exit, and with this
+process however it ends (it watches a pipe only this process writes to); it ignores the
+terminal's SIGINT and SIGHUP.
 """
 
 from __future__ import annotations
@@ -53,9 +51,8 @@ class Worker:
 
     @classmethod
     def start(cls, preload: str, *, progress: bool = False) -> Worker | None:
-        """A worker whose forkserver has imported `preload` (at its first start); None where
-        there is no forkserver or no process, and in a worker (its work runs where it is).
-        `progress`: `progress()` must then be read, or a worker that reports much waits."""
+        """A worker whose forkserver has imported `preload`; None where there is no
+        forkserver or no process, and in a worker. `progress`: `progress()` must be read."""
         if _in_worker:
             return None
         try:
@@ -81,13 +78,33 @@ class Worker:
         _running.add(worker)
         return worker
 
+    @classmethod
+    def run(
+        cls, function: Callable[..., T], *args: Any, progress: bool = False
+    ) -> tuple[Worker, Future[T]] | None:
+        """`function(*args)` in a worker of its own, which ends with it; None as `start`."""
+        worker = cls.start(function.__module__, progress=progress)
+        if worker is None:
+            return None
+        try:
+            future = worker.submit(function, *args)
+        except (OSError, RuntimeError):
+            worker.cancel()
+            return None
+        future.add_done_callback(lambda _: worker.cancel())
+        return worker, future
+
     def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
         """`function(*args)` run in the worker (started by the first call). Raises
         RuntimeError once cancelled, OSError if no process could be started."""
         future = self._executor.submit(_call, dict(os.environ), function, *args)
         if self._theirs:  # the first `submit` started the worker: it has its own copies
             self._close_theirs()
-            _close_result_writer(self._executor)
+            # And the end its results are sent into: else a worker ending mid-result leaves
+            # the executor's thread, which exit joins, waiting forever (3.8 to 3.13's name).
+            writer = getattr(getattr(self._executor, "_result_queue", None), "_writer", None)
+            if writer is not None:
+                writer.close()
         return future
 
     def progress(self) -> Iterator[tuple[int, int]]:
@@ -121,26 +138,11 @@ class Worker:
             end.close()
 
 
-def _close_result_writer(executor: ProcessPoolExecutor) -> None:
-    """Close this process's copy of the pipe's end the worker sends its results into: else,
-    a worker ending while it sends one leaves the executor's thread waiting forever for
-    the rest, and the interpreter's exit, which joins it. The attribute is
-    concurrent.futures' own (3.8 to 3.13): without it, nothing is closed."""
-    queue = getattr(executor, "_result_queue", None)
-    writer = getattr(queue, "_writer", None)
-    if writer is not None:
-        writer.close()
-
-
 def prepare() -> bool:
     """Whether multiprocessing's resource tracker runs (it removes the workers' semaphores),
-    started now if not: with the first worker, so a warm start runs none. With SIGHUP
-    blocked, it outlives a hung-up terminal."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return False
+    started now if not (SIGHUP blocked: it outlives a hung-up terminal)."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
-    # The tracker is given stderr's descriptor, which the stand-in a reader's window
-    # installs lacks (-1): the process's own, for the milliseconds of its start.
+    # It is given stderr's descriptor, which the stand-in of a reader's window lacks.
     stderr, sys.stderr = sys.stderr, sys.__stderr__ or sys.stderr
     try:
         resource_tracker.ensure_running()
@@ -182,9 +184,8 @@ def _serve(watched: Connection, reporter: Connection | None) -> None:
     global _in_worker, _reporter
     _in_worker = True
     _reporter = reporter
-    for name in ("SIGINT", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     threading.Thread(target=_leave_when_closed, args=(watched,), daemon=True).start()
 
 

@@ -4,12 +4,10 @@
     ahead.take(path)                       # a page's articles, why it could not be read, or None
     ahead.cancel()                         # the worker stopped: the caller reads the rest
 
-`read` (a module-level function: it goes by name) runs in a `pool.Worker` for each path,
-in CHUNKS tasks of consecutive pages, and returns the page's articles encoded as the page
-cache keeps them, or why it could not be read. This process decodes a chunk when it takes
-its first page, while the worker parses the next (decoding is several times as fast).
-Where the worker fails, `take` is None from then on, and the caller reads the pages.
-"""
+The worker runs `read` (by name: a module's function) on CHUNKS runs of consecutive pages,
+each page's articles encoded as the page cache keeps them, or why it could not be read.
+This process decodes a chunk (several times as fast) while the worker parses the next.
+Where the worker fails, `take` is None from then on: the caller reads the pages."""
 
 from __future__ import annotations
 
@@ -72,8 +70,7 @@ class ReadAhead:
         self._worker.cancel()
 
     def _receive(self, index: int) -> dict[str, Taken]:
-        """Chunk `index`'s pages, by path; none if the worker failed or was cancelled (it
-        is stopped after a failure, or the last chunk)."""
+        """Chunk `index`'s pages, by path; none if the worker failed or was cancelled."""
         chunk = self._chunks[index]
         try:
             results = self._futures[index].result(TIMEOUT)
@@ -88,14 +85,10 @@ class ReadAhead:
 
 
 def _decoded(paths: Sequence[str], results: Results) -> dict[str, Taken]:
-    encoded = [
-        (path, row) for path, row in zip(paths, results, strict=True) if isinstance(row, tuple)
-    ]
-    decoded = decode_pages([row for _, row in encoded])
-    taken: dict[str, Taken] = {
-        path: reason for path, reason in zip(paths, results, strict=True) if isinstance(reason, str)
-    }
-    for (path, row), articles in zip(encoded, decoded, strict=True):
+    pairs = list(zip(paths, results, strict=True))
+    taken: dict[str, Taken] = {path: why for path, why in pairs if isinstance(why, str)}
+    encoded = [(path, row) for path, row in pairs if isinstance(row, tuple)]
+    for (path, row), articles in zip(encoded, decode_pages([r for _, r in encoded]), strict=True):
         if articles is not None:
             taken[path] = (articles, row)
     return taken

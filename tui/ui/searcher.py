@@ -45,7 +45,8 @@ from tui.core.time_left import TimeLeft
 from tui.library import Pages, load_library
 
 if TYPE_CHECKING:  # the search and its workers load once the library has (startup)
-    from tui.background.indexer import Built, IndexBuild
+    from tui.background.indexer import Built
+    from tui.background.pool import Worker as Process
     from tui.search import SearchIndex
 
 
@@ -114,7 +115,7 @@ class Searcher(Widget):
         self._by_paths = by_paths
         self._stored = stored
         self._library: Library | None = None
-        self._build: IndexBuild | None = None
+        self._build: Process | None = None  # the worker process building the index
         self._built_elsewhere = False  # tried: once
         self._built_here = False
         self._rebuilt = False  # after a damaged file: once
@@ -193,7 +194,7 @@ class Searcher(Widget):
         self.post_message(self._Opened(index, checked=True))
 
     @work(thread=True, group="progress", description="follow the index's build")
-    def _follow(self, build: IndexBuild) -> None:
+    def _follow(self, build: Process) -> None:
         post = self._progress_poster()
         for done, total in build.progress():  # until the worker ends
             post(done, total)
@@ -218,7 +219,8 @@ class Searcher(Widget):
 
     def _build_elsewhere(self, library: Library) -> None:
         """A worker process builds the index and saves it; `_Built` says when."""
-        from tui.background.indexer import IndexBuild
+        from tui.background.indexer import build
+        from tui.background.pool import Worker as Process
 
         self._built_elsewhere = True
         # By its paths where the worker, loading them through the page cache, finds the
@@ -226,11 +228,12 @@ class Searcher(Widget):
         # A library of outlines, always by its paths: its articles are not whole.
         by_paths = bool(self._by_paths and library.files_digest) or library.outline
         source = self._paths if by_paths else library
-        self._build = IndexBuild.start(source)
-        if self._build is None:
+        started = Process.run(build, source, progress=True)
+        if started is None:
             self._build_here_once(library)
             return
-        self._build.future.add_done_callback(self._post_built)
+        self._build, future = started
+        future.add_done_callback(self._post_built)
         self._follow(self._build)
 
     def _post_built(self, future: Future[Built]) -> None:
