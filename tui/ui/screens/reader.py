@@ -47,6 +47,7 @@ from tui.store.settings import Settings
 from tui.store.state import ArticleState, SavedArticle, StateStore
 from tui.ui.keys import give_way
 from tui.ui.loading import Loaded, LoadNote, MessageSink
+from tui.ui.screens.sized import SizedScreen
 from tui.ui.searcher import Searcher
 from tui.ui.widgets.article_view import ArticleView
 from tui.ui.widgets.sidebar import UNREAD, ReadingMark, Sidebar
@@ -77,35 +78,51 @@ def localise_bindings(node: DOMNode, strings: Strings) -> None:
 
 
 class QuietFooter(Footer):
-    """A Footer rebuilt only when the keys it shows change.
+    """A Footer rebuilt only when the keys it shows change, its keys in the first screen.
 
     Textual's Footer removes and mounts all its keys, and lays the screen out again, whenever
-    the bindings might have changed: twice on every focus change, whatever it shows.
+    the bindings might have changed: twice on every focus change, whatever it shows; and it
+    is empty until the first of those, after the first screen.
     """
 
     _shown: tuple[object, ...] | None = None
 
+    def __init__(self, *, compact: bool = False) -> None:
+        super().__init__(compact=compact)
+        self.set_reactive(Footer._bindings_ready, True)
+
+    def compose(self) -> ComposeResult:
+        self._shown = self._keys_shown(self.screen)
+        yield from super().compose()
+
     def _keys_shown(self, screen: Screen) -> tuple[object, ...]:
+        """What the footer shows: each action's first binding, as Footer.compose does."""
         app = screen.app
         active = screen.active_bindings
-        keys = tuple(
-            (b.key, app.get_key_display(b), b.description, b.action, b.group, enabled, tip)
-            for _, b, enabled, tip in active.values()
-            if b.show
-        )
+        first: dict[str, tuple[object, ...]] = {}
+        for _, b, enabled, tip in active.values():
+            if b.show and b.action not in first:
+                first[b.action] = (
+                    b.key,
+                    app.get_key_display(b),
+                    b.description,
+                    b.group,
+                    enabled,
+                    tip,
+                )
         palette = active.get(app.COMMAND_PALETTE_BINDING)
-        return (keys, palette and (palette.binding, palette.enabled, palette.tooltip))
+        return (
+            tuple(first.items()),
+            palette and (palette.binding, palette.enabled, palette.tooltip),
+        )
 
     def bindings_changed(self, screen: Screen) -> None:
-        shown = self._keys_shown(screen)
-        if shown == self._shown:
+        if self._keys_shown(screen) == self._shown:
             return
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            self._shown = shown  # the footer recomposes now
         super().bindings_changed(screen)
 
 
-class ReaderScreen(Screen[None]):
+class ReaderScreen(SizedScreen[None]):
     """The reader's screen.
 
     Textual's `Screen.focused` is a repainting reactive: every focus change redraws the whole
@@ -113,6 +130,9 @@ class ReaderScreen(Screen[None]):
     """
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    # The article has the focus from the start: Textual's first focusable widget, the
+    # sidebar, would be styled for it and then again without it, before the first screen.
+    AUTO_FOCUS = "#article"
 
     # Every key of the reader, in the footer's order: the footer lists the screen's keys
     # before the app's, so quit, help and the theme are here too, as the app's actions.

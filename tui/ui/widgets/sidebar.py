@@ -24,6 +24,13 @@ from tui.core.navigation import ReadingOrder
 from tui.core.text import cell_width, truncate
 
 NodeKind = Literal["issue", "section", "article"]
+# Issues in the tree before the first screen, tens of screens' worth; the rest come
+# PENDING_DELAY seconds after it, or as soon as the tree has the focus or one of them is
+# asked for. Years of daily issues are thousands of nodes: a tenth of the CPU a reader
+# forked by `dubao serve` spends on its first screen, and when many sessions open at once
+# the others' first screens come first.
+FIRST_ISSUES = 100
+PENDING_DELAY = 1.0
 TOGGLE_STYLE = Style.from_meta({"toggle": True})  # what Tree looks for on a click
 
 
@@ -87,6 +94,7 @@ class Sidebar(Tree[NodeData]):
         self._article_nodes: dict[str, TreeNode[NodeData]] = {}
         self._section_nodes: dict[str, TreeNode[NodeData]] = {}
         self._issue_nodes: dict[str, TreeNode[NodeData]] = {}
+        self._pending: list[Issue] = []  # the library's last issues, not in the tree yet
         self._issues = {issue.id: issue for issue in library.issues}
         # Where each article is: the reader's order, not tables of every article of our own
         # (a reader forked by `dubao serve` would copy every article's page to fill them).
@@ -98,10 +106,29 @@ class Sidebar(Tree[NodeData]):
         self._populate()
 
     def _populate(self) -> None:
-        self._add_issues(self.library.issues)
-        if self.library.issues:
-            self._fill(self.library.issues[0].id)
-            self._issue_nodes[self.library.issues[0].id].expand()
+        issues = self.library.issues
+        self._add_issues(issues[:FIRST_ISSUES])
+        self._pending = list(issues[FIRST_ISSUES:])
+        if issues:
+            self._fill(issues[0].id)
+            self._issue_nodes[issues[0].id].expand()
+
+    def on_mount(self) -> None:
+        if self._pending:
+            self.set_timer(PENDING_DELAY, self._add_pending)
+
+    def on_focus(self) -> None:
+        self._add_pending()
+
+    def _add_pending(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self._add_issues(pending)
+
+    def _issue_node(self, issue_id: str) -> TreeNode[NodeData] | None:
+        if issue_id not in self._issue_nodes:
+            self._add_pending()
+        return self._issue_nodes.get(issue_id)
 
     def _add_issues(self, issues: Sequence[Issue]) -> None:
         """Issues only: an issue's pages and articles are added when it is first opened, so
@@ -128,8 +155,12 @@ class Sidebar(Tree[NodeData]):
             and all(map(_same_issue, shown, library.issues))
         ):
             self.library = library
-            self._issues.update((issue.id, issue) for issue in library.issues[len(shown) :])
-            self._add_issues(library.issues[len(shown) :])
+            added = library.issues[len(shown) :]
+            self._issues.update((issue.id, issue) for issue in added)
+            if self._pending:
+                self._pending += added
+            else:
+                self._add_issues(added)
             return
         self.clear()
         self.library = library
@@ -144,8 +175,8 @@ class Sidebar(Tree[NodeData]):
         self._populate()
 
     def _fill(self, issue_id: str) -> None:
-        issue_node = self._issue_nodes[issue_id]
-        if issue_node.children:
+        issue_node = self._issue_node(issue_id)
+        if issue_node is None or issue_node.children:
             return
         for section in self._issues[issue_id].sections:
             self._sections[section.id] = section
@@ -205,10 +236,10 @@ class Sidebar(Tree[NodeData]):
 
     def show_issue(self, issue_id: str) -> None:
         """Open an issue's pages in the tree and put the cursor on it."""
-        if issue_id not in self._issue_nodes:
+        node = self._issue_node(issue_id)
+        if node is None:
             return
         self._fill(issue_id)
-        node = self._issue_nodes[issue_id]
         node.expand()
         self.call_after_refresh(self._move_cursor_to, node)
 
@@ -269,7 +300,9 @@ class Sidebar(Tree[NodeData]):
         node = self._article_nodes.get(article_id)
         if node is None:  # left out (read, with unread articles only): its page, or its issue
             section = self._section_nodes.get(place.section.id)
-            node = section if section is not None else self._issue_nodes[issue_id]
+            node = section if section is not None else self._issue_node(issue_id)
+            if node is None:
+                return
         parent = node.parent
         while parent is not None:
             parent.expand()
@@ -344,6 +377,15 @@ class Sidebar(Tree[NodeData]):
     def get_label_width(self, node: TreeNode[NodeData]) -> int:
         # Labels are cut to the width, so the tree never scrolls sideways.
         return 0
+
+    def notify_style_update(self) -> None:
+        """Tree's, keeping the list of lines: Tree makes it again (a line for each of
+        thousands of issues) after every change of style, as each focus change is, though
+        only the drawn lines depend on styles."""
+        lines = getattr(self, "_tree_lines_cached", None)
+        super().notify_style_update()
+        if lines is not None:
+            self._tree_lines_cached = lines
 
 
 def _same_issue(a: Issue, b: Issue) -> bool:

@@ -1,0 +1,173 @@
+"""The work before and just after the first screen, done once: the reader's screen laid out
+once for a size, the footer's keys composed with it, the sidebar's lines kept across focus
+changes, and a long library's older issues added to the sidebar after the first screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from textual import events
+from textual.screen import Screen
+from textual.widgets import Tree
+from textual.widgets._footer import FooterKey
+
+from tui.core.model import Library
+from tui.library import load_library
+from tui.store.settings import Settings
+from tui.ui.app import DubaoApp
+from tui.ui.screens.reader import QuietFooter, ReaderScreen
+from tui.ui.screens.sized import breakpoint_classes
+from tui.ui.widgets import sidebar as sidebar_module
+from tui.ui.widgets.sidebar import Sidebar
+
+from .test_app import two_issues
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    return two_issues(tmp_path)
+
+
+def make_app(library: Library) -> DubaoApp:
+    return DubaoApp(library, settings=Settings(theme="dubao-dark"), language="en")
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, cls: type, name: str) -> list[tuple]:
+    """Each call of `cls.name`: its instance's type, its arguments, and the instance's
+    classes at the time."""
+    calls: list[tuple] = []
+    original = getattr(cls, name)
+
+    def counted(self, *args, **kwargs):
+        calls.append((type(self), args, set(getattr(self, "classes", ()))))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, name, counted)
+    return calls
+
+
+def layouts_for_a_size(calls: list[tuple]) -> list[tuple]:
+    """The reader screen's layouts for a size (its first one, or a Resize), not those a
+    widget asks for."""
+    return [call for call in calls if call[0] is ReaderScreen and call[1]]
+
+
+async def test_the_reader_is_laid_out_once_at_start_and_again_only_for_a_new_size(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = count_calls(monkeypatch, Screen, "_refresh_layout")
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = layouts_for_a_size(calls)
+        assert len(first) == 1
+        assert "-wide" in first[0][2]  # its breakpoint class before its first layout
+        app.post_message(events.Resize(app.size, app.size))  # as a terminal's driver does
+        await pilot.pause()
+        assert len(layouts_for_a_size(calls)) == 1
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        assert len(layouts_for_a_size(calls)) == 2
+        assert app.screen.has_class("-very-wide") and not app.screen.has_class("-wide")
+        await pilot.resize_terminal(60, 30)
+        await pilot.pause()
+        assert app.screen.has_class("-narrow") and not app.screen.has_class("-very-wide")
+
+
+def test_breakpoint_classes_are_textuals() -> None:
+    class Narrow(Screen[None]):
+        HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-small"), (50, "-big")]
+
+    app = DubaoApp(Library(issues=()), settings=Settings(), language="en")
+    screen = Narrow()
+    screen._attach(app)  # an app to read the vertical ones of (Textual's own: none)
+    assert breakpoint_classes(screen, app.size.__class__(49, 10)) == {
+        "-small": True,
+        "-big": False,
+    }
+    assert breakpoint_classes(screen, app.size.__class__(50, 10)) == {
+        "-small": False,
+        "-big": True,
+    }
+
+
+async def test_the_footer_has_its_keys_in_the_first_screen_and_keeps_them(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recomposed = count_calls(monkeypatch, QuietFooter, "recompose")
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.query_one(QuietFooter)
+        assert footer.query(FooterKey)
+        await pilot.press("tab", "tab")  # the sidebar, and back: the same keys shown
+        await pilot.pause()
+        assert recomposed == []
+
+
+async def test_a_focus_change_keeps_the_sidebars_lines(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds = count_calls(monkeypatch, Tree, "_build")
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        before = len(builds)
+        await pilot.press("tab", "tab", "t")  # the sidebar, the article, another theme
+        await pilot.pause()
+        assert len(builds) == before
+        assert app.query_one(Sidebar).cursor_node is not None
+
+
+def long_library(tmp_path: Path, issues: int) -> Library:
+    """`issues` daily issues, one page of one article each."""
+    day = dt.date(2020, 1, 1)
+    for n in range(issues):
+        path = tmp_path / (day + dt.timedelta(days=n)).isoformat() / "01_要闻.md"
+        path.parent.mkdir(parents=True)
+        path.write_text(f"## 第{n}期的文章\n\n**本报讯** 正文{n}。\n", encoding="utf-8")
+    return load_library([tmp_path])
+
+
+def issue_ids(sidebar: Sidebar) -> list[str]:
+    return [node.data.id for node in sidebar.root.children if node.data is not None]
+
+
+async def test_older_issues_come_after_the_first_screen_in_the_librarys_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sidebar_module, "FIRST_ISSUES", 10)
+    monkeypatch.setattr(sidebar_module, "PENDING_DELAY", 0.2)
+    library = long_library(tmp_path, 25)
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        sidebar = app.query_one(Sidebar)
+        assert len(issue_ids(sidebar)) == 10
+        await pilot.pause(0.4)
+        assert issue_ids(sidebar) == [issue.id for issue in library.issues]
+
+
+@pytest.mark.parametrize("how", ["focus", "an older article"])
+async def test_older_issues_come_at_once_when_the_sidebar_needs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    monkeypatch.setattr(sidebar_module, "FIRST_ISSUES", 10)
+    monkeypatch.setattr(sidebar_module, "PENDING_DELAY", 60.0)
+    library = long_library(tmp_path, 25)
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        sidebar = app.query_one(Sidebar)
+        assert len(issue_ids(sidebar)) == 10
+        if how == "focus":
+            await pilot.press("tab")
+        else:
+            app.reader.open_place(len(app.reader.places) - 1)  # the oldest article
+        await pilot.pause()
+        assert issue_ids(sidebar) == [issue.id for issue in library.issues]
+        if how != "focus":
+            node = sidebar.cursor_node
+            oldest = library.issues[-1].sections[0].articles[0]
+            assert node is not None and node.data is not None and node.data.id == oldest.id
