@@ -171,3 +171,19 @@ async def test_older_issues_come_at_once_when_the_sidebar_needs_them(
             node = sidebar.cursor_node
             oldest = library.issues[-1].sections[0].articles[0]
             assert node is not None and node.data is not None and node.data.id == oldest.id
+
+
+async def test_issues_added_together_make_the_tree_new_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sidebar_module, "FIRST_ISSUES", 10)
+    monkeypatch.setattr(sidebar_module, "PENDING_DELAY", 60.0)
+    library = long_library(tmp_path, 40)
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        invalidated = count_calls(monkeypatch, Tree, "_invalidate")
+        await pilot.press("tab")  # the sidebar: the other 30 issues come
+        await pilot.pause()
+        assert len(issue_ids(app.query_one(Sidebar))) == 40
+        assert 1 <= len(invalidated) <= 2

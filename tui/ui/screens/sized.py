@@ -2,12 +2,11 @@
 
 Textual lays a screen out again, and paints it whole, for every Resize the screen gets,
 whether its size changed or not: three times as the reader starts (the app's first size,
-the screen's own first layout, the size the terminal driver reads), a tenth of the CPU a
-forked reader spends on its first screen. Its breakpoint classes
+the screen's own first layout, the size the terminal driver reads). Its breakpoint classes
 (`App.HORIZONTAL_BREAKPOINTS`) come with those events too, after the first paint, which is
 then styled again. Here they are set before the first layout, and a Resize to the size the
-screen has is dropped. Not for a modal screen: its Resize also lays out the screen under it,
-which shows through.
+screen has is dropped. Not for a modal screen: its Resize also lays out the screen under
+it, which shows through.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ never in the middle of a character.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -55,6 +56,7 @@ class Sidebar(Tree[NodeData]):
     """The library's tree. Selecting an article posts `ArticleChosen`."""
 
     ICON_NODE = "▸ "
+    _adding = False  # nodes being added: the tree made new once, after them all
     ICON_NODE_EXPANDED = "▾ "
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -133,10 +135,26 @@ class Sidebar(Tree[NodeData]):
     def _add_issues(self, issues: Sequence[Issue]) -> None:
         """Issues only: an issue's pages and articles are added when it is first opened, so
         years of daily issues never build tens of thousands of nodes up front."""
-        for issue in issues:
-            label = Text(issue.label_with(self.day))
-            node = self.root.add(label, NodeData("issue", issue.id), allow_expand=True)
-            self._issue_nodes[issue.id] = node
+        with self._adding_nodes():
+            for issue in issues:
+                label = Text(issue.label_with(self.day))
+                node = self.root.add(label, NodeData("issue", issue.id), allow_expand=True)
+                self._issue_nodes[issue.id] = node
+
+    @contextmanager
+    def _adding_nodes(self) -> Iterator[None]:
+        self._adding = True
+        try:
+            yield
+        finally:
+            self._adding = False
+            self._invalidate()
+
+    def _invalidate(self) -> None:
+        # Tree's, called for each node added: its caches cleared and a layout asked for,
+        # thousands of times for years of issues. Once for all of them here.
+        if not self._adding:
+            super()._invalidate()
 
     def _article(self, article_id: str) -> Article:
         place = self._order.place(article_id)
@@ -178,6 +196,10 @@ class Sidebar(Tree[NodeData]):
         issue_node = self._issue_node(issue_id)
         if issue_node is None or issue_node.children:
             return
+        with self._adding_nodes():
+            self._add_sections(issue_node, issue_id)
+
+    def _add_sections(self, issue_node: TreeNode[NodeData], issue_id: str) -> None:
         for section in self._issues[issue_id].sections:
             self._sections[section.id] = section
             articles = [a for a in section.articles if self._shown(a.id)]
