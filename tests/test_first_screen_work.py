@@ -5,11 +5,14 @@ changes, and a long library's older issues added to the sidebar after the first 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from textual import events
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Tree
 from textual.widgets._footer import FooterKey
@@ -33,6 +36,15 @@ def library(tmp_path: Path) -> Library:
 
 def make_app(library: Library) -> DubaoApp:
     return DubaoApp(library, settings=Settings(theme="dubao-dark"), language="en")
+
+
+@asynccontextmanager
+async def started(library: Library, size: tuple[int, int]) -> AsyncIterator[tuple[DubaoApp, Pilot]]:
+    """The reader on `library`, its first screen up."""
+    app = make_app(library)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield app, pilot
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch, cls: type, name: str) -> list[tuple]:
@@ -59,9 +71,7 @@ async def test_the_reader_is_laid_out_once_at_start_and_again_only_for_a_new_siz
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = count_calls(monkeypatch, Screen, "_refresh_layout")
-    app = make_app(library)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+    async with started(library, (80, 24)) as (app, pilot):
         first = layouts_for_a_size(calls)
         assert len(first) == 1
         assert "-wide" in first[0][2]  # its breakpoint class before its first layout
@@ -98,9 +108,7 @@ async def test_the_footer_has_its_keys_in_the_first_screen_and_keeps_them(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recomposed = count_calls(monkeypatch, QuietFooter, "recompose")
-    app = make_app(library)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+    async with started(library, (80, 24)) as (app, pilot):
         footer = app.query_one(QuietFooter)
         assert footer.query(FooterKey)
         await pilot.press("tab", "tab")  # the sidebar, and back: the same keys shown
@@ -112,9 +120,7 @@ async def test_a_focus_change_keeps_the_sidebars_lines(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     builds = count_calls(monkeypatch, Tree, "_build")
-    app = make_app(library)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+    async with started(library, (100, 30)) as (app, pilot):
         before = len(builds)
         await pilot.press("tab", "tab", "t")  # the sidebar, the article, another theme
         await pilot.pause()
@@ -122,8 +128,13 @@ async def test_a_focus_change_keeps_the_sidebars_lines(
         assert app.query_one(Sidebar).cursor_node is not None
 
 
-def long_library(tmp_path: Path, issues: int) -> Library:
-    """`issues` daily issues, one page of one article each."""
+def long_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, issues: int, delay: float
+) -> Library:
+    """`issues` daily issues, one page of one article each, for a sidebar that has 10 before
+    the first screen and the others `delay` seconds after it."""
+    monkeypatch.setattr(sidebar_module, "FIRST_ISSUES", 10)
+    monkeypatch.setattr(sidebar_module, "PENDING_DELAY", delay)
     day = dt.date(2020, 1, 1)
     for n in range(issues):
         path = tmp_path / (day + dt.timedelta(days=n)).isoformat() / "01_要闻.md"
@@ -139,9 +150,7 @@ def issue_ids(sidebar: Sidebar) -> list[str]:
 async def test_older_issues_come_after_the_first_screen_in_the_librarys_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sidebar_module, "FIRST_ISSUES", 10)
-    monkeypatch.setattr(sidebar_module, "PENDING_DELAY", 0.2)
-    library = long_library(tmp_path, 25)
+    library = long_library(tmp_path, monkeypatch, 25, delay=0.2)
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:
         sidebar = app.query_one(Sidebar)
@@ -154,9 +163,7 @@ async def test_older_issues_come_after_the_first_screen_in_the_librarys_order(
 async def test_older_issues_come_at_once_when_the_sidebar_needs_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
-    monkeypatch.setattr(sidebar_module, "FIRST_ISSUES", 10)
-    monkeypatch.setattr(sidebar_module, "PENDING_DELAY", 60.0)
-    library = long_library(tmp_path, 25)
+    library = long_library(tmp_path, monkeypatch, 25, delay=60.0)
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:
         sidebar = app.query_one(Sidebar)
@@ -176,12 +183,8 @@ async def test_older_issues_come_at_once_when_the_sidebar_needs_them(
 async def test_issues_added_together_make_the_tree_new_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sidebar_module, "FIRST_ISSUES", 10)
-    monkeypatch.setattr(sidebar_module, "PENDING_DELAY", 60.0)
-    library = long_library(tmp_path, 40)
-    app = make_app(library)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+    library = long_library(tmp_path, monkeypatch, 40, delay=60.0)
+    async with started(library, (100, 30)) as (app, pilot):
         invalidated = count_calls(monkeypatch, Tree, "_invalidate")
         await pilot.press("tab")  # the sidebar: the other 30 issues come
         await pilot.pause()
