@@ -190,3 +190,17 @@ async def test_issues_added_together_make_the_tree_new_once(
         await pilot.pause()
         assert len(issue_ids(app.query_one(Sidebar))) == 40
         assert 1 <= len(invalidated) <= 2
+
+
+async def test_a_library_shown_again_brings_its_older_issues_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = long_library(tmp_path / "a", monkeypatch, 12, delay=0.2)
+    second = long_library(tmp_path / "b", monkeypatch, 25, delay=0.2)
+    async with started(first, (100, 30)) as (app, pilot):
+        await pilot.pause(0.4)
+        sidebar = app.query_one(Sidebar)
+        sidebar.set_library(second)  # not the issues shown: the tree made again
+        assert len(issue_ids(sidebar)) == 10
+        await pilot.pause(0.4)
+        assert issue_ids(sidebar) == [issue.id for issue in second.issues]

@@ -11,13 +11,10 @@ it, which shows through.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from textual import events
 from textual.geometry import Size
-from textual.screen import Screen
+from textual.screen import Screen, ScreenResultType
 
-ResultType = TypeVar("ResultType")
 Breakpoints = list[tuple[int, str]]
 
 
@@ -39,7 +36,7 @@ def _or_else(own: Breakpoints | None, app: Breakpoints | None) -> Breakpoints:
     return (app if own is None else own) or []
 
 
-class SizedScreen(Screen[ResultType]):
+class SizedScreen(Screen[ScreenResultType]):
     def on_mount(self) -> None:
         # Styled with them as it is resumed, before its first layout.
         self.update_classes(breakpoint_classes(self, self.app.size), update=False)

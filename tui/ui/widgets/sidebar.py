@@ -56,8 +56,8 @@ class Sidebar(Tree[NodeData]):
     """The library's tree. Selecting an article posts `ArticleChosen`."""
 
     ICON_NODE = "▸ "
-    _adding = False  # nodes being added: the tree made new once, after them all
     ICON_NODE_EXPANDED = "▾ "
+    _adding = False  # nodes being added: the tree made new once, after them all
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Space and b page the article, as everywhere (space: the app's binding, see
@@ -114,8 +114,13 @@ class Sidebar(Tree[NodeData]):
         if issues:
             self._fill(issues[0].id)
             self._issue_nodes[issues[0].id].expand()
+        if self.is_mounted:  # a library shown again: else once mounted
+            self._add_pending_later()
 
     def on_mount(self) -> None:
+        self._add_pending_later()
+
+    def _add_pending_later(self) -> None:
         if self._pending:
             self.set_timer(PENDING_DELAY, self._add_pending)
 
@@ -135,6 +140,8 @@ class Sidebar(Tree[NodeData]):
     def _add_issues(self, issues: Sequence[Issue]) -> None:
         """Issues only: an issue's pages and articles are added when it is first opened, so
         years of daily issues never build tens of thousands of nodes up front."""
+        if not issues:
+            return
         with self._adding_nodes():
             for issue in issues:
                 label = Text(issue.label_with(self.day))
@@ -197,21 +204,19 @@ class Sidebar(Tree[NodeData]):
         if issue_node is None or issue_node.children:
             return
         with self._adding_nodes():
-            self._add_sections(issue_node, issue_id)
-
-    def _add_sections(self, issue_node: TreeNode[NodeData], issue_id: str) -> None:
-        for section in self._issues[issue_id].sections:
-            self._sections[section.id] = section
-            articles = [a for a in section.articles if self._shown(a.id)]
-            if not articles and self.unread_only:
-                continue
-            section_node = issue_node.add(
-                self._section_label(section), NodeData("section", section.id), expand=True
-            )
-            self._section_nodes[section.id] = section_node
-            for article in articles:
-                node = section_node.add_leaf(self._label(article), NodeData("article", article.id))
-                self._article_nodes[article.id] = node
+            for section in self._issues[issue_id].sections:
+                self._sections[section.id] = section
+                articles = [a for a in section.articles if self._shown(a.id)]
+                if not articles and self.unread_only:
+                    continue
+                section_node = issue_node.add(
+                    self._section_label(section), NodeData("section", section.id), expand=True
+                )
+                self._section_nodes[section.id] = section_node
+                for article in articles:
+                    label = self._label(article)
+                    node = section_node.add_leaf(label, NodeData("article", article.id))
+                    self._article_nodes[article.id] = node
 
     def _shown(self, article_id: str) -> bool:
         return not (self.unread_only and self._marks.get(article_id, UNREAD).read)
