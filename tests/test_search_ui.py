@@ -214,6 +214,28 @@ async def test_a_search_before_the_index_is_ready_says_how_far_it_is_then_answer
         assert status(app) == "1 article"
 
 
+async def test_news_of_the_index_before_the_panel_is_mounted_is_kept_for_it() -> None:
+    """`/` pressed just before the index opens: the panel is pushed but has no widgets yet
+    when the reader passes the news on (a traceback once)."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        searcher = app.reader.searcher
+        index, searcher.index = searcher.index, None
+        app.reader._last_query = "张冉"
+        app.reader.action_search()  # pushed; mounted only once the app runs again
+        screen = app.screen
+        assert isinstance(screen, SearchScreen) and not screen.query(Input)
+        searcher.indexing = Searcher.Indexing(500, 1000, None)
+        screen.show_indexing()
+        screen.index_ready(index)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app) == "1 article"
+
+
 async def test_a_build_in_a_worker_shows_its_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     import tui.ui.searcher
 

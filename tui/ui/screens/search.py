@@ -73,6 +73,7 @@ class SearchScreen(ModalScreen[Choice | None]):
         self._ask_marks = marks
         self._marks: Marks | None = None
         self._width = 0  # the results' text width the answer shown was set for
+        self._mounted = False  # its widgets are there: news of the index may come before
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -88,6 +89,7 @@ class SearchScreen(ModalScreen[Choice | None]):
     def on_mount(self) -> None:
         self.query_one(OptionList).can_focus = False  # typing always goes to the field
         self.query_one(Input).focus()
+        self._mounted = True
         self._ask(self.initial_query)
 
     # -- asking ---------------------------------------------------------------------
@@ -142,8 +144,8 @@ class SearchScreen(ModalScreen[Choice | None]):
 
     def show_indexing(self) -> None:
         """Say the index is being made, and how far it is where its build says."""
-        if self.index is not None:
-            return
+        if self.index is not None or not self._mounted:
+            return  # not mounted: mounting asks, and says this
         progress = self.searcher.indexing
         if progress is None:
             self._status(self.strings("search.indexing"))
@@ -158,7 +160,8 @@ class SearchScreen(ModalScreen[Choice | None]):
     def index_ready(self, index: SearchIndex) -> None:
         """The index finished building: answer what the reader has typed so far."""
         self.index = index
-        self._ask(self.query_one(Input).value)
+        if self._mounted:  # else mounting asks, with this index
+            self._ask(self.query_one(Input).value)
 
     # -- answering --------------------------------------------------------------------
 
