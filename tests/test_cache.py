@@ -103,7 +103,7 @@ def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("a page was parsed")
 
     monkeypatch.setattr(tui.library, "read_page", fail)
-    monkeypatch.setattr(tui.library, "parse_page", fail)
+    monkeypatch.setattr(tui.library.parse, "parse_page", fail)  # read where it is called
 
 
 def load(root: Path) -> tuple[Library, list[str]]:

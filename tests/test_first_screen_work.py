@@ -1,10 +1,15 @@
 """The work before and just after the first screen, done once: the reader's screen laid out
 once for a size, the footer's keys composed with it, the sidebar's lines kept across focus
-changes, and a long library's older issues added to the sidebar after the first screen."""
+changes, and a long library's older issues added to the sidebar after the first screen;
+and what a warm start never does (import the parsers, parse CSS twice, leave the first
+search one-off work)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,14 +17,18 @@ from typing import ClassVar
 
 import pytest
 from textual import events
+from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Tree
 from textual.widgets._footer import FooterKey
 
+from tui.core import text
 from tui.core.model import Library
 from tui.library import load_library
+from tui.search import align
 from tui.store.settings import Settings
+from tui.ui import app as app_module
 from tui.ui.app import DubaoApp
 from tui.ui.screens.reader import QuietFooter, ReaderScreen
 from tui.ui.screens.sized import breakpoint_classes
@@ -204,3 +213,51 @@ async def test_a_library_shown_again_brings_its_older_issues_too(
         assert len(issue_ids(sidebar)) == 10
         await pilot.pause(0.4)
         assert issue_ids(sidebar) == [issue.id for issue in second.issues]
+
+
+# -- before the window: what a warm start leaves undone -------------------------------
+
+
+def test_a_warm_start_reads_no_page_and_imports_no_parser(tmp_path: Path) -> None:
+    """Every page from the page cache: the parsers (~30 ms of import) are never loaded."""
+    for n in range(3):
+        day = tmp_path / "pages" / f"2019-05-0{n + 1}"
+        day.mkdir(parents=True)
+        (day / "01.md").write_text(f"# 第{n + 1}版\n\n## 标题{n}\n\n正文{n}。\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from tui.library import load_library\n"
+        f"library = load_library([{str(tmp_path / 'pages')!r}])\n"
+        "print(len(library.issues), 'tui.library.parse' in sys.modules)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
+    assert [r.stdout.split() for r in runs] == [["3", "True"], ["3", "False"]]
+
+
+def test_an_index_opened_leaves_its_first_search_no_one_off_work() -> None:
+    """The fold's table and the alignment's pattern are made as the index opens (in the
+    loader's thread), not by the first search the reader types."""
+    text._traditional.cache_clear()
+    align._one_to_one.cache_clear()
+    align.warm_up()
+    assert text._traditional.cache_info().currsize == 1
+    assert align._one_to_one.cache_info().currsize == 1
+
+
+def test_the_reader_keeps_the_css_it_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual parses every piece of CSS again for each stylesheet it makes (a theme set
+    makes one): the reader started by `run` parses each once for its variables."""
+    monkeypatch.setattr(Stylesheet, "_parse_rules", Stylesheet._parse_rules)  # put back after
+    shared_when_run: list[bool] = []
+    monkeypatch.setattr(
+        DubaoApp,
+        "run",
+        lambda self, **_: shared_when_run.append(getattr(Stylesheet._parse_rules, "shared", False)),
+    )
+    assert app_module.run(None) == 0
+    assert shared_when_run == [True]

@@ -26,10 +26,8 @@ from tui.core.text import one_line
 
 if TYPE_CHECKING:
     from tui.background.readahead import Encoded, ReadAhead
-from tui.library.article_file import parse_article_file
 from tui.library.cache import NoteCallback, PageCache, Stamp, encode_page, parser_version, stamp
 from tui.library.filenames import PAPERS, ArticleName, article_name, paper_in
-from tui.library.parse import parse_page
 
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
 # Below both, a library is parsed before the first screen (see `is_small`).
@@ -478,6 +476,10 @@ def _with_id(item: _Item, id_: str) -> _Item:
 def read_page(path: str | os.PathLike[str]) -> list[Article]:
     """The articles of one file; DecodeError or OSError when it cannot be read. A file
     named as one article (`tui.library.filenames`) is one article, whatever its text looks like."""
+    # The parsers load when a page is first read: a warm start reads none (~30 ms).
+    from tui.library.article_file import parse_article_file
+    from tui.library.parse import parse_page
+
     text = decode(read_bytes(path))
     if article_name(_stem(os.fspath(path))) is not None:
         return [parse_article_file(text)]

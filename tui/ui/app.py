@@ -36,6 +36,7 @@ from tui.store.state import StateStore, install_signal_handlers
 from tui.ui.keys import default_keys, give_way, keys_in_force, read_keys
 from tui.ui.loading import LoadFailed
 from tui.ui.palette import Palette
+from tui.ui.prefork import share_parsed_css
 from tui.ui.screens.reader import ReaderScreen, localise_bindings
 from tui.ui.terminal_clipboard import Copied, copy_text
 from tui.ui.terminal_input import decode_input_leniently
@@ -362,6 +363,7 @@ def run(
     shows an article at once; a larger one in a thread, the first screen showing its newest
     issue if it is read in time, with a progress bar until the rest is. A `library` given
     (`dubao serve`'s zygote loaded it) is shown whole at once, with its `index` if given."""
+    share_parsed_css()  # Textual parses the same CSS again for each stylesheet it makes
     loader = None
     if library is None and is_small(paths):
         library = load_library(paths, cache=False)

@@ -10,7 +10,8 @@ once in the zygote instead (`prepare`), where the readers share it copy-on-write
   times before its first screen, some 25 ms of CPU. `share_parsed_css` keeps what any
   stylesheet parsed for the whole process, by source and variables; `prepare` fills it
   for the CSS of every widget class imported, under each of dubao's themes. A reader with
-  another theme, or CSS not parsed here, parses its own.
+  another theme, or CSS not parsed here, parses its own. A reader started afresh keeps
+  its own parses so too (`tui.ui.app.run`): each piece once for each theme it shows.
 """
 
 from __future__ import annotations
