@@ -17,9 +17,11 @@ from typing import ClassVar
 
 import pytest
 from textual import events
+from textual._compositor import Compositor
 from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Tree
 from textual.widgets._footer import FooterKey
 
@@ -261,3 +263,24 @@ def test_the_reader_keeps_the_css_it_parsed(monkeypatch: pytest.MonkeyPatch) -> 
     )
     assert app_module.run(None) == 0
     assert shared_when_run == [True]
+
+
+async def test_the_first_screen_is_painted_once(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every widget of the first screen painted by its first layout, and not again for
+    the requests Textual made meanwhile (the screen's whole repaint as it resumed, each
+    widget's as it was given its size): the footer's keys, which never change, are painted
+    once each (three times before), and the screen whole once (twice)."""
+    painted = count_calls(monkeypatch, Widget, "render_lines")
+    whole = count_calls(monkeypatch, Compositor, "render_full_update")
+    async with started(library, (100, 30)) as (app, pilot):
+        await pilot.pause(0.3)
+        keys = list(app.screen.query(FooterKey))
+        assert keys and sum(1 for call in painted if call[0] is FooterKey) == len(keys)
+        assert len(whole) == 1
+        await pilot.press("tab")  # and what changes later is painted
+        await pilot.pause()
+        sidebar = app.screen.query_one(Sidebar)
+        assert sidebar.has_focus
+        assert any(call[0] is Sidebar for call in painted[-10:])

@@ -1,8 +1,17 @@
-"""A screen laid out once for each size of the terminal.
+"""Screens that Textual lays out and paints no more often than their size and content ask.
 
-Textual lays a screen out again, and paints it whole, for every Resize the screen gets,
-whether its size changed or not: three times as the reader starts (the app's first size,
-the screen's own first layout, the size the terminal driver reads). Its breakpoint classes
+`PaintedOnce`: the first layout paints the whole screen, every widget at its new size.
+Textual then has it all painted again: the screen asks for a whole repaint as it resumes,
+each widget mounted asked for a paint and a layout as it was idle before that first paint,
+and each widget given its size asks again. Those requests are dropped, once, as the first
+paint is done (for the reader's screen at each start, three more paints of the whole
+screen: ~11 KB written again over SSH). Not for a modal screen: the screen under it asks
+it for paints of what shows through, and its first paint may come before them.
+
+`SizedScreen`, a screen laid out once for each size of the terminal: Textual lays a screen
+out again, and paints it whole, for every Resize the screen gets, whether its size changed
+or not: three times as the reader starts (the app's first size, the screen's own first
+layout, the size the terminal driver reads). Its breakpoint classes
 (`App.HORIZONTAL_BREAKPOINTS`) come with those events too, after the first paint, which is
 then styled again. Here they are set before the first layout, and a Resize to the size the
 screen has is dropped. Not for a modal screen: its Resize also lays out the screen under
@@ -11,9 +20,13 @@ it, which shows through.
 
 from __future__ import annotations
 
-from textual import events
+import math
+
+from textual import events, messages
+from textual._time import get_time
 from textual.geometry import Size
 from textual.screen import Screen, ScreenResultType
+from textual.widget import Widget
 
 Breakpoints = list[tuple[int, str]]
 
@@ -36,7 +49,42 @@ def _or_else(own: Breakpoints | None, app: Breakpoints | None) -> Breakpoints:
     return (app if own is None else own) or []
 
 
-class SizedScreen(Screen[ScreenResultType]):
+class PaintedOnce(Screen[ScreenResultType]):
+    # When the first layout began (it paints everything): until then, every request to be
+    # painted or laid out is one that layout does.
+    _first_paint = math.inf
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        first = self._first_paint == math.inf and self.is_attached
+        if first:
+            self._first_paint = get_time()
+        size = self._size
+        super()._on_screen_resume(event)  # the first time: lays out and paints everything
+        event.prevent_default()  # called here: not again
+        if first and self._size != size:  # laid out (and so painted whole) just now
+            self._forget_repaints()
+
+    def _forget_repaints(self) -> None:
+        """What the screen and its widgets asked for while the first layout painted them."""
+        self._repaint_required = self._layout_required = False
+        self._layout_widgets.clear()
+        self._dirty_widgets.clear()
+        for widget in self.walk_children(Widget):
+            widget._repaint_required = widget._layout_required = False
+
+    def _on_update(self, message: messages.Update) -> None:
+        self._drop_if_painted(message)
+
+    def _on_layout(self, message: messages.Layout) -> None:
+        self._drop_if_painted(message)
+
+    def _drop_if_painted(self, message: messages.Update | messages.Layout) -> None:
+        if message.time < self._first_paint:
+            message.stop()
+            message.prevent_default()  # Textual's handler: the widget painted once more
+
+
+class SizedScreen(PaintedOnce[ScreenResultType]):
     def on_mount(self) -> None:
         # Styled with them as it is resumed, before its first layout.
         self.update_classes(breakpoint_classes(self, self.app.size), update=False)
