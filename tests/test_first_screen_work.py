@@ -1,5 +1,5 @@
 """The work before and just after the first screen, done once: the reader's screen laid out
-once for a size, the footer's keys composed with it, the sidebar's lines kept across focus
+once for a size, the key bar's keys with it, the sidebar's lines kept across focus
 changes, and a long library's older issues added to the sidebar after the first screen;
 and what a warm start never does (import the parsers, parse CSS twice, leave the first
 search one-off work)."""
@@ -23,7 +23,6 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Tree
-from textual.widgets._footer import FooterKey
 
 from tui.core import text
 from tui.core.model import Library
@@ -32,9 +31,10 @@ from tui.search import align
 from tui.store.settings import Settings
 from tui.ui import app as app_module
 from tui.ui.app import DubaoApp
-from tui.ui.screens.reader import QuietFooter, ReaderScreen
+from tui.ui.screens.reader import ReaderScreen
 from tui.ui.screens.sized import breakpoint_classes
 from tui.ui.widgets import sidebar as sidebar_module
+from tui.ui.widgets.keybar import KeyBar
 from tui.ui.widgets.sidebar import Sidebar
 
 from .test_app import two_issues
@@ -115,16 +115,16 @@ def test_breakpoint_classes_are_textuals() -> None:
     }
 
 
-async def test_the_footer_has_its_keys_in_the_first_screen_and_keeps_them(
+async def test_the_key_bar_has_its_keys_in_the_first_screen_and_keeps_them(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recomposed = count_calls(monkeypatch, QuietFooter, "recompose")
+    rendered = count_calls(monkeypatch, KeyBar, "render")
     async with started(library, (80, 24)) as (app, pilot):
-        footer = app.query_one(QuietFooter)
-        assert footer.query(FooterKey)
+        assert "q Quit" in screen_lines(app)[-1]
+        before = len(rendered)
         await pilot.press("tab", "tab")  # the sidebar, and back: the same keys shown
         await pilot.pause()
-        assert recomposed == []
+        assert len(rendered) == before
 
 
 async def test_a_focus_change_keeps_the_sidebars_lines(
@@ -270,17 +270,26 @@ async def test_the_first_screen_is_painted_once(
 ) -> None:
     """Every widget of the first screen painted by its first layout, and not again for
     the requests Textual made meanwhile (the screen's whole repaint as it resumed, each
-    widget's as it was given its size): the footer's keys, which never change, are painted
-    once each (three times before), and the screen whole once (twice)."""
-    painted = count_calls(monkeypatch, Widget, "render_lines")
+    widget's as it was given its size): the masthead and the dateline, which do not change
+    after it, are painted once each (three times before), and the screen whole once
+    (twice)."""
+    painted: list[str | None] = []
+    paint = Widget.render_lines
+    monkeypatch.setattr(
+        Widget, "render_lines", lambda self, crop: painted.append(self.id) or paint(self, crop)
+    )
     whole = count_calls(monkeypatch, Compositor, "render_full_update")
     async with started(library, (100, 30)) as (app, pilot):
         await pilot.pause(0.3)
-        keys = list(app.screen.query(FooterKey))
-        assert keys and sum(1 for call in painted if call[0] is FooterKey) == len(keys)
+        assert (painted.count("masthead"), painted.count("dateline")) == (1, 1)
         assert len(whole) == 1
         await pilot.press("tab")  # and what changes later is painted
         await pilot.pause()
-        sidebar = app.screen.query_one(Sidebar)
-        assert sidebar.has_focus
-        assert any(call[0] is Sidebar for call in painted[-10:])
+        assert app.screen.query_one(Sidebar).has_focus
+        assert "sidebar" in painted[-10:]
+
+
+def screen_lines(app: DubaoApp) -> list[str]:
+    """The screen as text, a line a row."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip) for strip in strips]

@@ -11,7 +11,6 @@ import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.widgets import Markdown
-from textual.widgets._footer import FooterKey
 
 import tui.ui
 from tui.core.i18n import Strings
@@ -21,6 +20,7 @@ from tui.store.settings import Settings, load_settings
 from tui.ui.app import DubaoApp
 from tui.ui.keys import default_keys, normal_key, read_keys
 from tui.ui.screens.help import HELP_DIR, HelpScreen
+from tui.ui.widgets.keybar import KeyBar
 from tui.ui.widgets.sidebar import Sidebar
 
 from .test_app import _page, notes, title
@@ -185,7 +185,10 @@ def _app(library: Library, keys: dict[str, str], language: str = "en") -> DubaoA
 
 
 def _footer(app: DubaoApp) -> dict[str, str]:
-    return {k.description: k.key_display for k in app.screen.query(FooterKey)}
+    keys = app.screen.query_one(KeyBar).keys
+    assert keys is not None
+    shown = [*keys.left, *([keys.palette] if keys.palette else [])]
+    return {k.description: k.display for k in shown}
 
 
 async def test_a_key_given_works_and_the_one_it_replaces_does_not(library: Library) -> None:

@@ -30,9 +30,8 @@ from textual.content import Content
 from textual.dom import DOMNode
 from textual.geometry import Offset
 from textual.reactive import Reactive
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Label, ProgressBar
+from textual.widgets import Label, ProgressBar
 
 from tui.background.collector import give_back_memory
 from tui.core.clipboard import MAX_BASE64, TMUX_CONF_LINE, article_text, citation
@@ -50,6 +49,7 @@ from tui.ui.loading import Loaded, LoadNote, MessageSink
 from tui.ui.screens.sized import SizedScreen
 from tui.ui.searcher import Searcher
 from tui.ui.widgets.article_view import ArticleView
+from tui.ui.widgets.keybar import KeyBar
 from tui.ui.widgets.sidebar import UNREAD, ReadingMark, Sidebar
 
 if TYPE_CHECKING:
@@ -75,51 +75,6 @@ def localise_bindings(node: DOMNode, strings: Strings) -> None:
             dataclasses.replace(b, description=strings(f"key.{b.id}")) if b.id else b
             for b in entries
         ]
-
-
-class QuietFooter(Footer):
-    """A Footer rebuilt only when the keys it shows change, its keys in the first screen.
-
-    Textual's Footer removes and mounts all its keys, and lays the screen out again, whenever
-    the bindings might have changed: twice on every focus change, whatever it shows; and it
-    is empty until the first of those, after the first screen.
-    """
-
-    _shown: tuple[object, ...] | None = None
-
-    def __init__(self, *, compact: bool = False) -> None:
-        super().__init__(compact=compact)
-        self.set_reactive(Footer._bindings_ready, True)
-
-    def compose(self) -> ComposeResult:
-        self._shown = self._keys_shown(self.screen)
-        yield from super().compose()
-
-    def _keys_shown(self, screen: Screen) -> tuple[object, ...]:
-        """What the footer shows: each action's first binding, as Footer.compose does."""
-        app = screen.app
-        active = screen.active_bindings
-        first: dict[str, tuple[object, ...]] = {}
-        for _, b, enabled, tip in active.values():
-            if b.show and b.action not in first:
-                first[b.action] = (
-                    b.key,
-                    app.get_key_display(b),
-                    b.description,
-                    b.group,
-                    enabled,
-                    tip,
-                )
-        palette = active.get(app.COMMAND_PALETTE_BINDING)
-        return (
-            tuple(first.items()),
-            palette and (palette.binding, palette.enabled, palette.tooltip),
-        )
-
-    def bindings_changed(self, screen: Screen) -> None:
-        if self._keys_shown(screen) == self._shown:
-            return
-        super().bindings_changed(screen)
 
 
 class ReaderScreen(SizedScreen[None]):
@@ -243,7 +198,7 @@ class ReaderScreen(SizedScreen[None]):
             if self._loading:  # a library given whole needs no bar, nor its styles parsed
                 yield ProgressBar(id="progress", show_eta=True)
             yield Label(id="percent")
-        yield QuietFooter(compact=True)  # every key fits at 80 columns, in both languages
+        yield KeyBar()  # every key fits at 80 columns, in both languages
         stored = self._loader.stored_index if self._loader is not None else None
         yield Searcher(
             self._paths,
