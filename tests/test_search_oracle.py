@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
 import opencc
 
 from tui.core.model import Article, Block, Issue, Library, Section
-from tui.core.text import normalise
+from tui.core.text import is_cjk
 
 _T2S = opencc.OpenCC("t2s")
 
@@ -23,14 +24,26 @@ def _simplified(ch: str) -> str:
 def folded(text: str) -> str:
     """The definition's normal form, read literally: NFKC and casefold, then each
     Traditional character as OpenCC's t2s gives it alone (until it no longer changes),
-    then the whitespace rule (`normalise`'s, which finds nothing more to fold)."""
+    then the whitespace rule. Not NFKC again: casefold can leave what NFKC would compose
+    (ß with an acute accent folds to s, s and the accent; composed, the second s is ś)."""
     text = unicodedata.normalize("NFKC", text).casefold()
     out = []
     for ch in text:
         while (simplified := _simplified(ch)) != ch:
             ch = simplified
         out.append(ch)
-    return normalise("".join(out))
+    return _SPACES.sub(_space_or_nothing, "".join(out))
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _space_or_nothing(m: re.Match[str]) -> str:
+    """A run of whitespace: gone at either end and where it touches CJK, else one space."""
+    text, start, end = m.string, m.start(), m.end()
+    if start == 0 or end == len(text) or is_cjk(text[start - 1]) or is_cjk(text[end]):
+        return ""
+    return " "
 
 
 def oracle_terms(query: str) -> list[str]:
