@@ -79,10 +79,11 @@ class SearchIndex:
         self._data = data
         self._size = len(data.docs)
         self._snippet_width = snippet_width
-        self._positions = dict(zip(data.ids, range(self._size), strict=True))
+        # Each article's position by its id: made when first asked (2 MB a reader of the
+        # large archive keeps only once it looks for matches in an article).
+        self._positions: dict[str, int] | None = None
         self._avg_len = max(sum(data.docs.lengths()) / max(self._size, 1), 1.0)
         self._cache = TermCache(CACHE_SIZE)
-        self._every_id = list(range(self._size))  # for picking ids out of a large bitmap
 
     @classmethod
     def build(
@@ -304,7 +305,7 @@ class SearchIndex:
                 return range(self._size), None, None
             if known.bit_count() <= self._size // 16:
                 return bitset.smallest(known, self._size), known, None
-            return list(compress(self._every_id, bitset.flags(known, self._size))), known, None
+            return list(bitset.ids(known, self._size)), known, None
         candidates: Sequence[int] = runs[0]
         if len(runs) > 1 and candidates:
             keep = set(candidates)
@@ -359,6 +360,8 @@ class SearchIndex:
         in the original text: segment order (title, kicker, subtitle, byline, column, blocks),
         then by start. Each term's occurrences do not overlap one another. Block numbers
         are as in `Snippet.block`; an unknown article has none."""
+        if self._positions is None:
+            self._positions = dict(zip(self._data.ids, range(self._size), strict=True))
         doc_id = self._positions.get(article_id)
         terms = query_terms(query)
         if doc_id is None or not terms:
@@ -387,8 +390,7 @@ class SearchIndex:
         listed = isinstance(data.entries, list) and data.entries  # else read on demand
         entries = self._size * sys.getsizeof(data.entries[0]) if listed else 0
         bitmaps = data.hot.made_bytes() + data.postings.made_bytes() + data.titles.decoded_bytes()
-        index = sys.getsizeof(self._positions) + sys.getsizeof(self._every_id)
-        index += sum(map(sys.getsizeof, self._every_id))
+        index = sys.getsizeof(self._positions) if self._positions is not None else 0
         return ids + entries + bitmaps + index
 
 
