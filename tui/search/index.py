@@ -79,9 +79,7 @@ class SearchIndex:
         self._data = data
         self._size = len(data.docs)
         self._snippet_width = snippet_width
-        # Each article's position by its id: made when first asked (2 MB a reader of the
-        # large archive keeps only once it looks for matches in an article).
-        self._positions: dict[str, int] | None = None
+        self._positions: dict[str, int] | None = None  # by id: 2 MB, made when first asked
         self._avg_len = max(sum(data.docs.lengths()) / max(self._size, 1), 1.0)
         self._cache = TermCache(CACHE_SIZE)
 
