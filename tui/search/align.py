@@ -4,7 +4,7 @@ Matching is defined on `normalise(text)`, but snippets and highlights are shown 
 text as printed, and normalising can change lengths: "ß" → "ss", "ﬁ" → "fi", "李 静" →
 "李静". An `Alignment` maps a span of the normalised text back to the original span that
 produced it. It is computed on demand, for the few blocks a result shows. Most blocks
-are made only of characters that fold in place, which one regular expression tells: then
+are made only of characters that fold in place (each looked at once, then remembered): then
 only their runs of spaces are walked, in Python. Others are folded in C (`str.translate`).
 """
 
@@ -14,7 +14,6 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
-from functools import cache
 from itertools import accumulate, pairwise
 
 from tui.core.text import is_cjk, normalise
@@ -107,40 +106,36 @@ class Alignment:
         return first, last + 1
 
 
-@cache
-def _one_to_one() -> re.Pattern[str]:
-    """Text made only of characters that fold to one character each, alone, and never
-    combine with a neighbour: ASCII, Latin letters, general punctuation and symbols, CJK
-    punctuation, kana and ideographs, full-width forms. Folding such text moves no
-    character; only its spaces can be dropped or merged. (Hangul and the half-width
-    forms are left out: their jamo compose with one another.)"""
-    ranges = (
-        (0x20, 0x7E),
-        (0xA1, 0x24F),
-        (0x2010, 0x2BFF),
-        (0x3001, 0x30FF),
-        (0x3400, 0x4DBF),
-        (0x4E00, 0x9FFF),
-        (0xF900, 0xFAFF),
-        (0xFF01, 0xFF60),
-        (0xFFE0, 0xFFE6),
-    )
-    runs: list[tuple[int, int]] = []
-    for low, high in ranges:
-        for code in range(low, high + 1):
-            if code == 0x20 or _folds_alone(chr(code)):
-                if runs and runs[-1][1] == code - 1:
-                    runs[-1] = (runs[-1][0], code)
-                else:
-                    runs.append((code, code))
-    members = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
-    return re.compile(f"[{members}]*")
+# Characters that may fold in place, and only these: ASCII, Latin letters, general
+# punctuation and symbols, CJK punctuation, kana and ideographs, full-width forms. (Hangul
+# and the half-width forms are left out: their jamo compose with one another.)
+_IN_PLACE_RANGES = (
+    (0x20, 0x7E),
+    (0xA1, 0x24F),
+    (0x2010, 0x2BFF),
+    (0x3001, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFF01, 0xFF60),
+    (0xFFE0, 0xFFE6),
+)
 
 
-def warm_up() -> None:
-    """Do the one-off work of the first search's normalising and alignment now (~0.1 s)."""
-    normalise("")  # its Traditional → Simplified table
-    _one_to_one()
+class _InPlace(dict[str, bool]):
+    """Whether a character folds to one character, alone, and never combines with a
+    neighbour (a space, or one of `_IN_PLACE_RANGES` that does), computed once per
+    character: looking at every one of them first costs ~30 ms."""
+
+    def __missing__(self, ch: str) -> bool:
+        code = ord(ch)
+        in_place = self[ch] = any(low <= code <= high for low, high in _IN_PLACE_RANGES) and (
+            code == 0x20 or _folds_alone(ch)
+        )
+        return in_place
+
+
+_IN_PLACE = _InPlace()
 
 
 def _folds_alone(ch: str) -> bool:
@@ -153,6 +148,16 @@ def _folds_alone(ch: str) -> bool:
     )
 
 
+def _folds_in_place(text: str) -> bool:
+    """Folding `text` moves no character; only its spaces can be dropped or merged."""
+    return all(map(_IN_PLACE.__getitem__, text))
+
+
+def warm_up() -> None:
+    """Do the one-off work of the first search's normalising now (~10 ms)."""
+    normalise("")  # its Traditional → Simplified table
+
+
 def align(original: str, normalised: str | None = None) -> Alignment:
     """The alignment of `original` with `normalised` (which must be `normalise(original)`)."""
     if normalised is None:
@@ -160,7 +165,7 @@ def align(original: str, normalised: str | None = None) -> Alignment:
     alignment = Alignment(original, normalised)
     if normalised == original:
         return alignment
-    if _one_to_one().fullmatch(original):
+    if _folds_in_place(original):
         if len(normalised) == len(original):  # no space was dropped: nothing moved
             return alignment
         if _collapse_spaces(alignment, original, folded=False) == len(normalised):
