@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input, OptionList
 
 from tui.core.model import Article
@@ -392,3 +393,35 @@ async def test_the_sidebar_follows_the_article_a_hit_opens(tmp_path: Path) -> No
         node = sidebar.cursor_node
         assert node is not None and node.data is not None and node.data.id == shown(app).id
         assert sidebar.scroll_y <= node.line < sidebar.scroll_y + sidebar.size.height
+
+
+async def test_keys_that_come_together_are_searched_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A word an input method commits (or a paste) comes as several keys at once: one
+    search is started, for the last, rather than one per key, each sharing the CPU with the
+    next until it is done. Keys typed one after the other are each answered."""
+    app = make_app()
+    asked: list[str] = []
+    search = SearchScreen._search
+
+    def counted(self: SearchScreen, index: object, query: str, *args: object):  # type: ignore[no-untyped-def]
+        asked.append(query)
+        return search(self, index, query, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SearchScreen, "_search", counted)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash")
+        for key in "本报讯":  # three keys in one read of the terminal
+            app.post_message(events.Key(key, key))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert asked == ["本报讯"]
+        assert status(app) == f"{brute_force_count(app, '本报讯')} articles"
+        await pilot.press("backspace")
+        await app.workers.wait_for_complete()
+        await pilot.press("backspace")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert asked == ["本报讯", "本报", "本"]
+        assert status(app) == f"{brute_force_count(app, '本')} articles"

@@ -1,8 +1,9 @@
 """The search panel: a field that answers on every keystroke, and the results under it.
 
-Searches run in an exclusive thread worker; each answer carries the number of the
-keystroke it answers, and an answer older than the one shown is dropped, so a slow
-stale search never replaces a newer result. Esc leaves everything as it was.
+Keys that come together are asked about once. Searches run in an exclusive thread
+worker; each answer carries the number of the keystroke it answers, and an answer older
+than the one shown is dropped, so a slow stale search never replaces a newer result.
+Esc leaves everything as it was.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class SearchScreen(ModalScreen[Choice | None]):
         self._marks: Marks | None = None
         self._width = 0  # the results' text width the answer shown was set for
         self._mounted = False  # its widgets are there: news of the index may come before
+        self._typing = False  # the field changed, and will be asked about
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -95,8 +97,17 @@ class SearchScreen(ModalScreen[Choice | None]):
     # -- asking ---------------------------------------------------------------------
 
     @on(Input.Changed, "#search-field")
-    def _changed(self, event: Input.Changed) -> None:
-        self._ask(event.value)
+    def _changed(self) -> None:
+        # Keys that come together (a word an input method commits, a paste) are asked
+        # about once, after the field has shown them: the first one's search would only
+        # share the CPU with the last one's.
+        if not self._typing:
+            self._typing = True
+            self.call_after_refresh(self._ask_typed)
+
+    def _ask_typed(self) -> None:
+        self._typing = False
+        self._ask(self.query_one(Input).value)
 
     def _ask(self, query: str) -> None:
         self._asked += 1
