@@ -679,6 +679,66 @@ async def test_the_date_prompt_is_a_placeholder_in_both_languages(library: Libra
             assert field.placeholder.startswith(start)
 
 
+async def test_the_loading_waits_behind_a_screen_over_the_reader(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under the help or the search panel, the reader's screen does not change as pages
+    arrive (each change has the screen on top painted whole again, and written again over
+    SSH): the issues, the count and the bar catch up when it is uncovered. The bar has its
+    figures from the first screen on, so it never animates there."""
+    import threading
+
+    from textual.widgets._progress_bar import Bar
+
+    import tui.background.loader
+
+    covered, more = threading.Event(), threading.Event()
+    total = 40
+
+    def slow_load(paths, on_progress=None, on_note=None, on_partial=None, **_):  # type: ignore[no-untyped-def]
+        on_progress(LoadProgress(1, total, "page1.md", articles=3))
+        on_partial(Library(issues=library.issues[:1]))  # before the window
+        on_partial(Library(issues=library.issues[:1]))  # the first the reader hears: shown
+        covered.wait(20)
+        on_progress(LoadProgress(20, total, "page20.md", articles=60))
+        on_partial(Library(issues=library.issues[:2]))
+        more.wait(20)
+        return library
+
+    monkeypatch.setattr(tui.background.loader, "load_library", slow_load)
+    loader = tui.background.loader.Loader.start(["anything"])
+    first = loader.first(timeout=5)
+    app = DubaoApp(
+        first,
+        paths=["anything"],
+        loader=loader,
+        settings=Settings(theme="dubao-dark"),
+        language="en",
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        progress = app.query_one("#progress", ProgressBar)
+        bar = progress.query_one("#bar", Bar)
+        assert progress.progress == 1 and bar.auto_refresh is None
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        where = str(app.reader.query_one("#where").render())
+        covered.set()
+        await pilot.pause(0.6)  # the second part, and two ticks of the bar's timer
+        sidebar = app.reader.query_one(Sidebar)
+        assert len(sidebar._issue_nodes) == 1
+        assert progress.progress == 1
+        assert str(app.reader.query_one("#where").render()) == where
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(sidebar._issue_nodes) == 2
+        assert progress.progress == 20
+        assert "Reading 20/40 pages" in str(app.reader.query_one("#where").render())
+        more.set()
+        await loaded(app.reader, pilot)
+
+
 async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidden(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:

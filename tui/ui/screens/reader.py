@@ -32,6 +32,7 @@ from textual.geometry import Offset
 from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar
+from textual.widgets._progress_bar import Bar
 
 from tui.background.collector import give_back_memory
 from tui.core.clipboard import MAX_BASE64, TMUX_CONF_LINE, article_text, citation
@@ -163,6 +164,8 @@ class ReaderScreen(SizedScreen[None]):
         self._last_query = ""
         self._whole_articles = WholeArticles()
         self._keymap = keymap or {}
+        self._covered = False  # another screen is over this one (search, help)
+        self._held: Loaded | None = None  # the newest part of the library, while covered
         localise_bindings(self, strings)
 
     @property
@@ -238,6 +241,7 @@ class ReaderScreen(SizedScreen[None]):
         if self._loading:
             self.query_one("#where", Label).update(Content(self.strings("load.start")))
             self._progress_timer = self.set_interval(PROGRESS_INTERVAL, self._show_progress)
+            self._show_progress()  # how far the loader is: a bar with nothing to animate
             if self.library.issues:  # the newest issue, loaded before the window
                 self._mark()
                 self._open_first()
@@ -259,8 +263,35 @@ class ReaderScreen(SizedScreen[None]):
         for event in self._loader.attach(MessageSink(self)):
             event.to(here)
 
+    # While another screen is over this one, its changes are held back: each would have
+    # the screen on top paint itself whole again (Textual renders what shows through it
+    # anew), and write it all again over SSH: 15 times a second for a bar with no progress.
+
+    def on_screen_suspend(self) -> None:
+        self._covered = True
+        if self._loading:
+            self._progress_timer.pause()
+            self.query_one("#progress #bar", Bar).auto_refresh = None
+
+    def on_screen_resume(self) -> None:
+        if not self._covered:
+            return
+        self._covered = False
+        held, self._held = self._held, None
+        if held is not None and self._loading:
+            self._loaded(held)
+        if self._loading:
+            self._progress_timer.resume()
+            self._show_progress()
+            bar = self.query_one("#progress #bar", Bar)
+            bar.watch_percentage(bar.percentage)  # animated again while it has none
+
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        if self._covered and not message.whole and message.painted is None:
+            self._held = message
+            return
+        self._held = None
         if message.whole:
             self._library_loaded(message.library, message.order)
         else:
