@@ -310,3 +310,46 @@ def screen_lines(app: DubaoApp) -> list[str]:
     """The screen as text, a line a row."""
     strips = app.screen._compositor.render_strips()
     return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+@pytest.mark.parametrize("key", ["slash", "question_mark"])
+async def test_a_panel_opened_lays_out_nothing_under_it_until_the_terminal_is_resized(
+    key: str,
+) -> None:
+    """Textual gives each modal a Resize once its first layout is done, and lays out every
+    screen under it again for it: the panel painted whole a second time, the reader's text
+    under it tinted anew. At the size it opened at, nothing is laid out; a terminal
+    resized is, the reader under the panel too."""
+    app = DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        reader = app.reader
+        laid_out: list[tuple[int, int]] = []
+        resized = reader._screen_resized
+
+        def counted(size):  # type: ignore[no-untyped-def]
+            laid_out.append(tuple(size))
+            resized(size)
+
+        reader._screen_resized = counted  # type: ignore[method-assign]
+        full_renders: list[Screen] = []
+        full = Compositor.render_full_update
+
+        def counted_full(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            full_renders.append(app.screen)
+            return full(self, *args, **kwargs)
+
+        Compositor.render_full_update = counted_full  # type: ignore[method-assign]
+        try:
+            await pilot.press(key)
+            await pilot.pause(0.3)
+            panel = app.screen
+            assert panel is not reader
+            assert laid_out == []
+            assert full_renders == [panel]  # its first paint only
+            await pilot.resize_terminal(90, 30)
+            await pilot.pause(0.3)
+            assert laid_out == [(90, 30)]
+            assert reader.outer_size == panel.outer_size == (90, 30)
+        finally:
+            Compositor.render_full_update = full  # type: ignore[method-assign]

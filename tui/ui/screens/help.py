@@ -10,11 +10,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from tui.core.i18n import Strings
 from tui.ui.keys import fill_keys
+from tui.ui.screens.sized import SizedModal
 
 HELP_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,7 @@ def help_text(language: str) -> str:
     return (HELP_DIR / f"help.{language}.md").read_text(encoding="utf-8")
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(SizedModal[None]):
     # The reader's ids: keys given to help, the lines and the pages in `[keys]` work here too.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "dismiss", "Close"),

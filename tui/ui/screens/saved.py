@@ -9,16 +9,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.core.i18n import Strings
 from tui.core.text import one_line
 from tui.store.state import SavedArticle
+from tui.ui.screens.sized import SizedModal
 
 
-class SavedScreen(ModalScreen[str | None]):
+class SavedScreen(SizedModal[str | None]):
     """Chooses a saved article: its id, or None (Esc)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -19,13 +19,13 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.geometry import Region
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.core.i18n import Strings
 from tui.core.text import cell_width, one_line, truncate, wrap_spans
 from tui.search.places import Misplaced
+from tui.ui.screens.sized import SizedModal
 
 if TYPE_CHECKING:
     from tui.search import Hit, SearchIndex, SearchResult
@@ -43,7 +43,7 @@ class Choice:
     offset: int
 
 
-class SearchScreen(ModalScreen[Choice | None]):
+class SearchScreen(SizedModal[Choice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", show=False),
         Binding("down", "move(1)", show=False),
@@ -107,6 +107,7 @@ class SearchScreen(ModalScreen[Choice | None]):
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         super()._on_screen_resume(event)
+        event.prevent_default()  # called here: not again
         self._painted = True
 
     def on_mount(self) -> None:

@@ -14,8 +14,12 @@ or not: three times as the reader starts (the app's first size, the screen's own
 layout, the size the terminal driver reads). Its breakpoint classes
 (`App.HORIZONTAL_BREAKPOINTS`) come with those events too, after the first paint, which is
 then styled again. Here they are set before the first layout, and a Resize to the size the
-screen has is dropped. Not for a modal screen: its Resize also lays out the screen under
-it, which shows through.
+screen has is dropped.
+
+`SizedModal`, a modal screen laid out again for a Resize only where it or a screen under it
+has another size: Textual's handler lays out every screen under it too, which has the
+modal painted whole again, what shows through tinted anew. Each modal gets such a Resize
+once its first layout is done, at the size it opened at.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import math
 from textual import events, messages
 from textual._time import get_time
 from textual.geometry import Size
-from textual.screen import Screen, ScreenResultType
+from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.widget import Widget
 
 Breakpoints = list[tuple[int, str]]
@@ -92,3 +96,9 @@ class SizedScreen(PaintedOnce[ScreenResultType]):
     def on_resize(self, event: events.Resize) -> None:
         if event.size == self.outer_size:
             event.prevent_default()  # Textual's handler: the layout again, at the same size
+
+
+class SizedModal(ModalScreen[ScreenResultType]):
+    def on_resize(self, event: events.Resize) -> None:
+        if all(screen.outer_size == event.size for screen in self.app.screen_stack):
+            event.prevent_default()  # Textual's handler: every screen laid out again
