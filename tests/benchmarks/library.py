@@ -21,8 +21,10 @@ Before each cold and warm run, the real `dubao` command starts in tmux at 80x24 
 same cache folder: "1st screen" is the time until an article is on screen (the masthead
 "dubao · …" appears with the first article shown). Then `/` and the query are typed, and
 "reader search" is the time from the start until the search screen shows how many articles
-match; "pages read" the time until its status line stops showing that it is reading
-pages (the sidebar is whole); "reader RSS" is its peak resident set by the answer, and
+match; the panel is then closed (under it the reader's status line holds still), and
+"pages read" is the time until its status line stops showing that it is reading pages
+(the sidebar is whole; "—" where every page was read before the panel closed); "reader
+RSS" is its peak resident set by the answer, and
 "largest child" that of its largest descendant (the worker building the index, or
 the read-ahead's). "all processes" is the peak, sampled at every look at the screen until
 both, of the proportional set size (PSS: pages shared by forked processes counted once) of
@@ -180,6 +182,7 @@ def in_reader(
                 interval=0.01,
             )
             search = time.perf_counter() - start
+            term.send("Escape")  # under the panel, the status line shows no progress
         rss = process_peak_rss_mb(term.pane_pid())
         children = [process_peak_rss_mb(pid) for pid in child_pids(term.pane_pid())]
         child_rss = max((r for r in children if r is not None), default=None)

@@ -6,7 +6,8 @@ The cache folder (a temporary one, never the user's) is made warm first: a reade
 until it has read every page and its search has answered, and quit. Then, for each run,
 reader A starts (the real `dubao CORPUS` in tmux, 80x24), and `/` and the query are typed
 as soon as an article is on screen; "first screen" and "search" are seconds from its
-start. Once every page is read, the proportional set size (PSS) of A and all its
+start. The panel is then closed (under it the status line holds still). Once every page
+is read, the proportional set size (PSS) of A and all its
 descendants is taken ("one reader"). Reader B then starts the same way, beside A, and
 the PSS of both families together is taken once B has read every page ("two readers");
 "second adds" is the difference. PSS counts a page shared by n processes as 1/n in each,
@@ -80,6 +81,7 @@ class Reader:
         self.term.send(query, literal=True)
         self.term.wait_for(lambda text: bool(ANSWERED.search(text)), timeout=300, interval=0.005)
         self.search = time.perf_counter() - start
+        self.term.send("Escape")  # under the panel, the status line shows no progress
         self.term.wait_for(
             lambda text: self.watch.sample(text) and self.watch.done(), timeout=300, interval=0.05
         )
