@@ -72,3 +72,32 @@ def test_a_missing_path_exits_with_one_line(home: Path) -> None:
         screen = term.screen().replace("\n", "")
         assert f"dubao: no such file or folder: {missing}" in screen
         assert "Traceback" not in screen
+
+
+def test_the_search_panel_resized_in_a_real_terminal_is_painted_whole(home: Path) -> None:
+    """The panel's layouts after its first paint mark only what they move: a terminal
+    resized under it still has every cell painted again, the reader's under it too. What
+    the terminal then shows is what a panel opened at the new size shows."""
+
+    def answered(term: Tmux) -> str:
+        term.send("/")
+        term.wait_for("Search:")
+        term.send("本报", literal=True)
+        term.wait_for(lambda s: " articles" in s and "本报" in s)
+        return term.wait_stable()
+
+    with Tmux([DUBAO], 100, 30, env=user_dirs(home), socket_dir=home) as term:
+        term.wait_for("建设平安山西")
+        answered(term)
+        term.resize(70, 24)
+        resized = term.wait_stable()
+        resized_colours = term.screen(escapes=True)
+        term.send("Escape")
+        term.wait_until_gone(" articles")
+        opened = answered(term)
+        assert resized == opened, f"{resized}\n---\n{opened}"
+        assert resized_colours == term.screen(escapes=True)
+        term.send("Escape")
+        term.wait_until_gone(" articles")
+        term.send("q")
+        assert term.wait_for_exit(10) == 0
