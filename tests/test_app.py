@@ -725,7 +725,11 @@ async def test_the_loading_waits_behind_a_screen_over_the_reader(
         assert isinstance(app.screen, HelpScreen)
         where = str(app.reader.query_one("#where").render())
         covered.set()
-        await pilot.pause(0.6)  # the second part, and two ticks of the bar's timer
+        for _ in range(100):  # the second part has come
+            await pilot.pause(0.05)
+            if app.reader._held is not None:
+                break
+        await pilot.pause(0.6)  # two ticks of the bar's timer
         sidebar = app.reader.query_one(Sidebar)
         assert len(sidebar._issue_nodes) == 1
         assert progress.progress == 1

@@ -332,24 +332,31 @@ async def test_a_panel_opened_lays_out_nothing_under_it_until_the_terminal_is_re
             resized(size)
 
         reader._screen_resized = counted  # type: ignore[method-assign]
-        full_renders: list[Screen] = []
-        full = Compositor.render_full_update
+        await pilot.press(key)
+        await pilot.pause(0.3)
+        panel = app.screen
+        assert panel is not reader
+        assert laid_out == []
+        await pilot.resize_terminal(90, 30)
+        await pilot.pause(0.3)
+        assert laid_out == [(90, 30)]
+        assert reader.outer_size == panel.outer_size == (90, 30)
 
-        def counted_full(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            full_renders.append(app.screen)
-            return full(self, *args, **kwargs)
 
-        Compositor.render_full_update = counted_full  # type: ignore[method-assign]
-        try:
-            await pilot.press(key)
-            await pilot.pause(0.3)
-            panel = app.screen
-            assert panel is not reader
-            assert laid_out == []
-            assert full_renders == [panel]  # its first paint only
-            await pilot.resize_terminal(90, 30)
-            await pilot.pause(0.3)
-            assert laid_out == [(90, 30)]
-            assert reader.outer_size == panel.outer_size == (90, 30)
-        finally:
-            Compositor.render_full_update = full  # type: ignore[method-assign]
+async def test_a_layout_of_the_search_panel_once_painted_paints_only_what_moves() -> None:
+    """Textual lays the panel out again once its widgets are mounted, after its first
+    paint: that layout asks for no whole repaint (the whole screen written again, the
+    reader's text tinted anew under the panel), only for what moves."""
+    app = DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash")
+        panel = app.screen
+        for _ in range(50):  # its first paint done
+            await pilot.pause(0.05)
+            if not panel._repaint_required and not panel._layout_required:
+                break
+        panel.refresh(layout=True)  # as Textual does once its widgets are mounted
+        assert panel._layout_required and not panel._repaint_required
+        await pilot.pause()
+        panel.refresh()  # a whole repaint asked for is one
+        assert panel._repaint_required
