@@ -753,7 +753,7 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
     release = threading.Event()
     total = 40
 
-    def slow_load(paths, on_progress=None, on_note=None, on_partial=None, **_):  # type: ignore[no-untyped-def]
+    def slow_load(paths, on_progress=None, on_note=None, on_partial=None, bodies=True):  # type: ignore[no-untyped-def]
         on_partial(Library(issues=library.issues[:1]))  # the newest issue is in
         for done in range(1, total):
             on_progress(LoadProgress(done, total, f"page{done}.md", articles=3 * done))
@@ -802,7 +802,7 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
     store.open_article(key, older.id)
     release = threading.Event()
 
-    def slow_load(paths, on_progress=None, on_note=None, on_partial=None, **_):  # type: ignore[no-untyped-def]
+    def slow_load(paths, on_progress=None, on_note=None, on_partial=None, bodies=True):  # type: ignore[no-untyped-def]
         on_partial(Library(issues=library.issues[:1]))
         release.wait(20)
         return library
@@ -835,7 +835,7 @@ async def test_a_library_that_fails_to_load_ends_the_app_with_its_reason(
 
     listening = threading.Event()
 
-    def failing_load(paths, on_progress=None, on_note=None, on_partial=None, **_):  # type: ignore[no-untyped-def]
+    def failing_load(paths, on_progress=None, on_note=None, on_partial=None, bodies=True):  # type: ignore[no-untyped-def]
         if after_attach:
             listening.wait(20)
         raise LibraryError("no pages in anything")

@@ -329,35 +329,3 @@ def test_without_the_way_given_a_page_does_not_wait(paper: Path) -> None:
     waited = time.monotonic()
     loader._on_progress(Progress(2, 2, "page"))
     assert time.monotonic() - waited >= 0.3 > waited - start
-
-
-def test_the_files_are_found_and_stamped_once_for_the_library_and_its_index(
-    paper: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The index is opened by the files the loading found and stamped: a large archive's
-    2,000 files are not looked for and stat'ed a second time as the reader starts."""
-    import tui.library
-
-    load_library([paper])  # the page cache is warm: every file is stamped as it is read
-    finds: list[int] = []
-    stamped: list[str] = []
-    find, stamp = tui.library._find, tui.library.stamp
-
-    def counted_find(*args: Any) -> Any:
-        finds.append(1)
-        return find(*args)
-
-    def counted_stamp(path: str) -> Any:
-        stamped.append(path)
-        return stamp(path)
-
-    monkeypatch.setattr(tui.library, "_find", counted_find)
-    monkeypatch.setattr(tui.library, "stamp", counted_stamp)
-    loader = Loader.start([str(paper)])
-    assert loader.first(timeout=5) is not None
-    heard = Heard()
-    loader.attach(heard)
-    assert heard.done_event.wait(10)
-    loader.stored_index.result(timeout=10)
-    assert len(finds) == 1
-    assert sorted(stamped) == sorted(str(p) for p in paper.rglob("*.md"))

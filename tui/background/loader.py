@@ -15,7 +15,6 @@ detaches it.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Sequence
@@ -66,7 +65,6 @@ class Loader:
         self._way_given_until = 0.0  # `give_way`: the loading waits until then
         # The library's index from its file, opened while the window starts (None: not there).
         self.stored_index: Future[SearchIndex | None] = Future()
-        self._pages: Pages | None = None  # the library's files, found once
         self._thread = threading.Thread(target=self._run, name="dubao-loader", daemon=True)
 
     @classmethod
@@ -102,11 +100,8 @@ class Loader:
 
     def _run(self) -> None:
         try:
-            with contextlib.suppress(LibraryError):  # `load_library` says why
-                self._pages = Pages(self._paths)  # the index is opened by them, as they are read
             library = load_library(
                 self._paths,
-                pages=self._pages,
                 on_progress=self._on_progress,
                 on_note=lambda message: self._emit(Event("note", message)),
                 on_partial=self._on_partial,
@@ -143,8 +138,7 @@ class Loader:
         from tui.search import open_stored_index
 
         try:  # by the library's paths, while the window starts: a few tens of milliseconds
-            pages = self._pages
-            self.stored_index.set_result(open_stored_index(pages) if pages is not None else None)
+            self.stored_index.set_result(open_stored_index(Pages(self._paths)))
         except Exception as e:  # a bug: the reader opens the index another way
             self.stored_index.set_exception(e)
         self._attached.wait()

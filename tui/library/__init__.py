@@ -498,12 +498,8 @@ def load_library(
     on_partial: PartialCallback | None = None,
     bodies: bool = True,
     read_ahead: bool = True,
-    pages: Pages | None = None,
 ) -> Library:
     """Read, parse and group pages. With no paths, the bundled seeds.
-
-    `pages`: the files at `paths` as `Pages(paths)` found and stamped them, not looked for
-    and stamped again (a reader opens the library's index by them meanwhile).
 
     With `read_ahead`, a worker process parses the oldest pages meanwhile, where many are
     not in the page cache (`tui.background.readahead`); without, none is started (a process
@@ -525,18 +521,13 @@ def load_library(
     """
     given = _given(paths)
     unreadable: list[Problem] = []
-    stamps: dict[str, Stamp] = {}
-    if pages is None:
-        found = _find(given, unreadable)
-    else:
-        found, stamps = pages._found, dict(pages._stamps)
-        unreadable += pages.unreadable
+    found = _find(given, unreadable)
     # The seeds are one small page, parsed faster than the cache opens.
     page_cache = PageCache.open(on_note) if cache and paths else None
     with collector.paused():
         try:
-            groups, problems, built = _read_pages(
-                found, page_cache, stamps, on_progress, on_partial, bodies, read_ahead
+            groups, problems, built, stamps = _read_pages(
+                found, page_cache, on_progress, on_partial, bodies, read_ahead
             )
             problems[:0] = unreadable
             if page_cache is not None:
@@ -663,21 +654,21 @@ class _Partials:
 def _read_pages(
     found: list[_Found],
     page_cache: PageCache | None,
-    stamps: dict[str, Stamp],
     on_progress: ProgressCallback | None,
     on_partial: PartialCallback | None = None,
     bodies: bool = True,
     read_ahead: bool = True,
-) -> tuple[_Groups, list[Problem], dict[str, Issue]]:
+) -> tuple[_Groups, list[Problem], dict[str, Issue], dict[str, Stamp]]:
     """Every found page's articles (whole, or without `bodies` their outlines), grouped by
-    issue; the files that could not be read; and the issues built for `on_partial`, by
-    group. The stamps taken go into `stamps` (with a page cache, every file that could be
-    stat'ed, before it was read), where those already there are kept."""
+    issue; the files that could not be read; the issues built for `on_partial`, by group;
+    and the stamps taken (with a page cache, every file that could be stat'ed, before it
+    was read)."""
     problems: list[Problem] = []
     groups: _Groups = {}
     partials = _Partials(on_partial, outline=not bodies)
     articles_done = 0
     ordered = _newest_first(found)
+    stamps: dict[str, Stamp] = {}
     ahead: ReadAhead | None = None
     parsed = 0
     try:
@@ -708,7 +699,7 @@ def _read_pages(
     finally:
         if ahead is not None:
             ahead.cancel()
-    return groups, problems, partials.built
+    return groups, problems, partials.built, stamps
 
 
 def _read_ahead(
@@ -807,8 +798,7 @@ class Pages:
 
     def __init__(self, paths: Sequence[str | os.PathLike[str]] | None) -> None:
         """LibraryError as `load_library`, for a path that does not exist."""
-        self.unreadable: list[Problem] = []  # folders that could not be listed
-        self._found = _find(_given(paths), self.unreadable)
+        self._found = _find(_given(paths))
         self._stamps = _stamps(self._found)
         self.files_digest = stamps_digest(self._found, self._stamps)
         self._by_path = {f.path: f for f in self._found}
