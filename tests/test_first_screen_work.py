@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
+import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
@@ -243,16 +245,33 @@ def test_a_warm_start_reads_no_page_and_imports_no_parser(tmp_path: Path) -> Non
 
 
 def test_an_index_opened_leaves_its_first_search_no_one_off_work() -> None:
-    """The fold's table is made as the index opens (in the loader's thread), not by the
-    first search the reader types; the alignment looks at each character only once it
-    meets it, never at all of them first (~30 ms)."""
+    """The fold's table and the alignment's pattern are made as the index opens (in the
+    loader's thread), not by the first search the reader types; the pattern from runs of
+    characters known for this version of Unicode, not found again by looking at 32,000
+    characters (~30 ms)."""
     text._traditional.cache_clear()
-    align._IN_PLACE.clear()
-    align.warm_up()
+    align._one_to_one.cache_clear()
+    looked: list[str] = []
+    folds_alone = align._folds_alone
+    align._folds_alone = lambda ch: looked.append(ch) or folds_alone(ch)  # type: ignore[assignment]
+    try:
+        align.warm_up()
+    finally:
+        align._folds_alone = folds_alone  # type: ignore[assignment]
     assert text._traditional.cache_info().currsize == 1
-    assert not align._IN_PLACE
-    align.align("人民日報 Ａ")
-    assert sorted(align._IN_PLACE) == sorted(set("人民日報 Ａ"))
+    assert align._one_to_one.cache_info().currsize == 1
+    assert looked == []
+
+
+def test_the_runs_known_for_this_unicode_are_the_runs_found() -> None:
+    """Where runs are known for the Unicode of this Python, they are those found by
+    looking at every character; elsewhere they are found so."""
+    runs = align._in_place_runs()
+    members = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
+    align._one_to_one.cache_clear()
+    assert align._one_to_one().pattern == f"[{members}]*"
+    known = unicodedata.unidata_version in align._KNOWN_RUNS_UNICODE
+    assert not known or runs == list(align._KNOWN_RUNS)
 
 
 def test_opening_an_index_imports_no_package_metadata() -> None:
