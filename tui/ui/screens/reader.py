@@ -277,9 +277,8 @@ class ReaderScreen(SizedScreen[None]):
         if not self._covered:
             return
         self._covered = False
-        held, self._held = self._held, None
-        if held is not None and self._loading:
-            self._loaded(held)
+        if self._held is not None:  # a whole library would have replaced it
+            self._loaded(self._held)
         if self._loading:
             self._progress_timer.resume()
             self._show_progress()
