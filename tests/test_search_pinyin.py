@@ -12,7 +12,7 @@ from pypinyin.constants import RE_HANS
 
 from tui.core.model import Article, Block, Issue, Library, Section
 from tui.library import load_library
-from tui.search import SearchIndex
+from tui.search import SearchIndex, pinyin
 from tui.search.pinyin import header_text, pinyin_query, syllables
 
 from .test_cli import run
@@ -149,3 +149,28 @@ async def test_the_reader_finds_a_headline_by_pinyin_and_marks_it() -> None:
         assert "建设平安山西" in option.prompt.plain
         marked = [span for span in option.prompt.spans if "reverse" in str(span.style)]
         assert [option.prompt.plain[s.start : s.end] for s in marked] == ["平安"]
+
+
+def test_pypinyins_data_read_one_phrase_at_a_time_is_what_pypinyin_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+    readings, phrases = pinyin._read_data()
+    first = pinyin._toneless
+    assert readings == {code: first(read.split(",")[0]) for code, read in PINYIN_DICT.items()}
+    assert phrases == {
+        phrase: "'".join(first(reading[0]) for reading in readings_of)
+        for phrase, readings_of in PHRASES_DICT.items()
+    }
+    assert phrases["银行"] == "yin'hang" and readings[ord("行")] == "xing"
+    monkeypatch.setattr(pinyin.importlib.util, "find_spec", lambda name: None)
+    assert pinyin._read_data() == (readings, phrases)  # no files found: pypinyin imported
+
+
+def test_the_phrases_file_is_read_as_json_however_it_is_laid_out() -> None:
+    text = '{ "一丁" :[ ["yī","yí"] , ["dīng"]],\n"\\u884c\\u957f": [["háng"], ["zhǎng"]] }'
+    assert list(pinyin._phrase_readings(text)) == [("一丁", "yi'ding"), ("行长", "hang'zhang")]
+    for broken in ['{"一丁" ["yī"]}', '{"一丁": [["yī"]]', '{"一丁": [["yī"]] "x"}']:
+        with pytest.raises((ValueError, IndexError)):
+            list(pinyin._phrase_readings(broken))

@@ -4,9 +4,10 @@
 At build, each article's header (headline, kicker, subtitle, joined by "\\n") gets one
 token per character: its syllable without tone (`ü` as `v`) for a Chinese character, ""
 for anything else; stored as `'tok'tok'…` (`header_pinyin`). Readings come from pypinyin's
-data: a run of Chinese characters is cut into its longest phrases from the start
-(pypinyin's phrase dictionary, so 银行 is yin hang and 行长 hang zhang), a character in no
-phrase takes its first reading; on the benchmark archive this gives exactly what
+data files, read without importing pypinyin (which holds them as ~56 MB of lists): a run
+of Chinese characters is cut into its longest phrases from the start (pypinyin's phrase
+dictionary, so 银行 is yin hang and 行长 hang zhang), a character in no phrase takes its
+first reading; on the benchmark archive this gives exactly what
 `pypinyin.lazy_pinyin` gives, four times faster. Every syllable (`s:jing`) and every pair of
 neighbouring initials (`i:jj`) gets a bitmap of the articles that hold it.
 
@@ -18,12 +19,16 @@ header does either way (`PinyinMatcher`).
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache, cached_property
 from itertools import pairwise
+from json.decoder import scanstring
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.search import bitset
@@ -34,14 +39,57 @@ if TYPE_CHECKING:
 
 SEP = "'"
 _LETTERS = re.compile(r"[A-Za-z ]+")
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's
 
 
 @cache
-def _data() -> tuple[Mapping[int, str], Mapping[str, list[list[str]]], frozenset[str]]:
-    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+def _data() -> tuple[Mapping[int, str], Mapping[str, str], frozenset[str]]:
+    """Each character's first reading, each phrase's readings (SEP-joined), both without
+    tone; and every prefix of a phrase."""
+    readings, phrases = _read_data()
+    prefixes = frozenset(phrase[:n] for phrase in phrases for n in range(1, len(phrase) + 1))
+    return readings, phrases, prefixes
 
-    prefixes = frozenset(phrase[:n] for phrase in PHRASES_DICT for n in range(1, len(phrase) + 1))
-    return PINYIN_DICT, PHRASES_DICT, prefixes
+
+def _read_data() -> tuple[dict[int, str], dict[str, str]]:
+    """pypinyin's data files, read as `_data` keeps them: importing pypinyin holds them
+    as it does, ~56 MB (every reading of a phrase as a list), where this takes ~15 MB."""
+    spec = importlib.util.find_spec("pypinyin")
+    folders = spec.submodule_search_locations if spec is not None else None
+    try:
+        folder = Path(next(iter(folders or [])))
+        characters = json.loads((folder / "pinyin_dict.json").read_text("utf-8"))
+        readings = {int(code): _toneless(read.split(",")[0]) for code, read in characters.items()}
+        phrases = dict(_phrase_readings((folder / "phrases_dict.json").read_text("utf-8")))
+    except (StopIteration, OSError, ValueError, IndexError, TypeError, AttributeError):
+        from pypinyin.constants import PHRASES_DICT, PINYIN_DICT  # laid out otherwise
+
+        readings = {code: _toneless(read.split(",")[0]) for code, read in PINYIN_DICT.items()}
+        phrases = {
+            phrase: SEP.join(_toneless(reading[0]) for reading in phrase_readings)
+            for phrase, phrase_readings in PHRASES_DICT.items()
+        }
+    return readings, phrases
+
+
+def _phrase_readings(text: str) -> Iterator[tuple[str, str]]:
+    """Each phrase of pypinyin's phrases_dict.json (a JSON object: phrase → one list of
+    readings per character), and its first readings without tone, SEP-joined; read one
+    phrase at a time."""
+    decoder = json.JSONDecoder()
+    at = _SPACE.match(text, text.index("{") + 1).end()
+    while text[at] == '"':
+        phrase, at = scanstring(text, at + 1)
+        at = _SPACE.match(text, at).end()
+        if text[at] != ":":
+            raise ValueError(f"no ':' after a phrase at {at}")
+        readings, at = decoder.raw_decode(text, _SPACE.match(text, at + 1).end())
+        yield phrase, SEP.join(_toneless(reading[0]) for reading in readings)
+        at = _SPACE.match(text, at).end()
+        if text[at] == ",":
+            at = _SPACE.match(text, at + 1).end()
+    if text[at] != "}":
+        raise ValueError(f"no '}}' at the end, at {at}")
 
 
 @cache
@@ -71,10 +119,10 @@ def syllables(text: str) -> list[str]:
                     longest = j - i
                 j += 1
             if longest:
-                out.extend(_toneless(reading[0]) for reading in phrases[text[i : i + longest]])
+                out.extend(phrases[text[i : i + longest]].split(SEP))
                 i += longest
             else:
-                out.append(_toneless(readings[ord(text[i])].split(",")[0]))
+                out.append(readings[ord(text[i])])
                 i += 1
     return out
 
