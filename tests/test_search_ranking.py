@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -137,6 +139,27 @@ def test_title_words_cut_as_jieba_with_its_whole_dictionary(
     words = TitleWords(titles)
     for title in titles:
         assert words.boundaries(title) == whole_jieba(title), title
+
+
+def test_title_words_use_jiebas_patterns_and_file_without_importing_it() -> None:
+    import jieba
+
+    for ours, its in [
+        (words._HAN, jieba.re_han_default),
+        (words._SKIP, jieba.re_skip_default),
+        (words._ENG, jieba.re_eng),
+    ]:
+        assert (ours.pattern, ours.flags) == (its.pattern, its.flags)
+    with jieba.Tokenizer().get_dict_file() as dictionary:
+        assert words._dictionary() == dictionary.read().decode("utf-8")
+    script = (
+        "import sys\n"
+        "from tui.search.words import TitleWords\n"
+        "assert TitleWords(['习近平会见外宾']).boundaries('习近平会见外宾')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jieba', 'pkg_resources')))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "[]"
 
 
 # Characters of news titles, and the others jieba treats apart: letters and digits (run

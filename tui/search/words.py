@@ -11,19 +11,28 @@ where each of its characters and character pairs occurs in one of the titles: ev
 substring of a title is kept, and the cut is the same. The benchmark archive's 33,917
 titles keep 48,000 entries (its process peaks at ~50 MB, not ~100 MB), with the same
 boundaries for every title. Nothing is cached; reading the file takes ~2 s for those
-titles, ~0.5 s for a page's.
+titles, ~0.5 s for a page's. jieba itself is not imported: the file is found where jieba
+keeps it, and its patterns are copied here (importing it loads the tables of its HMM,
+which a cut with HMM=False never uses, and pkg_resources: ~19 MB).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import logging
 import math
 import re
 import warnings
 from collections.abc import Iterable, Iterator
 from itertools import accumulate, repeat
+from pathlib import Path
 from types import ModuleType
 
+# jieba's own, as its `__init__` has them (`tests/test_search_ranking.py` checks they still are).
+_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)", re.U)
+_SKIP = re.compile("(\r\n|\\s)", re.U)
+_ENG = re.compile("[a-zA-Z0-9]", re.U)
 # A line of jieba's dictionary: a word, a space, its count (then a space and a tag).
 _COUNT = re.compile(r"^[^ \n]+ (\d+)", re.MULTILINE)
 # Only a title's first WORDS_WITHIN characters are cut into words; past them a term gets
@@ -44,9 +53,7 @@ class TitleWords:
     ~2 s, not ~4 s), and cuts every title the same (`tests/benchmarks/title_words.py`)."""
 
     def __init__(self, titles: Iterable[str]) -> None:
-        jieba = _jieba()
-        with jieba.Tokenizer().get_dict_file() as dictionary:
-            lines = dictionary.read().decode("utf-8")
+        lines = _dictionary()
         cut = (title[:WORDS_WITHIN] for title in titles)
         frequencies, total = _frequencies(lines, _pieces(cut))
         log_total = math.log(total)
@@ -55,7 +62,7 @@ class TitleWords:
             word: math.log(count) - log_total for word, count in frequencies.items() if count
         }
         self._unknown = math.log(1) - log_total  # a character that starts no word
-        self._han, self._skip, self._eng = jieba.re_han_default, jieba.re_skip_default, jieba.re_eng
+        self._han, self._skip, self._eng = _HAN, _SKIP, _ENG
 
     def boundaries(self, title: str) -> str:
         """The offsets where jieba's words of `title` start or end, each as `chr(offset)`,
@@ -126,6 +133,18 @@ class TitleWords:
 def is_word_aligned(bounds: str, start: int, end: int) -> bool:
     """Whether [start, end) begins and ends on word boundaries (one or more whole words)."""
     return end <= WORDS_WITHIN and chr(start) in bounds and chr(end) in bounds
+
+
+def _dictionary() -> str:
+    """The text of jieba's dictionary, found without importing jieba: that loads its HMM's
+    tables, which a cut with HMM=False never uses, and pkg_resources (~19 MB)."""
+    spec = importlib.util.find_spec("jieba")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        with contextlib.suppress(OSError):
+            return (Path(folder) / "dict.txt").read_bytes().decode("utf-8")
+    jieba = _jieba()  # laid out otherwise
+    with jieba.Tokenizer().get_dict_file() as dictionary:
+        return dictionary.read().decode("utf-8")
 
 
 def _jieba() -> ModuleType:
