@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing.forkserver
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from tui.search import build as build_module
 from tui.search import open_cached_index, open_index, open_stored_index
 
 from .conftest import write_archive
+from .test_forks import assert_all_end, family
 
 QUERIES = ["山西", "李静", "的 了", "消息", "zzz"]
 WAIT = 60.0  # seconds: a build of six small pages takes well under one
@@ -132,3 +134,42 @@ def test_without_a_forkserver_there_is_no_build(
 
     monkeypatch.setattr(tui.background.pool.multiprocessing, "get_context", no_forkserver)
     assert Worker.run(build, [str(archive)]) is None
+
+
+def build_telling_modules(paths: list[str]) -> tuple[Built, list[str]]:
+    """In a worker: `build`, and which of jieba and pypinyin its process loaded."""
+    built = build(paths)
+    return built, [name for name in ("jieba", "pypinyin") if name in sys.modules]
+
+
+def test_the_headers_part_is_made_by_a_worker_of_the_builds_own(archive: Path) -> None:
+    started = Worker.run(build_telling_modules, [str(archive)])
+    assert started is not None
+    built, loaded = started[1].result(WAIT)
+    assert built.saved and loaded == []  # the titles' words and pinyin: made elsewhere
+    stored = open_stored_index(Pages([archive]))
+    here = open_index(load_library([archive]), cache=False)
+    assert stored is not None
+    for query in [*QUERIES, "shanxi", "sx"]:  # pinyin: 山西, in the seed page's headlines
+        assert stored.search(query, limit=0).hits == here.search(query, limit=0).hits, query
+    assert here.search("sx", limit=0).total > 0
+    assert_no_worker_soon()
+
+
+def test_a_build_cancelled_while_its_headers_worker_runs_leaves_no_process(
+    tmp_path: Path,
+) -> None:
+    archive = write_archive(tmp_path / "archive", 30)  # 30 days: seconds of headers' work
+    started = Worker.run(build, [str(archive)])
+    assert started is not None
+    worker, future = started
+    deadline = time.monotonic() + WAIT
+    while True:  # the build's worker, its forkserver and the headers' worker
+        builders = workers_alive()
+        processes = set().union(*(family(pid) for pid in builders))
+        if len(processes) >= 3:
+            break
+        assert time.monotonic() < deadline and not future.done(), "no headers' worker was seen"
+        time.sleep(0.01)
+    worker.cancel()
+    assert_all_end(processes, "after the build was cancelled")

@@ -18,7 +18,16 @@ import tui.search.fingerprint as fingerprint_module
 from tui.core.model import Article, Block, Issue, Library, Section
 from tui.library import load_library
 from tui.search import BuildCancelled, SearchIndex, indexfile, open_index, store
-from tui.search.build import Entry, IndexData, build_data, build_entries, ranked_entries
+from tui.search.build import (
+    Entry,
+    Headers,
+    IndexData,
+    build_data,
+    build_entries,
+    build_headers,
+    header_of,
+    ranked_entries,
+)
 from tui.search.fingerprint import library_fingerprint
 from tui.search.indexfile import EntriesFor
 from tui.search.postings import Postings
@@ -203,6 +212,35 @@ def test_strings_with_any_code_point_read_back_equal(library: Library) -> None:
     path = cache_folder() / "odd.bin"
     indexfile.save(path, odd, b"f" * 32)
     assert_same_data(indexfile.load(path, b"f" * 32, given(built.entries)), odd)
+
+
+def with_wide_titles(library: Library) -> Library:
+    """`library` with titles that normalising changes: full-width letters and spaces,
+    spaces at either end, Traditional characters, an astral one."""
+    odd = ["\u3000ＡＢＣ　經濟 ", " 北京\t新闻 ", "\U00020000中国", "ＰＭ２．５"]
+    issues = []
+    for issue in library.issues:
+        sections = []
+        for section in issue.sections:
+            articles = tuple(
+                dataclasses.replace(a, title=odd[int(a.id[1:]) % len(odd)] + a.title)
+                for a in section.articles
+            )
+            sections.append(dataclasses.replace(section, articles=articles))
+        issues.append(dataclasses.replace(issue, sections=tuple(sections)))
+    return Library(tuple(issues))
+
+
+def test_the_headers_part_made_alone_is_the_one_a_build_makes(library: Library) -> None:
+    entries = ranked_entries(with_wide_titles(library))
+    here = build_entries(entries)
+    alone = build_headers([header_of(entry.article) for entry in entries])
+    assert alone == Headers(here.title_bounds, here.pinyin, here.pinyin_initials, here.pinyin_bits)
+    assert any(len(bounds) > 3 for bounds in here.title_bounds)  # titles cut into words
+    assert_same_data(build_entries(entries, headers=lambda: alone), here)
+    assert_same_data(build_entries(entries, headers=lambda: None), here)  # failed elsewhere
+    given = Headers(["x"] * len(entries), ["'y"] * len(entries), ["y"] * len(entries), {})
+    assert build_entries(entries, headers=lambda: given).pinyin is given.pinyin
 
 
 def test_the_seed_library_round_trips_through_open_index() -> None:

@@ -50,10 +50,12 @@ class Worker:
         self._cancelled = False
 
     @classmethod
-    def start(cls, preload: str, *, progress: bool = False) -> Worker | None:
+    def start(cls, preload: str, *, progress: bool = False, nested: bool = False) -> Worker | None:
         """A worker whose forkserver has imported `preload`; None where there is no
-        forkserver or no process, and in a worker. `progress`: `progress()` must be read."""
-        if _in_worker:
+        forkserver or no process, and in a worker unless `nested` (a worker's worker: its
+        own forkserver is started, and it ends with that worker). `progress`: `progress()`
+        must be read."""
+        if _in_worker and not nested:
             return None
         try:
             context = multiprocessing.get_context("forkserver")
@@ -80,10 +82,10 @@ class Worker:
 
     @classmethod
     def run(
-        cls, function: Callable[..., T], *args: Any, progress: bool = False
+        cls, function: Callable[..., T], *args: Any, progress: bool = False, nested: bool = False
     ) -> tuple[Worker, Future[T]] | None:
         """`function(*args)` in a worker of its own, which ends with it; None as `start`."""
-        worker = cls.start(function.__module__, progress=progress)
+        worker = cls.start(function.__module__, progress=progress, nested=nested)
         if worker is None:
             return None
         try:

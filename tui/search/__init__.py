@@ -24,7 +24,8 @@ keystroke), `rank` (which matches to score, and their scores), `align` (normalis
 original offsets), `snippet`, `segments` (block numbering), `words` (jieba, quiet and
 lazy), `index` (SearchIndex); `store` (keeping the index on disk: `open_index`,
 `open_stored_index`), `indexfile` (its file), `places` (where its articles are) and
-`fingerprint` (what identifies it). Builds use a second core through `tui.forked`.
+`fingerprint` (what identifies it). The reader's builds run in a worker process, the
+headers' part in a second one (`tui.background.indexer`).
 Importing this package loads none of jieba's dictionary, NumPy and Textual.
 """
 

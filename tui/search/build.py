@@ -8,15 +8,17 @@ cancellation every PROGRESS_EVERY articles:
 1. normalise every article (its segments joined by SEPARATOR);
 2. and 3. file every unit and unit pair under its code (`build_postings`, reported per
    chunk of text and per partition);
-4. cut the titles into words with jieba.
+4. the headers' part: cut the titles into words with jieba, read the headers in pinyin.
 
 In a large library, the 3- to 6-character strings most frequent in a sample also get
 exact bitmaps ("hot" terms) after step 3: 习近平 or 新闻联播 would otherwise need
 thousands of candidates verified at each keystroke.
 
-Everything runs in the calling process, one step after the other: the reader builds in a
-worker process of its own (`tui.background.indexer`). Running jieba and the counting of frequent
-strings in forked children saved 0.8 s of the benchmark archive's 7.8 s build.
+The headers' part (`Headers`: the titles cut into words, each header's pinyin and its
+keys' bitmaps) needs only the articles' headers: `build_headers` makes it alone, so that
+another process can make it while this one does the rest (`build_entries`'s `headers`;
+the reader's index worker has a second one do so, `tui.background.indexer`). Else it is
+made here, after the rest.
 
 The cyclic garbage collector is off while building: the build allocates millions of
 objects and none of them form cycles, but every collection would walk the library.
@@ -35,6 +37,7 @@ from typing import TypeVar
 
 from tui.background import collector
 from tui.core.model import Article, Library
+from tui.core.text import normalise
 from tui.search import align, bitset
 from tui.search.pinyin import header_pinyin, initials, pinyin_bits
 from tui.search.postings import Postings, build_postings
@@ -70,6 +73,21 @@ class Entry:
     date: dt.date | None  # the issue's
     source: str  # the file the article is in
     position: int  # its place among that file's articles
+
+
+@dataclass(frozen=True, slots=True)
+class Headers:
+    """What the index keeps of the articles' headers, by article id (see `IndexData`)."""
+
+    title_bounds: list[str]
+    pinyin: list[str]
+    pinyin_initials: list[str]
+    pinyin_bits: dict[str, int]
+
+
+Header = tuple[str, str | None, str | None]  # an article's title, kicker and subtitle
+# Where the headers' part is being made elsewhere: waits for it; None if it failed.
+HeadersMade = Callable[[], Headers | None]
 
 
 @dataclass(slots=True)
@@ -154,25 +172,38 @@ def build_entries(
     entries: Sequence[Entry],
     on_progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
+    headers: HeadersMade | None = None,
 ) -> IndexData:
     """The index of `entries` (`ranked_entries`, or read from their pages on demand:
-    `places.StoredEntries`, read once, in order)."""
+    `places.StoredEntries`, read once, in order); `headers`: its headers' part is being
+    made elsewhere (of the same entries), else here."""
     align.warm_up()
     try:
         with collector.paused():
-            return _build(entries, _Progress(0, on_progress, should_stop))
+            return _build(entries, _Progress(0, on_progress, should_stop), headers)
     finally:
         collector.give_back_memory()
 
 
-def _build(entries: Sequence[Entry], progress: _Progress) -> IndexData:
+def build_headers(header_list: Sequence[Header]) -> Headers:
+    """The headers' part of the index of articles with these headers (`header_of`, in
+    the index's order), made alone (see `build_entries`)."""
+    with collector.paused():
+        return _headers(header_list, [normalise(title or "") for title, _, _ in header_list])
+
+
+def _build(entries: Sequence[Entry], progress: _Progress, made: HeadersMade | None) -> IndexData:
     size = progress.count = len(entries)
-    docs, heads, ids, pinyins = _normalise_all(entries, progress)
+    docs, heads, ids, header_list = _normalise_all(entries, progress, keep_headers=made is None)
     postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
     frequent = frequent_terms(docs[::SAMPLE_EVERY]) if size >= HOT_MIN_ARTICLES else []
     hot = hot_terms(docs, postings, frequent) if frequent else {}
     title_list = [doc[: doc.index(SEPARATOR)] for doc in docs]
-    title_bounds = _title_bounds(title_list, progress)
+    headers = made() if made is not None else None
+    if headers is None:  # made here; where they failed elsewhere, the pages read again
+        if made is not None:
+            header_list = [header_of(entry.article) for entry in entries]
+        headers = _headers(header_list, title_list)
     progress.tick(PASSES * len(docs))
     title_ends = array("I", map(len, title_list))
     title_starts = array("I", accumulate((end + 1 for end in title_ends), initial=0))
@@ -185,33 +216,52 @@ def _build(entries: Sequence[Entry], progress: _Progress) -> IndexData:
         titles_joined,
         title_starts,
         heads,
-        title_bounds,
+        headers.title_bounds,
         postings,
         hot,
+        headers.pinyin,
+        headers.pinyin_initials,
+        headers.pinyin_bits,
+    )
+
+
+def header_of(article: Article) -> Header:
+    return article.title, article.kicker, article.subtitle
+
+
+def _headers(header_list: Sequence[Header], titles: list[str]) -> Headers:
+    """The headers' part, of the articles' headers and their normalised titles: the
+    titles' words first, jieba's data let go before pypinyin's is read."""
+    title_bounds = _title_bounds(titles)
+    collector.give_back_memory()
+    pinyins = [header_pinyin(*header) for header in header_list]
+    return Headers(
+        title_bounds,
         pinyins,
         [initials(pinyin) for pinyin in pinyins],
-        pinyin_bits(pinyins, size),
+        pinyin_bits(pinyins, len(header_list)),
     )
 
 
 def _normalise_all(
-    entries: Sequence[Entry], progress: _Progress
-) -> tuple[list[str], dict[int, str], list[str], list[str]]:
-    """Each article's normalised text, its heads (where it has any), its id and its
-    header's pinyin."""
+    entries: Sequence[Entry], progress: _Progress, *, keep_headers: bool
+) -> tuple[list[str], dict[int, str], list[str], list[Header]]:
+    """Each article's normalised text, its heads (where it has any) and its id; and its
+    header, if `keep_headers`."""
     docs: list[str] = []
     heads: dict[int, str] = {}
     ids: list[str] = []
-    pinyins: list[str] = []
+    header_list: list[Header] = []
     for doc_id, entry in enumerate(progress.track(entries, 0)):
         article = entry.article
         doc, head = _normalised(article)
         docs.append(doc)
         ids.append(article.id)
-        pinyins.append(header_pinyin(article.title, article.kicker, article.subtitle))
+        if keep_headers:
+            header_list.append(header_of(article))
         if head:
             heads[doc_id] = head
-    return docs, heads, ids, pinyins
+    return docs, heads, ids, header_list
 
 
 def _normalised(article: Article) -> tuple[str, str]:
@@ -223,10 +273,9 @@ def _normalised(article: Article) -> tuple[str, str]:
     return SEPARATOR.join(segments), SEPARATOR.join(h for h in heads if h)
 
 
-def _title_bounds(titles: list[str], progress: _Progress | None = None) -> list[str]:
+def _title_bounds(titles: list[str]) -> list[str]:
     words = TitleWords(titles)
-    tracked = progress.track(titles, 3) if progress is not None else titles
-    return [words.boundaries(title) for title in tracked]
+    return [words.boundaries(title) for title in titles]
 
 
 def frequent_terms(sample: list[str]) -> list[str]:

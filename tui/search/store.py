@@ -36,10 +36,13 @@ from tui.core.model import Library
 from tui.search import align, indexfile
 from tui.search.build import (
     Entry,
+    Header,
+    HeadersMade,
     ProgressCallback,
     StopCheck,
     build_data,
     build_entries,
+    header_of,
     ranked_entries,
 )
 from tui.search.fingerprint import files_fingerprint, library_fingerprint
@@ -53,6 +56,9 @@ if TYPE_CHECKING:
     from tui.library import Pages
 
 NoteCallback = Callable[[str], None]
+# Has the headers' part of the index of the articles with these headers made elsewhere
+# (`build_headers`); None where it cannot.
+HeadersElsewhere = Callable[[list[Header]], HeadersMade | None]
 
 KEEP = 3  # index files kept, the most recently used
 STALE_TEMP = 3600  # seconds: an older temporary file is a crashed save's
@@ -102,9 +108,11 @@ def build_index_file(
     *,
     on_note: NoteCallback | None = None,
     on_progress: ProgressCallback | None = None,
+    headers: HeadersElsewhere | None = None,
 ) -> bool:
     """For a process that needs the library for nothing else (the index worker): whether
-    the library's index file is there, whole (its CRC checked), or was built and saved.
+    the library's index file is there, whole (its CRC checked), or was built and saved;
+    `headers`: its headers' part made elsewhere meanwhile (see `build_entries`).
 
     The library is loaded, outlined (its ids, where each article is, its fingerprint) into
     a few large objects, and let go before the build; the articles are then read again
@@ -117,12 +125,14 @@ def build_index_file(
         packed = _Packed.of(library)
         del library
     collector.give_back_memory()
-    fingerprint, home, ids, places = packed.unpacked()
+    fingerprint, home, ids, header_list, places = packed.unpacked()
     found = partial(_same_ids, StoredEntries(places, ids, pages.articles), ids)
     with collector.paused():
         if _cached(home, fingerprint, found, on_note, verify=True) is not None:
             return True
-    data = build_entries(StoredEntries(places, ids, pages.articles), on_progress)
+    made = headers(header_list) if headers is not None else None
+    del header_list  # sent, or not needed
+    data = build_entries(StoredEntries(places, ids, pages.articles), on_progress, headers=made)
     try:
         path = _index_path(home)
         save(path, data, fingerprint)
@@ -142,14 +152,18 @@ class _Packed:
     home: str
     pages: array
     positions: array
-    strings: str  # the ids, then per page its source, section, issue and date (ISO or "")
+    # The ids, each article's title, kicker and subtitle ("" for none), then per page its
+    # source, section, issue and date (ISO or "").
+    strings: str
     lengths: array
 
     @classmethod
     def of(cls, library: Library) -> _Packed:
         entries, ids, fingerprint = _identified(library)
         places = Places.of(entries)
-        items = [*ids, *places.sources, *places.sections, *places.issues, *places.dates]
+        headers = [text or "" for entry in entries for text in header_of(entry.article)]
+        pages = [*places.sources, *places.sections, *places.issues, *places.dates]
+        items = [*ids, *headers, *pages]
         return cls(
             fingerprint,
             _home(library),
@@ -159,14 +173,16 @@ class _Packed:
             array("Q", map(len, items)),
         )
 
-    def unpacked(self) -> tuple[bytes, str, list[str], Places]:
+    def unpacked(self) -> tuple[bytes, str, list[str], list[Header], Places]:
         ends = list(accumulate(self.lengths))
         items = list(map(self.strings.__getitem__, map(slice, [0, *ends], ends)))
         size = len(self.pages)
-        count = (len(items) - size) // 4
-        ids, rest = items[:size], items[size:]
+        ids, headers, rest = items[:size], items[size : 4 * size], items[4 * size :]
+        header_list: list[Header] = list(zip(*[iter(headers)] * 3, strict=True))
+        count = len(rest) // 4
         columns = [rest[i * count : (i + 1) * count] for i in range(4)]
-        return self.fingerprint, self.home, ids, Places(self.pages, self.positions, *columns)
+        places = Places(self.pages, self.positions, *columns)
+        return self.fingerprint, self.home, ids, header_list, places
 
 
 def open_cached_index(
