@@ -48,8 +48,8 @@ from tui.search.words import TitleWords
 PROGRESS_EVERY = 1000
 PASSES = 4
 SAMPLE_EVERY = 32  # one article in this many is sampled for hot terms
-HOT_MIN_MATCHES = 800  # a hot term is estimated to be in at least this many articles...
-HOT_MOST = {3: 500, 4: 250, 5: 120, 6: 80}  # ...and among the most frequent of its length
+HOT_MIN_MATCHES = 1500  # a hot term is estimated to be in at least this many articles...
+HOT_MOST = {3: 200, 4: 100, 5: 60, 6: 40}  # ...and among the most frequent of its length
 HOT_MIN_ARTICLES = 5000  # below this, no hot terms
 # The fields ranked as heads (`rank.HEAD_WEIGHT`), with the subheads.
 HEAD_FIELDS = (KICKER, SUBTITLE, COLUMN)
