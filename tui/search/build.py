@@ -39,7 +39,7 @@ from tui.background import collector
 from tui.core.model import Article, Library
 from tui.core.text import normalise
 from tui.search import align, bitset
-from tui.search.pinyin import header_pinyin, initials, pinyin_bits
+from tui.search.pinyin import forget_readings, header_pinyin, initials, pinyin_bits
 from tui.search.postings import Postings, build_postings
 from tui.search.segments import COLUMN, FIRST_BLOCK, KICKER, SUBTITLE, segment_of, segment_texts
 from tui.search.tokenize import SEPARATOR, normalise_blocks, term_codes
@@ -195,8 +195,10 @@ def build_headers(header_list: Sequence[Header]) -> Headers:
 def _build(entries: Sequence[Entry], progress: _Progress, made: HeadersMade | None) -> IndexData:
     size = progress.count = len(entries)
     docs, heads, ids, header_list = _normalise_all(entries, progress, keep_headers=made is None)
-    postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
+    # Before the postings, whose arrays are the build's largest (~90 MB): by then a worker
+    # making the headers' part elsewhere has mostly let go of its own.
     frequent = frequent_terms(docs[::SAMPLE_EVERY]) if size >= HOT_MIN_ARTICLES else []
+    postings = build_postings(docs, lambda done: progress.tick(size + int(2 * size * done)))
     hot = hot_terms(docs, postings, frequent) if frequent else {}
     title_list = [doc[: doc.index(SEPARATOR)] for doc in docs]
     headers = made() if made is not None else None
@@ -230,13 +232,13 @@ def header_of(article: Article) -> Header:
 
 
 def _headers(header_list: Sequence[Header], titles: list[str]) -> Headers:
-    """The headers' part, of the articles' headers and their normalised titles: the
-    titles' words first, jieba's data let go before pypinyin's is read."""
-    title_bounds = _title_bounds(titles)
-    collector.give_back_memory()
+    """The headers' part, of the articles' headers and their normalised titles: pypinyin's
+    data let go (~28 MB) before jieba's is read."""
     pinyins = [header_pinyin(*header) for header in header_list]
+    forget_readings()
+    collector.give_back_memory()
     return Headers(
-        title_bounds,
+        _title_bounds(titles),
         pinyins,
         [initials(pinyin) for pinyin in pinyins],
         pinyin_bits(pinyins, len(header_list)),

@@ -51,6 +51,11 @@ def _data() -> tuple[Mapping[int, str], Mapping[str, str], frozenset[str]]:
     return readings, phrases, prefixes
 
 
+def forget_readings() -> None:
+    """Let `_data` go: a build has read its headers (read again if asked)."""
+    _data.cache_clear()
+
+
 def _read_data() -> tuple[dict[int, str], dict[str, str]]:
     """pypinyin's data files, read as `_data` keeps them: importing pypinyin holds them
     as it does, ~56 MB (every reading of a phrase as a list), where this takes ~15 MB."""
