@@ -160,3 +160,20 @@ async def test_a_library_whose_index_cannot_be_made_says_search_is_unavailable(
         searcher.library_ready(load_library([archive]))
         await until(lambda: any("unavailable" in note for note in app.notes), pilot)
         assert searcher.index is None
+
+
+def test_the_builds_progress_is_posted_at_most_every_so_often_and_its_end_always(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(searcher_module.time, "monotonic", lambda: clock[0])
+    searcher = Searcher(None, by_paths=False)
+    posted: list[Searcher.Indexing] = []
+    monkeypatch.setattr(searcher, "post_message", posted.append)
+    post = searcher._progress_poster()
+    for done in range(0, 100, 10):  # ten reports within a moment
+        post(done, 100)
+        clock[0] += searcher_module.INDEXING_EVERY / 4
+    assert [p.done for p in posted] == [0, 40, 80]
+    post(100, 100)  # the last report, however soon
+    assert [p.done for p in posted] == [0, 40, 80, 100]
