@@ -3,6 +3,8 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +16,13 @@ from tui.library import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_9d98c7fe781bce98.txt"
+
+
+def printed_by_fresh_python(*lines: str) -> str:
+    """What a fresh interpreter prints running `lines` (failing the test if it fails)."""
+    code = "\n".join(lines)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return run.stdout.strip()
 
 
 @pytest.fixture(autouse=True)

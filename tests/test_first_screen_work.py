@@ -40,6 +40,7 @@ from tui.ui.widgets import sidebar as sidebar_module
 from tui.ui.widgets.keybar import KeyBar
 from tui.ui.widgets.sidebar import Sidebar
 
+from .conftest import printed_by_fresh_python
 from .test_app import two_issues
 
 
@@ -277,14 +278,13 @@ def test_the_runs_known_for_this_unicode_are_the_runs_found() -> None:
 def test_opening_an_index_imports_no_package_metadata() -> None:
     """jieba's version, part of every index's key, is read from its metadata folder's
     name: `importlib.metadata` costs a reader's start 20-30 ms to import."""
-    code = (
-        "import sys\n"
-        "from tui.search.fingerprint import _jieba_version, code_version\n"
-        "code_version()\n"
-        "print('importlib.metadata' in sys.modules, _jieba_version())\n"
+    printed = printed_by_fresh_python(
+        "import sys",
+        "from tui.search.fingerprint import _jieba_version, code_version",
+        "code_version()",
+        "print('importlib.metadata' in sys.modules, _jieba_version())",
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert run.stdout.split() == ["False", metadata.version("jieba")]
+    assert printed.split() == ["False", metadata.version("jieba")]
 
 
 def test_the_reader_keeps_the_css_it_parsed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,6 +20,8 @@ from tui.library import load_library
 from tui.search import SearchIndex, words
 from tui.search import index as index_module
 from tui.search.words import TitleWords
+
+from .conftest import printed_by_fresh_python
 
 BODY = "今天天气很好，大家出门散步。"
 
@@ -152,14 +152,13 @@ def test_title_words_use_jiebas_patterns_and_file_without_importing_it() -> None
         assert (ours.pattern, ours.flags) == (its.pattern, its.flags)
     with jieba.Tokenizer().get_dict_file() as dictionary:
         assert words._dictionary() == dictionary.read().decode("utf-8")
-    script = (
-        "import sys\n"
-        "from tui.search.words import TitleWords\n"
-        "assert TitleWords(['习近平会见外宾']).boundaries('习近平会见外宾')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jieba', 'pkg_resources')))\n"
+    imported = printed_by_fresh_python(
+        "import sys",
+        "from tui.search.words import TitleWords",
+        "assert TitleWords(['习近平会见外宾']).boundaries('习近平会见外宾')",
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jieba', 'pkg_resources')))",
     )
-    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert ran.stdout.strip() == "[]"
+    assert imported == "[]"
 
 
 # Characters of news titles, and the others jieba treats apart: letters and digits (run
