@@ -7,12 +7,9 @@ the library (through the page cache the reader has just filled), builds its inde
 saves it; a reader then opens it. In a worker, building never holds up the keys (jieba
 alone takes a core for seconds), and the ~100 MB it takes go back when it ends.
 
-A worker of its own (`headers`) makes the index's headers' part meanwhile, on the second
-core: the titles cut into words and the headers read in pinyin, with jieba's and
-pypinyin's data (~90 MB), which the build's own process then never loads. The build's
-worker sends it the articles' headers, from the library it has loaded. Where it cannot
-start or fails, the build makes that part itself.
-"""
+Meanwhile a worker of the build's own makes the index's headers' part from the headers it
+is sent (`build_headers`: jieba, pypinyin and their ~90 MB, on the second core); where it
+cannot start or fails, the build makes it."""
 
 from __future__ import annotations
 
@@ -26,6 +23,8 @@ from tui.core.model import Library
 from tui.library import Pages, load_library
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from tui.search.build import Header, Headers, HeadersMade
 
 HEADERS_TIMEOUT = 300.0  # seconds: later than this, a stuck worker; the build makes them
@@ -64,26 +63,16 @@ def build(source: Sequence[str] | Library | None) -> Built:
     return Built(saved, notes)
 
 
-def headers(header_list: list[Header]) -> Headers:
-    """In the headers' worker: the headers' part of the index of articles with these
-    headers."""
+def _headers_elsewhere(header_list: list[Header]) -> HeadersMade | None:
+    """In the build's worker: `build_headers` in a worker of its own, or None."""
     from tui.search.build import build_headers
 
-    return build_headers(header_list)
+    started = Worker.run(build_headers, header_list, nested=True)
+    return None if started is None else partial(_result, started[1])
 
 
-def _headers_elsewhere(header_list: list[Header]) -> HeadersMade | None:
-    """In the build's worker: `headers` started in a worker of its own; None where none
-    starts."""
-    started = Worker.run(headers, header_list, nested=True)
-    if started is None:
+def _result(future: Future[Headers]) -> Headers | None:
+    try:
+        return future.result(HEADERS_TIMEOUT)
+    except Exception:  # failed, stuck, or its worker died: the build makes the part itself
         return None
-    _, future = started
-
-    def made() -> Headers | None:
-        try:
-            return future.result(HEADERS_TIMEOUT)
-        except Exception:  # failed, or its worker died: the build makes the part itself
-            return None
-
-    return made
