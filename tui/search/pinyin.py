@@ -64,17 +64,18 @@ def _read_data() -> tuple[dict[int, str], dict[str, str]]:
     try:
         folder = Path(next(iter(folders or [])))
         characters = json.loads((folder / "pinyin_dict.json").read_text("utf-8"))
-        readings = {int(code): _toneless(read.split(",")[0]) for code, read in characters.items()}
         phrases = dict(_phrase_readings((folder / "phrases_dict.json").read_text("utf-8")))
     except (StopIteration, OSError, ValueError, IndexError, TypeError, AttributeError):
         from pypinyin.constants import PHRASES_DICT, PINYIN_DICT  # laid out otherwise
 
-        readings = {code: _toneless(read.split(",")[0]) for code, read in PINYIN_DICT.items()}
-        phrases = {
-            phrase: SEP.join(_toneless(reading[0]) for reading in phrase_readings)
-            for phrase, phrase_readings in PHRASES_DICT.items()
-        }
-    return readings, phrases
+        characters = PINYIN_DICT
+        phrases = {phrase: _first_readings(each) for phrase, each in PHRASES_DICT.items()}
+    return {int(code): _toneless(read.split(",")[0]) for code, read in characters.items()}, phrases
+
+
+def _first_readings(readings: list[list[str]]) -> str:
+    """A phrase's first reading of each character, without tone, SEP-joined."""
+    return SEP.join(_toneless(reading[0]) for reading in readings)
 
 
 def _phrase_readings(text: str) -> Iterator[tuple[str, str]]:
@@ -89,7 +90,7 @@ def _phrase_readings(text: str) -> Iterator[tuple[str, str]]:
         if text[at] != ":":
             raise ValueError(f"no ':' after a phrase at {at}")
         readings, at = decoder.raw_decode(text, _SPACE.match(text, at + 1).end())
-        yield phrase, SEP.join(_toneless(reading[0]) for reading in readings)
+        yield phrase, _first_readings(readings)
         at = _SPACE.match(text, at).end()
         if text[at] == ",":
             at = _SPACE.match(text, at + 1).end()
