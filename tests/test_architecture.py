@@ -34,7 +34,7 @@ LAYERS = {
         "tui.store",
         "tui.background",
         "tui.store.folders",
-        "tui.background.collector",
+        "tui.core.collector",
         "tui.background.pool",
         "tui.core.time_left",
     ],

@@ -22,7 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from tui.background import collector
+from tui.core import collector
 from tui.core.model import Library
 from tui.library import LibraryError, Pages, Progress, load_library
 

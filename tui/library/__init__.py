@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tui.background import collector
+from tui.core import collector
 from tui.core.model import Article, Issue, Library, Problem, Section
 from tui.core.text import one_line
 

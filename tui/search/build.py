@@ -35,7 +35,7 @@ from itertools import accumulate, compress, repeat
 from operator import contains
 from typing import TypeVar
 
-from tui.background import collector
+from tui.core import collector
 from tui.core.model import Article, Library
 from tui.core.text import normalise
 from tui.search import align, bitset

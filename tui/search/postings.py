@@ -21,7 +21,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from tui.background import collector
+from tui.core import collector
 from tui.search import bitset
 
 DENSE_SHARE = 16

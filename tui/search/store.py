@@ -31,7 +31,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.background import collector
+from tui.core import collector
 from tui.core.model import Library
 from tui.search import align, indexfile
 from tui.search.build import (

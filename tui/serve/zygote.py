@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple, NoReturn
 
-from tui.background.collector import give_back_memory
+from tui.core.collector import give_back_memory
 from tui.core.model import Library
 from tui.core.navigation import ReadingOrder
 from tui.core.text import one_line

@@ -34,8 +34,8 @@ from textual.widget import Widget
 from textual.widgets import Label, ProgressBar
 from textual.widgets._progress_bar import Bar
 
-from tui.background.collector import give_back_memory
 from tui.core.clipboard import MAX_BASE64, TMUX_CONF_LINE, article_text, citation
+from tui.core.collector import give_back_memory
 from tui.core.dates import DateRange, nearest, parse_date
 from tui.core.i18n import Strings
 from tui.core.layout import HEADER, MIN_MEASURE, Anchor
