@@ -182,6 +182,7 @@ def test_texts_answer_as_the_strings_they_hold() -> None:
     docs = indexfile.view_of(data).docs
     assert list(docs) == data.docs
     assert docs.lengths() == list(map(len, data.docs))
+    assert docs.characters() == sum(map(len, data.docs))
     assert any(len(doc.encode("utf-16-le")) != 2 * len(doc) for doc in data.docs)  # wide ones
     rng = random.Random(9)
     ids = list(range(len(data.docs)))

@@ -80,7 +80,7 @@ class SearchIndex:
         self._size = len(data.docs)
         self._snippet_width = snippet_width
         self._positions: dict[str, int] | None = None  # by id: 2 MB, made when first asked
-        self._avg_len = max(sum(data.docs.lengths()) / max(self._size, 1), 1.0)
+        self._avg_len = max(data.docs.characters() / max(self._size, 1), 1.0)
         self._cache = TermCache(CACHE_SIZE)
 
     @classmethod
