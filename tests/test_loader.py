@@ -85,9 +85,11 @@ def test_the_first_issue_comes_before_the_window_and_the_rest_after(
     assert issue_titles(first) == issue_titles(whole)[:1]
     loader.join(0.2)
     assert steps == []  # waiting for the reader
+    assert not loader.stored_index.done()  # nor is the index opened: it would slow the window
     heard = Heard()
     assert loader.attach(heard) == []  # the first issue was taken: nothing else yet
     assert heard.done_event.wait(5)
+    assert loader.stored_index.result(timeout=5) is None  # then looked for: none stored
     loader.join(5)
     assert steps == ["went on"]
     assert [e.kind for e in heard.events] == ["note", "partial", "done"]
