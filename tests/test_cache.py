@@ -739,15 +739,23 @@ def test_rows_decode_as_outlines_as_outline_makes_them(text: str) -> None:
         assert decode_pages([encoded], outlines=True) == [list(map(outline, articles))]
 
 
-def test_outlines_keep_blocks_up_to_the_first_with_text_or_all() -> None:
-    def article(*texts: str) -> Article:
-        return Article("id", "article", "题", tuple(Block("paragraph", t) for t in texts))
+def test_outlines_keep_no_block_if_titled_else_up_to_the_first_with_text_or_all() -> None:
+    def article(title: str | None, *texts: str) -> Article:
+        return Article("id", "article", title, tuple(Block("paragraph", t) for t in texts))
 
-    articles = [article("", "一", "二"), article("", ""), article(), article("一")]
+    untitled = [article(None, "", "一", "二"), article(None, "", ""), article(None)]
+    articles = [*untitled, article(None, "一", "二"), article("题", "一", "二"), article("题")]
     encoded = encode_page(articles)
     assert encoded is not None
     outlined = decode_pages([encoded], outlines=True)[0]
-    assert outlined == [article("", "一"), article("", ""), article(), article("一")]
+    assert outlined == [
+        article(None, "", "一"),
+        article(None, "", ""),
+        article(None),
+        article(None, "一"),
+        article("题"),
+        article("题"),
+    ]
     assert outlined == list(map(outline, articles))
 
 

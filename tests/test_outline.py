@@ -43,6 +43,23 @@ def test_an_outline_keeps_the_blocks_up_to_the_first_with_text() -> None:
     assert outline(cut) is cut
 
 
+def test_a_titled_outline_keeps_no_block() -> None:
+    """A list names a titled article by its title: its blocks (a paragraph, on average
+    88 characters on the benchmark archive) would only take memory."""
+    blocks = (Block("paragraph", "第一段。"), Block("paragraph", "第二段。"))
+    article = Article("id", "photo", "标题", blocks, kicker="引题", dateline="北京电")
+    cut = outline(article)
+    assert cut.blocks == ()
+    assert (cut.id, cut.kind, cut.label, cut.kicker, cut.dateline) == (
+        article.id,
+        article.kind,
+        article.label,
+        article.kicker,
+        article.dateline,
+    )
+    assert outline(cut) is cut
+
+
 def test_a_library_without_bodies_is_outlined_and_the_rest_is_the_same(tmp_path: Path) -> None:
     root = write_archive(tmp_path / "archive", 3)
     whole = load_library([root])
@@ -120,7 +137,7 @@ async def test_a_page_changed_since_loading_shows_the_outline_and_says_so(tmp_pa
         assert app.reader.article_view.article == section.articles[1]
         notices = [str(n.message) for n in app._notifications]
         assert notices == [
-            "This page changed since it was loaded: only the start of the article is shown."
+            "This page changed since it was loaded: the article cannot be shown whole."
         ]
         app.reader.action_next_article()  # the next one, on the same page: said again
         assert app.reader.article_view.article == section.articles[2]

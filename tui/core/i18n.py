@@ -81,8 +81,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "msg.read": ("Marked as read.", "已标为已读。"),
     "msg.unread": ("Marked as unread.", "已标为未读。"),
     "msg.page_changed": (  # an outlined article's page no longer holds it
-        "This page changed since it was loaded: only the start of the article is shown.",
-        "此版面在载入后已改动：只显示文章开头。",
+        "This page changed since it was loaded: the article cannot be shown whole.",
+        "此版面在载入后已改动：无法显示全文。",
     ),
     "msg.all_read": ("Everything is read.", "全部已读。"),
     "key.save": ("Save", "收藏"),

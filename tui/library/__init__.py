@@ -564,8 +564,11 @@ def _library(
 
 
 def outline(article: Article) -> Article:
-    """The article without its blocks past the first that holds text: its id, header and
-    `label` are the whole article's (an untitled article is named by that block)."""
+    """The article as a list of articles needs it: its id, its header, and, untitled, its
+    blocks up to the first that holds text (its `label` is made from that block); a titled
+    one keeps no block. Its id, header and `label` are the whole article's."""
+    if article.title:
+        return _cut(article, 0) if article.blocks else article
     for n, block in enumerate(article.blocks):
         if block.text:
             return article if n + 1 == len(article.blocks) else _cut(article, n + 1)

@@ -273,13 +273,13 @@ def _make_articles(pages: Sequence[_Checked], *, outlines: bool = False) -> list
     letters = "".join(page.letters for page in pages)
     types = [t for page in pages for t in page.types]
     bounds: Iterable[int] = accumulate(map(len, types), initial=0)
-    if outlines:
-        letters, texts, bounds = _outlined(letters, texts, bounds)
-    blocks = _make(Block, map(_BLOCK_TYPES.__getitem__, letters), texts)
     title, kicker, subtitle, byline, dateline, column = (
         list(map(_none_or_text, values, values))
         for values in (heads[i::_HEADS] for i in range(1, _HEADS))
     )
+    if outlines:
+        letters, texts, bounds = _outlined(letters, texts, bounds, title)
+    blocks = _make(Block, map(_BLOCK_TYPES.__getitem__, letters), texts)
     return _make(
         Article,
         heads[::_HEADS],
@@ -295,15 +295,15 @@ def _make_articles(pages: Sequence[_Checked], *, outlines: bool = False) -> list
 
 
 def _outlined(
-    letters: str, texts: list[str], bounds: Iterable[int]
+    letters: str, texts: list[str], bounds: Iterable[int], titles: Sequence[str | None]
 ) -> tuple[str, list[str], list[int]]:
-    """The blocks of each article (between two bounds) up to the first that holds text,
-    all where none does: as `tui.library.outline` keeps them."""
+    """The blocks of each article (between two bounds) as `tui.library.outline` keeps
+    them: none if it has a title, else up to the first that holds text (all if none does)."""
     kept_letters: list[str] = []
     kept_texts: list[str] = []
     kept_bounds = [0]
-    for start, stop in pairwise(bounds):
-        end = next((i + 1 for i in range(start, stop) if texts[i]), stop)
+    for (start, stop), title in zip(pairwise(bounds), titles, strict=True):
+        end = start if title else next((i + 1 for i in range(start, stop) if texts[i]), stop)
         kept_letters.append(letters[start:end])
         kept_texts += texts[start:end]
         kept_bounds.append(kept_bounds[-1] + end - start)
