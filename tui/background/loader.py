@@ -7,10 +7,10 @@
 
 The first screen shows the newest issue of a large library, not an empty one. The loading
 and the window would slow each other down (one Python thread runs at a time): after the
-first issue, the thread opens the library's index file (`stored_index`) and waits until
-`attach`. The library is loaded as outlines: a reader reads an article whole to show it.
-`sink`'s methods are called in the loader's thread; one that raises (the reader has quit)
-detaches it.
+first issue, the thread waits until `attach`, then opens the library's index file
+(`stored_index`) and loads the rest. The library is loaded as outlines: a reader reads an
+article whole to show it. `sink`'s methods are called in the loader's thread; one that
+raises (the reader has quit) detaches it.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Loader:
         self._detached = False
         self.progress: Progress | None = None  # the latest: read it when you like
         self._way_given_until = 0.0  # `give_way`: the loading waits until then
-        # The library's index from its file, opened while the window starts (None: not there).
+        # The library's index from its file, opened once the window is up (None: not there).
         self.stored_index: Future[SearchIndex | None] = Future()
         self._thread = threading.Thread(target=self._run, name="dubao-loader", daemon=True)
 
