@@ -237,9 +237,9 @@ class SearchIndex:
             return Matches(hot)
         ids, bits, prefix = self._candidates(term, codes)
         found, tails = self._first_occurrences(term, ids, prefix)
-        if NOWHERE not in found:
+        if min(found, default=0) >= 0:
             return Matches(bits if bits is not None else self._bitmap(ids), ids, found, tails)
-        kept = [at != NOWHERE for at in found]
+        kept = list(map(NOWHERE.__lt__, found))
         matching = list(compress(ids, kept))
         if bits is not None and (len(ids) - len(matching)) * 32 <= self._size:
             missing = compress(ids, map(not_, kept))
@@ -251,7 +251,7 @@ class SearchIndex:
     def _first_occurrences(
         self, term: str, ids: Sequence[int], prefix: tuple[list[int], list[bytes]] | None
     ) -> tuple[list[int], list[bytes]]:
-        """Where `term` first occurs in the text of each of `ids` (NOWHERE if it does not),
+        """Where `term` first occurs in the text of each of `ids` (negative if it does not),
         and the tail after it (UTF-16-LE); `prefix` is where the term minus its last
         character first occurs in each, and the tail after that, if known."""
         docs, length = self._data.docs, len(term)

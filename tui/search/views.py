@@ -25,8 +25,8 @@ import sys
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from itertools import repeat
-from operator import add, and_, lshift, rshift, sub
+from itertools import compress, repeat
+from operator import add, and_, gt, lshift, rshift, sub
 from typing import TypeVar, overload
 
 UTF16, UTF32 = "utf-16-le", "utf-32-le"
@@ -116,6 +116,7 @@ class Texts(_Decoded):
         self._start = start
         self._wide = wide
         self._wide_ids = frozenset(wide)
+        self._wide_ascending = sorted(wide)
         # Text i, decoded (i from 0): what `texts[i]` gives, with fewer steps.
         self.text: Callable[[int], str] = lru_cache(DECODED_KEPT)(self._decode)
         self._item = self.text
@@ -174,15 +175,17 @@ class Texts(_Decoded):
         return bytes(self._buffer[low + 2 * at : min(low + 2 * (at + count), high)])
 
     def first(self, ids: Sequence[int], term: str, tail: int) -> tuple[list[int], list[bytes]]:
-        """Where `term` first occurs in each text of `ids` (-1 where it does not), and the
+        """Where `term` first occurs in each text of `ids` (negative where it does not), and the
         `tail` characters after it in UTF-16-LE (anything where it does not occur): in
         C, text by text, but for the matches at an odd byte and the wide texts."""
         needle = _units(term)
         lows, highs, found = self._found(ids, needle, None)
         after = list(map(add, found, repeat(len(needle))))
-        cut = map(min, map(add, after, repeat(2 * tail)), highs)
-        tails = list(map(self._buffer.__getitem__, map(slice, after, cut)))
-        firsts = list(map(rshift, map(max, map(sub, found, lows), repeat(-1)), repeat(1)))
+        cuts = list(map(add, after, repeat(2 * tail)))
+        for k in compress(range(len(cuts)), map(gt, cuts, highs)):  # the text ends first
+            cuts[k] = highs[k]
+        tails = list(map(self._buffer.__getitem__, map(slice, after, cuts)))
+        firsts = list(map(rshift, map(sub, found, lows), repeat(1)))  # -1 - low: negative
         for k, i in self._wide_among(ids):
             text = self[i]
             firsts[k] = at = text.find(term)
@@ -204,9 +207,10 @@ class Texts(_Decoded):
         given) in the buffer, and where `needle` first is there at an even byte (-1)."""
         buffer, start = self._buffer, self._start
         lows = list(map(add, map(self._starts.__getitem__, ids), repeat(start)))
-        highs = list(map(add, map(self._ends.__getitem__, ids), repeat(start)))
-        if ends is not None:
-            highs = list(map(min, highs, map(add, lows, map(lshift, ends, repeat(1)))))
+        if ends is None:
+            highs = list(map(add, map(self._ends.__getitem__, ids), repeat(start)))
+        else:  # inside the text (a crafted file's may not be: wrong answers, no harm)
+            highs = list(map(add, lows, map(lshift, ends, repeat(1))))
         found = list(map(buffer.find, repeat(needle), lows, highs))
         # -1 is odd too: more odd than missing means a match at an odd byte (the texts
         # start at even bytes), across two characters.
@@ -215,10 +219,9 @@ class Texts(_Decoded):
         return lows, highs, found
 
     def _wide_among(self, ids: Sequence[int]) -> list[tuple[int, int]]:
-        """(k, ids[k]) of the wide texts among `ids`."""
-        if not self._wide_ids or self._wide_ids.isdisjoint(ids):
-            return []
-        return [(k, i) for k, i in enumerate(ids) if i in self._wide_ids]
+        """(k, ids[k]) of the wide texts among `ids` (ascending)."""
+        among = ((bisect_left(ids, i), i) for i in self._wide_ascending)
+        return [(k, i) for k, i in among if k < len(ids) and ids[k] == i]
 
 
 def _even(buffer: Buffer, needle: bytes, at: int, high: int) -> int:
