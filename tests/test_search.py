@@ -261,17 +261,19 @@ def test_frequent_terms_are_every_string_in_enough_docs(monkeypatch: pytest.Monk
     from collections import Counter
 
     monkeypatch.setattr(build_module, "HOT_MIN_MATCHES", 4 * build_module.SAMPLE_EVERY)
-    monkeypatch.setattr(build_module, "HOT_MOST", {3: 10**6, 4: 10**6, 5: 10**6, 6: 10**6})
+    lengths = range(min(build_module.HOT_MOST), max(build_module.HOT_MOST) + 1)
+    monkeypatch.setattr(build_module, "HOT_MOST", dict.fromkeys(lengths, 10**6))
     rng = random.Random(7)
     sizes = [rng.randint(0, 40) for _ in range(60)]
     sample = ["".join(rng.choice("新闻联播北京\n") for _ in range(size)) for size in sizes]
     sample += ["习近平主席会见外宾"] * 5 + ["习近平主席"] * 3  # 习近平主 in 8, 平主席会见 in 5
     sample += ["人民日报社论"] * 4  # each of its strings in just enough docs
+    sample += ["中国特色社会主义"] * 4  # as long as a hot term can be
     found = build_module.frequent_terms(sample)
     counts: Counter[str] = Counter()
     for doc in sample:
-        counts.update({doc[i : i + n] for n in range(3, 7) for i in range(len(doc) - n + 1)})
+        counts.update({doc[i : i + n] for n in lengths for i in range(len(doc) - n + 1)})
     expected = {term for term, count in counts.items() if count >= 4 and "\n" not in term}
     assert set(found) == expected and len(found) == len(expected)
-    assert {"习近平主", "平主席会见", "人民日报社论"} <= expected
+    assert {"习近平主", "平主席会见", "人民日报社论", "中国特色社会主义"} <= expected
     assert [len(term) for term in found] == sorted(len(term) for term in found)
