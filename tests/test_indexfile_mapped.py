@@ -204,10 +204,6 @@ def test_texts_answer_as_the_strings_they_hold() -> None:
             assert docs.startswith(i, term, start) == doc.startswith(term, start)
         some = sorted(rng.sample(ids, len(ids) // 3))  # ascending, with gaps
         assert docs.first(some, term, 8)[0] == [firsts[i] for i in some]
-        held = docs.holding(ids, term, ends)
-        assert held == [
-            doc.find(term, 0, end) >= 0 for doc, end in zip(data.docs, ends, strict=True)
-        ]
 
 
 def test_writing_an_index_copies_no_array_and_encodes_the_texts_into_one_buffer(

@@ -17,7 +17,6 @@ from tui.core.model import Article, Block, Issue, Library, Section
 from tui.core.text import normalise
 from tui.search import SearchIndex, termcache
 from tui.search import index as index_module
-from tui.search import rank as rank_module
 from tui.search.align import align
 from tui.search.tokenize import normalise_blocks
 
@@ -160,20 +159,19 @@ def large_libraries(draw: st.DrawFn) -> Library:
     return Library((Issue("i", "issue", dt.date(2020, 1, 1), (section,)),))
 
 
-KNOBS = (  # index: NARROW_LEAST, TAIL, POOL; termcache: LISTS_KEPT; rank: TITLE_CHECKS
-    (512, 8, 60, 8, 1000),
-    (1, 1, 3, 1, 0),
-    (2, 3, 3, 2, 1000),
+KNOBS = (  # index: NARROW_LEAST, TAIL, POOL; termcache: LISTS_KEPT
+    (512, 8, 60, 8),
+    (1, 1, 3, 1),
+    (2, 3, 3, 2),
 )
 
 
 @contextmanager
-def turned(knobs: tuple[int, int, int, int, int]) -> Iterator[None]:
+def turned(knobs: tuple[int, int, int, int]) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in zip(("NARROW_LEAST", "TAIL", "POOL"), knobs[:3], strict=True):
             patch.setattr(index_module, name, value)
         patch.setattr(termcache, "LISTS_KEPT", knobs[3])
-        patch.setattr(rank_module, "TITLE_CHECKS", knobs[4])
         yield
 
 
@@ -189,7 +187,7 @@ def check_typing(library: Library, index: SearchIndex, query: str) -> None:
 @settings(max_examples=40)
 @given(st.data(), st.sampled_from(KNOBS))
 def test_typing_a_query_finds_what_a_scan_finds_at_every_keystroke(
-    data: st.DataObject, knobs: tuple[int, int, int, int, int]
+    data: st.DataObject, knobs: tuple[int, int, int, int]
 ) -> None:
     library = data.draw(large_libraries())
     blocks = [a.blocks[0].text for a in library.articles()]

@@ -200,3 +200,28 @@ def test_a_headline_of_any_length_is_indexed_and_found() -> None:
     assert bounds == TitleWords([start]).boundaries(start)[:-1]
     assert words.is_word_aligned(bounds, 0, 2)  # 山西, within the words cut
     assert not words.is_word_aligned(bounds, len(headline) - 6, len(headline) - 4)
+
+
+def test_the_titles_postings_find_the_titles_that_hold_a_term() -> None:
+    import random
+
+    from tests.test_search_store import make_library
+    from tui.search.build import build_data
+    from tui.search.indexfile import view_of
+    from tui.search.rank import _titles_with
+    from tui.search.tokenize import SEPARATOR
+
+    view = view_of(build_data(make_library(200)))  # searched as its file would be
+    titles = [doc.split(SEPARATOR)[0] for doc in view.docs]
+    _, codes, _, _, dense = view.title_postings.parts()
+    assert len(codes) > 50 and len(dense) > 5  # sparse and dense keys both
+    rng = random.Random(3)
+    terms = ["", "zz", "中国人"]
+    for title in rng.sample(titles, 40):
+        for length in (1, 2, 3, 4):
+            start = rng.randint(0, max(len(title) - length, 0))
+            terms += [title[start : start + length], title[start : start + length][::-1]]
+    for term in filter(None, terms):
+        for end in (len(titles), len(titles) // 2, 1):
+            expected = [i for i in range(end) if term in titles[i]]
+            assert list(_titles_with(view, term, end)) == expected, (term, end)

@@ -109,7 +109,9 @@ class IndexData:
     # jieba word boundaries of each normalised title (see words.TitleWords.boundaries).
     title_bounds: list[str]
     postings: Postings
-    # Exact bitmaps of frequent three-character terms.
+    # The same of the normalised titles alone: which articles' titles hold a key.
+    title_postings: Postings
+    # Exact bitmaps of frequent terms of three to eight characters.
     hot: dict[str, int]
     # Each article's header in pinyin (`pinyin.header_pinyin`), its initials (`initials`),
     # and the bitmaps of their keys.
@@ -222,6 +224,7 @@ def _build(entries: Sequence[Entry], progress: _Progress, made: HeadersMade | No
         heads,
         headers.title_bounds,
         postings,
+        build_postings(title_list),
         hot,
         headers.pinyin,
         headers.pinyin_initials,

@@ -387,9 +387,9 @@ class SearchIndex:
         ids = sum(map(sys.getsizeof, data.ids)) + sys.getsizeof(data.ids)
         listed = isinstance(data.entries, list) and data.entries  # else read on demand
         entries = self._size * sys.getsizeof(data.entries[0]) if listed else 0
-        bitmaps = data.hot.made_bytes() + data.postings.made_bytes() + data.titles.decoded_bytes()
+        bitmaps = sum(p.made_bytes() for p in (data.hot, data.postings, data.title_postings))
         index = sys.getsizeof(self._positions) if self._positions is not None else 0
-        return ids + entries + bitmaps + index
+        return ids + entries + bitmaps + index + data.titles.decoded_bytes()
 
 
 def _kept(

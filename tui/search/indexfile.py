@@ -24,22 +24,24 @@ the header names (another machine's file is refused):
               each starts, one more than the strings ('I'). The articles' texts ("docs")
               always in UTF-16 (searched as bytes, see `views`); those holding any
               surrogate also in UTF-32 ("wide", with "wide.ids"). Bitmaps as blocks of
-              (articles + 7) // 8 little-endian bytes.
+              (articles + 7) // 8 little-endian bytes. Two sets of postings: of the
+              texts ("codes", "starts", "ids", "dense.codes", "dense.bits") and of the
+              titles alone (the same names after "t.").
 
 The articles are not stored, only their ids and where they are (`places`): the caller
 gives the entries, from the library or read on demand.
 
 What an `IndexView` (what `load` returns; `SearchIndex` searches it) holds, on the
-benchmark archive's 75 MB file:
+benchmark archive's 91 MB file:
 
 - views of the map, never copied: the texts ("docs", 35 MB: a term is looked for in
-  their bytes, `views.Texts`), the postings' codes, starts and ids (27 MB), the title
-  ends and starts; read by the pages a search touches, shared with every process that
-  maps the file;
+  their bytes, `views.Texts`), the postings' codes, starts and ids (27 MB; the titles'
+  own, 3 MB), the title ends and starts; read by the pages a search touches, shared
+  with every process that maps the file;
 - decoded at opening (~4 MB of Python objects): the articles' ids, the places, the names
   of the hot terms and the codes of the dense postings;
 - decoded when first needed, and kept: a dense posting's or a hot term's bitmap (an int),
-  the joined titles (a str, 1.4 MB, on the first search that scans titles); decoded
+  the joined titles (a str, 1.4 MB, on the first search that tests a title); decoded
   each time, the most recent kept: a text (to score it, make its snippet), a title's
   word boundaries, an article's heads;
 - `decoded()`: all of it as `IndexData`, for tests.
@@ -111,10 +113,12 @@ __all__ = [
 # The entries of the articles with these places and ids (the library's, or read on demand).
 EntriesFor = Callable[[Places, list[str]], Sequence[Entry]]
 
-FORMAT = 5  # 4: mapped; sections aligned, offsets not lengths, wide texts, two CRCs; 5: pinyin
+# 4: mapped; sections aligned, offsets not lengths, wide texts, two CRCs; 5: pinyin; 6: the
+# titles' postings
+FORMAT = 6
 TEMP_SUFFIX = ".tmp"
 # The largest index file read or written. The benchmark archive's 33,917 articles take
-# 75 MB (~2.2 KB an article): this is ~480,000 articles. A larger file is not opened;
+# 91 MB (~2.7 KB an article): this is ~400,000 articles. A larger file is not opened;
 # a larger index is built each time, not saved.
 MAX_SIZE = 1 << 30
 CHUNK = 4 << 20  # bytes `verify` reads at a time

@@ -46,6 +46,7 @@ OPENED = (
     *("page_of", "positions", "docs.offsets", "wide.ids", "wide.offsets"),
     *("title_ends", "title_starts", "heads.ids", "heads.offsets", "bounds.offsets"),
     *("hot", "hot.offsets", "dense.codes", "py.docs.offsets", "py.keys", "py.keys.offsets"),
+    "t.dense.codes",
 )
 # What decoding a file that is not what it should be can raise.
 MALFORMED = (ValueError, TypeError, LookupError, AttributeError, OverflowError, RecursionError)
@@ -78,6 +79,7 @@ class IndexView:
     heads: Heads
     title_bounds: Strings
     postings: Postings
+    title_postings: Postings
     hot: Bitmaps[str]
     pinyin: Strings
     pinyin_initials: Strings
@@ -86,7 +88,6 @@ class IndexView:
 
     def decoded(self) -> IndexData:
         """Everything decoded into Python objects, as built (tests compare them)."""
-        size, codes, starts, ids, dense = self.postings.parts()
         return IndexData(
             self.entries,
             self.ids,
@@ -96,7 +97,8 @@ class IndexView:
             _array(self.title_starts),
             dict(self.heads),
             list(self.title_bounds),
-            Postings(size, _array(codes), _array(starts), _array(ids), dict(dense)),
+            _decoded(self.postings),
+            _decoded(self.title_postings),
             dict(self.hot),
             list(self.pinyin),
             list(self.pinyin_initials),
@@ -106,6 +108,11 @@ class IndexView:
 
 def _array(values: memoryview) -> array:
     return array(values.format, values.cast("B").tobytes())
+
+
+def _decoded(postings: Postings) -> Postings:
+    size, codes, starts, ids, dense = postings.parts()
+    return Postings(size, _array(codes), _array(starts), _array(ids), dict(dense))
 
 
 # ---------------------------------------------------------------------------
@@ -173,6 +180,7 @@ def _sections(data: IndexData) -> dict[str, Part]:
     """Every section of the file. What the largest take at once is what a build's worker
     peaks at: the texts are encoded into one buffer, the arrays viewed where they are."""
     size, codes, starts, ids, dense = data.postings.parts()
+    _, t_codes, t_starts, t_ids, t_dense = data.title_postings.parts()
     places = Places.of(data.entries)
     docs = list(data.docs)
     sections: dict[str, Part] = {}
@@ -210,12 +218,17 @@ def _sections(data: IndexData) -> dict[str, Part]:
         "starts": starts,
         "ids": ids,
         "dense.codes": array("I", dense),
+        "t.codes": t_codes,
+        "t.starts": t_starts,
+        "t.ids": t_ids,
+        "t.dense.codes": array("I", t_dense),
     }
     for name, values in arrays.items():
         sections[name] = memoryview(values).cast("B")
     types = {name: [_typecode(values), values.itemsize] for name, values in arrays.items()}
     width = (size + 7) // 8
     sections["dense.bits"] = b"".join(bits.to_bytes(width, "little") for bits in dense.values())
+    sections["t.dense.bits"] = b"".join(bits.to_bytes(width, "little") for bits in t_dense.values())
     sections["hot.bits"] = b"".join(bits.to_bytes(width, "little") for bits in data.hot.values())
     sections["py.bits"] = b"".join(
         bits.to_bytes(width, "little") for bits in data.pinyin_bits.values()
@@ -226,6 +239,7 @@ def _sections(data: IndexData) -> dict[str, Part]:
         "heads": len(data.heads),
         "pages": len(places.sources),
         "dense": len(dense),
+        "title_dense": len(t_dense),
         "hot": len(data.hot),
         "wide": len(wide),
         "pinyin": len(data.pinyin_bits),

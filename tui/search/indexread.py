@@ -139,11 +139,11 @@ def _view(
     count, id and offset read now fits the others (those read later are kept in range
     where they are used)."""
     meta = json.loads(bytes(sections.raw("meta")))
-    names = ("articles", "heads", "pages", "dense", "hot", "wide", "pinyin")
+    names = ("articles", "heads", "pages", "dense", "title_dense", "hot", "wide", "pinyin")
     counts = [meta[key] for key in names]
     if any(type(n) is not int or n < 0 for n in counts):
         raise ValueError("bad counts")
-    size, heads, pages, dense, hot, wide, pinyin_keys = counts
+    size, heads, pages, dense, title_dense, hot, wide, pinyin_keys = counts
     encodings, types = meta["encodings"], meta["arrays"]
     for typecode, itemsize in types.values():
         if typecode not in INTEGERS or array(typecode).itemsize != itemsize:
@@ -184,6 +184,7 @@ def _view(
         heads=Heads(head_ids, sections.strings("heads", heads, encodings["heads"])),
         title_bounds=sections.strings("bounds", size, encodings["bounds"], DECODED_KEPT),
         postings=_postings(sections, numbers, size, dense),
+        title_postings=_postings(sections, numbers, size, title_dense, "t."),
         hot=sections.bitmaps("hot.bits", sections.decoded("hot", hot, encodings["hot"]), size),
         pinyin=sections.strings("py.docs", size, encodings["py.docs"], DECODED_KEPT),
         pinyin_initials=sections.strings("py.init", size, encodings["py.init"]),
@@ -222,12 +223,14 @@ def _titles(sections: Sections, encoding: str) -> JoinedText:
 
 
 def _postings(
-    sections: Sections, numbers: Callable[..., memoryview], size: int, dense: int
+    sections: Sections, numbers: Callable[..., memoryview], size: int, dense: int, of: str = ""
 ) -> Postings:
-    codes = numbers("codes")
-    starts = numbers("starts", len(codes) + 1)
-    posted = numbers("ids")
+    """The postings of the sections named with the prefix `of`."""
+    codes = numbers(of + "codes")
+    starts = numbers(of + "starts", len(codes) + 1)
+    posted = numbers(of + "ids")
     if posted.format != id_typecode(size) or starts[0] != 0 or starts[-1] != len(posted):
         raise ValueError("posting starts and ids disagree")
-    bitmaps = sections.bitmaps("dense.bits", numbers("dense.codes", dense).tolist(), size)
+    dense_codes = numbers(of + "dense.codes", dense).tolist()
+    bitmaps = sections.bitmaps(of + "dense.bits", dense_codes, size)
     return Postings(size, codes, starts, posted, bitmaps, checked=False)

@@ -2,7 +2,8 @@
 
 `candidates` picks the articles worth scoring: every match when there are at most
 `size`; else those with every term in the title, newest first (looking through at most
-TITLE_SCAN * size titles that hold the rarest term), then the newest of the rest.
+TITLE_SCAN * size titles that hold the rarest term, found in the titles' own postings),
+then the newest of the rest.
 
 A term's count in an article weighs each occurrence by where it is: the title counts
 TITLE_WEIGHT times, the kicker, subtitle, column and subheads HEAD_WEIGHT times (a column
@@ -16,13 +17,13 @@ idf, where a term's document frequency is the exact number of articles it matche
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress, filterfalse, islice
+from itertools import compress, filterfalse, islice, takewhile
 
 from tui.search import bitset
 from tui.search.indexlayout import IndexView
 from tui.search.termcache import Matches
+from tui.search.tokenize import is_exact, term_codes
 from tui.search.words import WORDS_WITHIN, is_word_aligned
 
 K1 = 1.2
@@ -32,9 +33,6 @@ HEAD_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
 WORD_BONUS = 2.0
 TITLE_SCAN = 4
-# Up to this many matches of the rarest term, their titles are tested one by one: cheaper
-# than searching all the titles when few of them hold it.
-TITLE_CHECKS = 1000
 
 # The rarest term, with its own matches' ids and where it first occurs in each, if known.
 Lead = tuple[str, Sequence[int] | None, Sequence[int] | None]
@@ -125,8 +123,6 @@ def _title_ids(
         # A term in the title first occurs there: the title comes first in an article.
         ends = map(data.title_ends.__getitem__, ids)
         with_lead = compress(ids, map(int.__lt__, firsts, ends))
-    elif ids is not None and len(ids) <= TITLE_CHECKS:
-        with_lead = _titles_among(data, term, ids)
     else:  # no title past the last match's can hold every term
         with_lead = _titles_with(data, term, matching.bit_length())
     scanned = islice(with_lead, TITLE_SCAN * limit)
@@ -155,16 +151,30 @@ def _among(ids: list[int], matching: int, size: int) -> list[int]:
     return [doc_id for doc_id in ids if matching >> doc_id & 1]
 
 
-def _titles_with(data: IndexView, lead: str, end: int) -> Iterator[int]:
-    """The ids below `end` of the articles whose title holds `lead`, in the joined titles."""
+def _titles_with(data: IndexView, term: str, end: int) -> Iterator[int]:
+    """The ids below `end` of the articles whose title holds `term`, ascending: those
+    filed under its keys in the titles' postings (exactly them for a term of one or two
+    units, else tested in the joined titles)."""
+    postings, size = data.title_postings, len(data.docs)
+    known = -1
+    runs: list[Sequence[int]] = []
+    for code in term_codes(term):
+        if postings.is_dense(code):
+            known &= postings.bits(code)
+        else:
+            runs.append(postings.sparse(code))
+    held: Iterable[int]
+    if runs:  # a title's postings are short
+        runs.sort(key=len)
+        held = list(runs[0])
+        for run in runs[1:]:
+            held = list(compress(held, map(set(run).__contains__, held)))
+        if known != -1:
+            held = list(compress(held, map(bitset.flags(known, size).__getitem__, held)))
+    else:
+        held = bitset.ids(known, size)
+    below = takewhile(end.__gt__, held)
+    if is_exact(term):
+        return below
     titles, starts = str(data.titles), data.title_starts  # decoded once
-    position = titles.find(lead, 0, starts[end])
-    while position >= 0:
-        doc_id = bisect_right(starts, position) - 1
-        yield doc_id
-        position = titles.find(lead, starts[doc_id + 1] - 1, starts[end])
-
-
-def _titles_among(data: IndexView, lead: str, ids: Sequence[int]) -> Iterator[int]:
-    """The ids among `ids` (ascending) of the articles whose title holds `lead`."""
-    return compress(ids, data.docs.holding(ids, lead, data.title_ends))
+    return (i for i in below if titles.find(term, starts[i], starts[i + 1] - 1) >= 0)

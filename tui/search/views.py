@@ -23,10 +23,10 @@ import codecs
 import mmap
 import sys
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from itertools import compress, repeat
-from operator import add, and_, gt, lshift, rshift, sub
+from operator import add, and_, gt, rshift, sub
 from typing import TypeVar, overload
 
 UTF16, UTF32 = "utf-16-le", "utf-32-le"
@@ -179,7 +179,7 @@ class Texts(_Decoded):
         `tail` characters after it in UTF-16-LE (anything where it does not occur): in
         C, text by text, but for the matches at an odd byte and the wide texts."""
         needle = _units(term)
-        lows, highs, found = self._found(ids, needle, None)
+        lows, highs, found = self._found(ids, needle)
         after = list(map(add, found, repeat(len(needle))))
         cuts = list(map(add, after, repeat(2 * tail)))
         for k in compress(range(len(cuts)), map(gt, cuts, highs)):  # the text ends first
@@ -192,25 +192,12 @@ class Texts(_Decoded):
             tails[k] = _units(text[at + len(term) : at + len(term) + tail])
         return firsts, tails
 
-    def holding(self, ids: Sequence[int], term: str, ends: Sequence[int]) -> list[bool]:
-        """Whether each text of `ids` holds `term` before `ends[i]` (its title's end)."""
-        found = self._found(ids, _units(term), map(ends.__getitem__, ids))[2]
-        held = list(map(int.__ge__, found, repeat(0)))
-        for k, i in self._wide_among(ids):
-            held[k] = self[i].find(term, 0, ends[i]) >= 0
-        return held
-
-    def _found(
-        self, ids: Sequence[int], needle: bytes, ends: Iterable[int] | None
-    ) -> tuple[list[int], list[int], list[int]]:
-        """Where each text of `ids` starts and ends (before `ends`, in characters, if
-        given) in the buffer, and where `needle` first is there at an even byte (-1)."""
+    def _found(self, ids: Sequence[int], needle: bytes) -> tuple[list[int], list[int], list[int]]:
+        """Where each text of `ids` starts and ends in the buffer, and where `needle` first
+        is there at an even byte (-1)."""
         buffer, start = self._buffer, self._start
         lows = list(map(add, map(self._starts.__getitem__, ids), repeat(start)))
-        if ends is None:
-            highs = list(map(add, map(self._ends.__getitem__, ids), repeat(start)))
-        else:  # inside the text (a crafted file's may not be: wrong answers, no harm)
-            highs = list(map(add, lows, map(lshift, ends, repeat(1))))
+        highs = list(map(add, map(self._ends.__getitem__, ids), repeat(start)))
         found = list(map(buffer.find, repeat(needle), lows, highs))
         # -1 is odd too: more odd than missing means a match at an odd byte (the texts
         # start at even bytes), across two characters.
