@@ -15,6 +15,7 @@ notice ("None": every write reached the file).
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -101,6 +102,8 @@ def save(db: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
+    # As a reader started from a shell: a test run under `nohup` would hand down SIGHUP ignored.
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     command, db = argv[0], Path(argv[1])
     if command == "hold":
         hold(db, handlers="--no-handlers" not in argv)
