@@ -207,6 +207,7 @@ def crafted_patch(data: IndexData, saved: bytes, patch: str) -> bytes:
     size = len(data.docs)
     postings = data.postings.parts()
     ids_type = postings[3].typecode
+    title_starts_type = data.title_postings.parts()[2].typecode
     counts = HEADER.unpack_from(saved)
     width = (size + 7) // 8
     content = {
@@ -221,6 +222,15 @@ def crafted_patch(data: IndexData, saved: bytes, patch: str) -> bytes:
         ),
         "a hot bitmap with an article past the last": lambda: patched(
             saved, "hot.bits", (size + 7) // 8 - 1, b"\xff"
+        ),
+        "a title's posted id past the last article": lambda: patched(
+            saved, "t.ids", 0, native(ids_type, size)
+        ),
+        "a title's dense bitmap with an article past the last": lambda: patched(
+            saved, "t.dense.bits", width - 1, b"\xff"
+        ),
+        "a title's posting starts in reverse": lambda: patched(
+            saved, "t.starts", 4, native(title_starts_type, 0)
         ),
         "the start of a title moved": lambda: patched(
             saved, "title_starts", 4, native(data.title_starts.typecode, 3)
@@ -291,6 +301,9 @@ def test_a_file_with_a_right_crc_and_numbers_out_of_range_is_refused(
         "a hot bitmap with an article past the last",
         "posting starts past the ids",
         "posting starts in reverse",
+        "a title's posted id past the last article",
+        "a title's dense bitmap with an article past the last",
+        "a title's posting starts in reverse",
     ],
 )
 def test_numbers_out_of_range_read_while_searching_name_no_article_past_the_last(
@@ -311,6 +324,12 @@ def test_numbers_out_of_range_read_while_searching_name_no_article_past_the_last
         assert result.total == len(result.hits) <= len(data.docs)
         assert {hit.article_id for hit in result.hits} <= known
         assert set(index.matching_ids(query)) <= known
+    size = len(data.docs)
+    _, codes, _, _, dense = data.title_postings.parts()
+    assert all(i < size for code in codes for i in read.title_postings.sparse(code))
+    assert all(read.title_postings.bits(code) >> size == 0 for code in dense)
+    for code in (codes[0], codes[1], codes[-1], *dense):
+        assert all(0 <= i < size for i in rank._titles_with(read, code_term(code), size))
 
 
 def test_a_crafted_file_is_noted_and_rebuilt_and_the_answers_are_right(
