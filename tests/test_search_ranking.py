@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,9 +20,14 @@ from tui.core.text import normalise
 from tui.library import load_library
 from tui.search import SearchIndex, words
 from tui.search import index as index_module
+from tui.search.build import build_data
+from tui.search.indexfile import view_of
+from tui.search.rank import _titles_with
+from tui.search.tokenize import SEPARATOR
 from tui.search.words import TitleWords
 
 from .conftest import printed_by_fresh_python
+from .test_search_store import make_library
 
 BODY = "今天天气很好，大家出门散步。"
 
@@ -203,14 +209,6 @@ def test_a_headline_of_any_length_is_indexed_and_found() -> None:
 
 
 def test_the_titles_postings_find_the_titles_that_hold_a_term() -> None:
-    import random
-
-    from tests.test_search_store import make_library
-    from tui.search.build import build_data
-    from tui.search.indexfile import view_of
-    from tui.search.rank import _titles_with
-    from tui.search.tokenize import SEPARATOR
-
     view = view_of(build_data(make_library(200)))  # searched as its file would be
     titles = [doc.split(SEPARATOR)[0] for doc in view.docs]
     _, codes, _, _, dense = view.title_postings.parts()

@@ -49,6 +49,7 @@ from tui.search.filters import FilterColumns, Marks, parse_query
 from tui.search.indexfile import IndexView, view_of
 from tui.search.pinyin import PinyinMatcher, pinyin_query
 from tui.search.places import Places
+from tui.search.postings import common_ids
 from tui.search.rank import candidates, idf, scores
 from tui.search.results import Hit, SearchResult, make_hit
 from tui.search.segments import block_number, segment_texts
@@ -281,18 +282,12 @@ class SearchIndex:
         """Ascending ids of a superset of the matches of a term of 3+ units: those holding
         all its pairs, its hot substrings and (if cached) the term minus its last unit;
         with their bitmap, and the prefix's starts and tails, where they are at hand."""
-        postings = self._data.postings
         known = -1  # as a bitmap
         for length in range(min(len(term) - 1, HOT_LONGEST), HOT_SHORTEST - 1, -1):
             for i in range(len(term) - length + 1):
                 known &= self._data.hot.get(term[i : i + length], -1)
-        runs: list[Sequence[int]] = []
-        for code in codes:
-            if postings.is_dense(code):
-                known &= postings.bits(code)
-            else:
-                runs.append(postings.sparse(code))
-        runs.sort(key=len)
+        dense, runs = self._data.postings.keyed(codes)
+        known &= dense
         prefix = self._cache.get(term[:-1])
         if prefix is not None and prefix.starts is not None:
             return self._narrowed(prefix, runs, known)
@@ -304,15 +299,7 @@ class SearchIndex:
             if known.bit_count() <= self._size // 16:
                 return bitset.smallest(known, self._size), known, None
             return list(bitset.ids(known, self._size)), known, None
-        candidates: Sequence[int] = runs[0]
-        if len(runs) > 1 and candidates:
-            keep = set(candidates)
-            for run in runs[1:]:
-                keep.intersection_update(run)
-            candidates = list(compress(candidates, map(keep.__contains__, candidates)))
-        if known != -1 and candidates:
-            flags = bitset.flags(known, self._size)
-            candidates = list(compress(candidates, map(flags.__getitem__, candidates)))
+        candidates = common_ids(runs, known, self._size)
         # The prefix's ids and no starts: an exact pair, whose run, if it is the only one,
         # is already in `known`, so the candidates are exactly `known`.
         own = prefix is not None and prefix.ids is not None and len(runs) == 1

@@ -18,7 +18,7 @@ import itertools
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from tui.core import collector
@@ -99,6 +99,19 @@ class Postings:
     def is_dense(self, code: int) -> bool:
         return code in self._dense
 
+    def keyed(self, codes: Iterable[int]) -> tuple[int, list[Sequence[int]]]:
+        """Of the articles holding every key of `codes`: the bitmap the dense keys say
+        (-1 if none is dense), and the other keys' ids, shortest first."""
+        known = -1
+        runs: list[Sequence[int]] = []
+        for code in codes:
+            if code in self._dense:
+                known &= self._dense[code]
+            else:
+                runs.append(self.sparse(code))
+        runs.sort(key=len)
+        return known, runs
+
     def _slot(self, code: int) -> int:
         i = bisect_left(self._codes, code)
         return i if i < len(self._codes) and self._codes[i] == code else -1
@@ -117,6 +130,21 @@ class Postings:
     def parts(self) -> tuple[int, Any, Any, Any, Mapping[int, int]]:
         """What the postings were made from, (size, codes, starts, ids, dense), to save them."""
         return self._size, self._codes, self._starts, self._ids, self._dense
+
+
+def common_ids(runs: list[Sequence[int]], known: int, size: int) -> Sequence[int]:
+    """The ids in every one of `runs` (ascending; at least one, shortest first) and in the
+    bitmap `known` (-1: all of them)."""
+    ids = runs[0]
+    if len(runs) > 1 and ids:
+        keep = set(ids)
+        for run in runs[1:]:
+            keep.intersection_update(run)
+        ids = list(itertools.compress(ids, map(keep.__contains__, ids)))
+    if known != -1 and ids:
+        flags = bitset.flags(known, size)
+        ids = list(itertools.compress(ids, map(flags.__getitem__, ids)))
+    return ids
 
 
 def build_postings(docs: Sequence[str], tick: Callable[[float], None] | None = None) -> Postings:

@@ -22,6 +22,7 @@ from itertools import compress, filterfalse, islice, takewhile
 
 from tui.search import bitset
 from tui.search.indexlayout import IndexView
+from tui.search.postings import common_ids
 from tui.search.termcache import Matches
 from tui.search.tokenize import is_exact, term_codes
 from tui.search.words import WORDS_WITHIN, is_word_aligned
@@ -155,24 +156,9 @@ def _titles_with(data: IndexView, term: str, end: int) -> Iterator[int]:
     """The ids below `end` of the articles whose title holds `term`, ascending: those
     filed under its keys in the titles' postings (exactly them for a term of one or two
     units, else tested in the joined titles)."""
-    postings, size = data.title_postings, len(data.docs)
-    known = -1
-    runs: list[Sequence[int]] = []
-    for code in term_codes(term):
-        if postings.is_dense(code):
-            known &= postings.bits(code)
-        else:
-            runs.append(postings.sparse(code))
-    held: Iterable[int]
-    if runs:  # a title's postings are short
-        runs.sort(key=len)
-        held = list(runs[0])
-        for run in runs[1:]:
-            held = list(compress(held, map(set(run).__contains__, held)))
-        if known != -1:
-            held = list(compress(held, map(bitset.flags(known, size).__getitem__, held)))
-    else:
-        held = bitset.ids(known, size)
+    size = len(data.docs)
+    known, runs = data.title_postings.keyed(term_codes(term))
+    held = common_ids(runs, known, size) if runs else bitset.ids(known, size)
     below = takewhile(end.__gt__, held)
     if is_exact(term):
         return below

@@ -178,24 +178,7 @@ class Texts(_Decoded):
         """Where `term` first occurs in each text of `ids` (negative where it does not), and the
         `tail` characters after it in UTF-16-LE (anything where it does not occur): in
         C, text by text, but for the matches at an odd byte and the wide texts."""
-        needle = _units(term)
-        lows, highs, found = self._found(ids, needle)
-        after = list(map(add, found, repeat(len(needle))))
-        cuts = list(map(add, after, repeat(2 * tail)))
-        for k in compress(range(len(cuts)), map(gt, cuts, highs)):  # the text ends first
-            cuts[k] = highs[k]
-        tails = list(map(self._buffer.__getitem__, map(slice, after, cuts)))
-        firsts = list(map(rshift, map(sub, found, lows), repeat(1)))  # -1 - low: negative
-        for k, i in self._wide_among(ids):
-            text = self[i]
-            firsts[k] = at = text.find(term)
-            tails[k] = _units(text[at + len(term) : at + len(term) + tail])
-        return firsts, tails
-
-    def _found(self, ids: Sequence[int], needle: bytes) -> tuple[list[int], list[int], list[int]]:
-        """Where each text of `ids` starts and ends in the buffer, and where `needle` first
-        is there at an even byte (-1)."""
-        buffer, start = self._buffer, self._start
+        buffer, start, needle = self._buffer, self._start, _units(term)
         lows = list(map(add, map(self._starts.__getitem__, ids), repeat(start)))
         highs = list(map(add, map(self._ends.__getitem__, ids), repeat(start)))
         found = list(map(buffer.find, repeat(needle), lows, highs))
@@ -203,7 +186,17 @@ class Texts(_Decoded):
         # start at even bytes), across two characters.
         if sum(map(and_, found, repeat(1))) > found.count(-1):
             found = list(map(_even, repeat(buffer), repeat(needle), found, highs))
-        return lows, highs, found
+        after = list(map(add, found, repeat(len(needle))))
+        cuts = list(map(add, after, repeat(2 * tail)))
+        for k in compress(range(len(cuts)), map(gt, cuts, highs)):  # the text ends first
+            cuts[k] = highs[k]
+        tails = list(map(buffer.__getitem__, map(slice, after, cuts)))
+        firsts = list(map(rshift, map(sub, found, lows), repeat(1)))  # -1 - low: negative
+        for k, i in self._wide_among(ids):
+            text = self[i]
+            firsts[k] = at = text.find(term)
+            tails[k] = _units(text[at + len(term) : at + len(term) + tail])
+        return firsts, tails
 
     def _wide_among(self, ids: Sequence[int]) -> list[tuple[int, int]]:
         """(k, ids[k]) of the wide texts among `ids` (ascending)."""
