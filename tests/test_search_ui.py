@@ -425,3 +425,22 @@ async def test_keys_that_come_together_are_searched_once(monkeypatch: pytest.Mon
         await pilot.pause()
         assert asked == ["本报讯", "本报", "本"]
         assert status(app) == f"{brute_force_count(app, '本')} articles"
+
+
+async def test_news_of_the_index_reaching_a_closing_panel_is_let_go() -> None:
+    """The index's progress, or the index itself, can reach the panel while it is being
+    removed (closed, or the app quitting), its widgets going: it lets the news go."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        panel = app.screen
+        assert isinstance(panel, SearchScreen)
+        index, panel.index = panel.index, None
+        await app.pop_screen()  # its widgets gone, the news still coming
+        panel.show_indexing()
+        panel.index_ready(index)
+        panel.post_message(SearchScreen._Answer(None, 99))
+        await pilot.pause()
+        assert not isinstance(app.screen, SearchScreen)

@@ -168,6 +168,8 @@ class SearchScreen(SizedModal[Choice | None]):
 
     @on(_Answer)
     def _answered(self, message: _Answer) -> None:
+        if not self._has_widgets():
+            return
         if message.result is not None:
             self._show(message.result, message.asked)
             return
@@ -177,7 +179,7 @@ class SearchScreen(SizedModal[Choice | None]):
 
     def show_indexing(self) -> None:
         """Say the index is being made, and how far it is where its build says."""
-        if self.index is not None or not self._mounted:
+        if self.index is not None or not self._has_widgets():
             return  # not mounted: mounting asks, and says this
         progress = self.searcher.indexing
         if progress is None:
@@ -193,8 +195,13 @@ class SearchScreen(SizedModal[Choice | None]):
     def index_ready(self, index: SearchIndex) -> None:
         """The index finished building: answer what the reader has typed so far."""
         self.index = index
-        if self._mounted:  # else mounting asks, with this index
+        if self._has_widgets():  # else mounting asks, with this index
             self._ask(self.query_one(Input).value)
+
+    def _has_widgets(self) -> bool:
+        """Its widgets are there and stay: mounted, and not being removed (the panel
+        closing, the app quitting), when Textual's `display` turns False."""
+        return self._mounted and self.display
 
     # -- answering --------------------------------------------------------------------
 
