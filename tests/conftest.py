@@ -5,7 +5,7 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -137,3 +137,12 @@ def write_pages(root: Path, pages: dict[str, str]) -> Path:
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(text, encoding="utf-8")
     return root
+
+
+def fake_loader_load(monkeypatch: pytest.MonkeyPatch, body: Callable[..., Library]) -> None:
+    """`body` loads the library in the loader (`tui.background.loader`), which finds no
+    files of its own for it."""
+    import tui.background.loader
+
+    monkeypatch.setattr(tui.background.loader, "load_library", body)
+    monkeypatch.setattr(tui.background.loader, "find_pages", lambda paths: None)

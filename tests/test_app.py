@@ -22,7 +22,7 @@ from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.article_view import ArticleView
 from tui.ui.widgets.sidebar import Sidebar
 
-from .conftest import loaded
+from .conftest import fake_loader_load, loaded
 
 LONG = "这是一个很长的段落,用来测试翻页和滚动。" * 40
 
@@ -705,7 +705,7 @@ async def test_the_loading_waits_behind_a_screen_over_the_reader(
         more.wait(20)
         return library
 
-    monkeypatch.setattr(tui.background.loader, "load_library", slow_load)
+    fake_loader_load(monkeypatch, slow_load)
     loader = tui.background.loader.Loader.start(["anything"])
     first = loader.first(timeout=5)
     app = DubaoApp(
@@ -748,12 +748,10 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
 ) -> None:
     import threading
 
-    import tui.background.loader
-
     release = threading.Event()
     total = 40
 
-    def slow_load(paths, on_progress=None, on_note=None, on_partial=None, bodies=True):  # type: ignore[no-untyped-def]
+    def slow_load(paths, on_progress=None, on_note=None, on_partial=None, **_):  # type: ignore[no-untyped-def]
         on_partial(Library(issues=library.issues[:1]))  # the newest issue is in
         for done in range(1, total):
             on_progress(LoadProgress(done, total, f"page{done}.md", articles=3 * done))
@@ -761,7 +759,7 @@ async def test_keys_work_while_a_large_library_is_loading_and_the_bar_ends_hidde
         on_progress(LoadProgress(total, total, "last.md"))
         return library
 
-    monkeypatch.setattr(tui.background.loader, "load_library", slow_load)
+    fake_loader_load(monkeypatch, slow_load)
     app = DubaoApp(paths=["anything"], settings=Settings(theme="dubao-dark"), language="en")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.3)
@@ -793,8 +791,6 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
 ) -> None:
     import threading
 
-    import tui.background.loader
-
     older = library.issues[1].sections[0].articles[0]  # 九日一版甲, in the issue read last
     store = StateStore.open()
     assert store is not None
@@ -802,12 +798,12 @@ async def test_while_loading_the_article_read_last_is_awaited_not_jumped_to(
     store.open_article(key, older.id)
     release = threading.Event()
 
-    def slow_load(paths, on_progress=None, on_note=None, on_partial=None, bodies=True):  # type: ignore[no-untyped-def]
+    def slow_load(paths, on_progress=None, on_note=None, on_partial=None, **_):  # type: ignore[no-untyped-def]
         on_partial(Library(issues=library.issues[:1]))
         release.wait(20)
         return library
 
-    monkeypatch.setattr(tui.background.loader, "load_library", slow_load)
+    fake_loader_load(monkeypatch, slow_load)
     app = DubaoApp(
         paths=["anything"], settings=Settings(theme="dubao-dark"), language="en", store=store
     )
@@ -835,12 +831,12 @@ async def test_a_library_that_fails_to_load_ends_the_app_with_its_reason(
 
     listening = threading.Event()
 
-    def failing_load(paths, on_progress=None, on_note=None, on_partial=None, bodies=True):  # type: ignore[no-untyped-def]
+    def failing_load(paths, on_progress=None, on_note=None, on_partial=None, **_):  # type: ignore[no-untyped-def]
         if after_attach:
             listening.wait(20)
         raise LibraryError("no pages in anything")
 
-    monkeypatch.setattr(tui.background.loader, "load_library", failing_load)
+    fake_loader_load(monkeypatch, failing_load)
     loader = tui.background.loader.Loader.start(["anything"])
     if after_attach:
         attach = loader.attach

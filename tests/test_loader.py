@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import tui.background.loader
+import tui.library
 from tui.background.loader import Event, Loader
 from tui.core.model import Library
 from tui.library import LibraryError, load_library
 
-from .conftest import loaded, write_archive
+from .conftest import fake_loader_load, loaded, write_archive
 from .dubao_term import DUBAO, showing, user_dirs
 from .tmux import Tmux
 
@@ -55,13 +55,6 @@ class Heard:
         self.events.append(Event("note", message))
 
 
-Fake = Callable[..., Library]
-
-
-def fake_load(monkeypatch: pytest.MonkeyPatch, body: Fake) -> None:
-    monkeypatch.setattr(tui.background.loader, "load_library", body)
-
-
 def issue_titles(library: Library | None) -> list[str]:
     return [issue.title for issue in library.issues] if library else []
 
@@ -79,7 +72,7 @@ def test_the_first_issue_comes_before_the_window_and_the_rest_after(
         on_partial(Library(issues=whole.issues[:2]))
         return whole
 
-    fake_load(monkeypatch, load)
+    fake_loader_load(monkeypatch, load)
     loader = Loader.start([str(paper)])
     first = loader.first(timeout=5)
     assert issue_titles(first) == issue_titles(whole)[:1]
@@ -97,6 +90,33 @@ def test_the_first_issue_comes_before_the_window_and_the_rest_after(
     assert heard.events[2].value == whole
 
 
+def test_the_folders_are_walked_once_for_the_library_and_its_index(
+    paper: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loader looks for the page files once: the library is loaded from them, and the
+    stored index opened by them (a large library's folders take ~40 ms to walk, on the
+    way to the first search)."""
+    from tui.search import open_index
+
+    open_index(load_library([paper]))  # stored, to be found by the library's files
+    walks: list[object] = []
+    find = tui.library._find
+
+    def counted(*args: Any) -> Any:
+        walks.append(args[0])
+        return find(*args)
+
+    monkeypatch.setattr(tui.library, "_find", counted)
+    loader = Loader.start([str(paper)])
+    assert issue_titles(loader.first(timeout=5)) == [DAYS[0]]
+    heard = Heard()
+    loader.attach(heard)
+    index = loader.stored_index.result(timeout=5)
+    assert index is not None and index.search("消息").total == len(DAYS)
+    assert heard.done_event.wait(5)
+    assert len(walks) == 1
+
+
 def test_what_comes_before_attach_is_given_to_the_reader_in_order(
     paper: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -106,7 +126,7 @@ def test_what_comes_before_attach_is_given_to_the_reader_in_order(
         on_note("the page cache was rebuilt")
         return whole  # no partial: nothing to wait for
 
-    fake_load(monkeypatch, load)
+    fake_loader_load(monkeypatch, load)
     loader = Loader.start([str(paper)])
     loader.join(10)  # done before anyone listens
     heard = Heard()
@@ -126,7 +146,7 @@ def test_a_first_issue_that_came_late_is_a_partial_for_the_reader(
         on_partial(Library(issues=whole.issues[:1]))
         return whole
 
-    fake_load(monkeypatch, load)
+    fake_loader_load(monkeypatch, load)
     loader = Loader.start([str(paper)])
     assert loader.first(timeout=0.05) is None  # not in time: the window starts without
     go.set()
@@ -152,7 +172,7 @@ def test_the_index_file_is_looked_for_with_the_first_issue_even_after_attach(
         finish.wait(5)
         return whole
 
-    fake_load(monkeypatch, load)
+    fake_loader_load(monkeypatch, load)
     loader = Loader.start([str(paper)])
     assert loader.first(timeout=0.05) is None
     loader.attach(Heard())  # the window is up before the first issue
@@ -176,7 +196,7 @@ def test_a_failure_is_one_line_for_the_reader(
     def load(*args: Any, **kwargs: Any) -> Library:
         raise error
 
-    fake_load(monkeypatch, load)
+    fake_loader_load(monkeypatch, load)
     loader = Loader.start(["x"])
     assert loader.first(timeout=5) is None
     loader.join(5)
@@ -202,7 +222,7 @@ def test_a_reader_that_is_gone_is_told_nothing_more(
             super().note(message)
             raise RuntimeError("the app is not running")
 
-    fake_load(monkeypatch, load)
+    fake_loader_load(monkeypatch, load)
     loader = Loader.start([str(paper)])
     gone = Gone()
     loader.attach(gone)
@@ -227,7 +247,7 @@ async def test_the_reader_opens_on_the_first_issue_and_takes_the_rest(
         release.wait(10)
         return whole
 
-    fake_load(monkeypatch, load)
+    fake_loader_load(monkeypatch, load)
     loader = Loader.start([str(paper)])
     first = loader.first(timeout=5)
     assert first is not None
@@ -295,7 +315,7 @@ async def test_opening_search_while_loading_holds_the_loading_until_the_way_is_g
         return whole
 
     monkeypatch.setattr(reader_screen, "SEARCH_FIRST", 0.4)
-    fake_load(monkeypatch, load)
+    fake_loader_load(monkeypatch, load)
     loader = Loader.start([str(paper)])
     first = loader.first(timeout=5)
     app = DubaoApp(first, paths=[str(paper)], loader=loader, settings=Settings(), language="en")
