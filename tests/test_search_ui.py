@@ -427,6 +427,52 @@ async def test_keys_that_come_together_are_searched_once(monkeypatch: pytest.Mon
         assert status(app) == f"{brute_force_count(app, '本')} articles"
 
 
+async def test_the_index_coming_as_the_field_changes_searches_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The index opens just as the reader types: the panel asks about the field as the
+    index comes, and again as the field's change is handled. The same query of the same
+    index at the same width is searched once; the field emptied, or another width, asks
+    again."""
+    app = make_app()
+    asked: list[str] = []
+    search = SearchScreen._search
+
+    def counted(self: SearchScreen, index: object, query: str, *args: object):  # type: ignore[no-untyped-def]
+        asked.append(query)
+        return search(self, index, query, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SearchScreen, "_search", counted)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        panel = app.screen
+        assert isinstance(panel, SearchScreen)
+        index, panel.index = panel.index, None  # as if it were still being opened
+        await pilot.press(*"张冉")
+        await pilot.pause()
+        assert asked == [] and status(app) == "Indexing…"
+        panel.index_ready(index)  # asks about the field
+        panel._ask_typed()  # as the field's change does
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert asked == ["张冉"]
+        assert status(app) == "1 article"
+        await pilot.press("ctrl+u")  # emptied: nothing shown
+        for key in "张冉":  # in one read of the terminal: asked about once
+            app.post_message(events.Key(key, key))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert asked == ["张冉", "张冉"]
+        assert status(app) == "1 article"
+        await pilot.resize_terminal(60, 30)  # snippets set for another width
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert asked == ["张冉", "张冉", "张冉"]
+
+
 async def test_news_of_the_index_reaching_a_closing_panel_is_let_go() -> None:
     """The index's progress, or the index itself, can reach the panel while it is being
     removed (closed, or the app quitting), its widgets going: it lets the news go."""

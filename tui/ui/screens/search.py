@@ -78,6 +78,9 @@ class SearchScreen(SizedModal[Choice | None]):
         self._mounted = False  # its widgets are there: news of the index may come before
         self._typing = False  # the field changed, and will be asked about
         self._painted = False  # resumed: painted whole, or about to be
+        # The last search started (index, query, snippet width, marks), until the field
+        # is emptied or the index goes: its answer, shown or coming, is the one to show.
+        self._searching: tuple[SearchIndex, str, int, Marks | None] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -134,14 +137,21 @@ class SearchScreen(SizedModal[Choice | None]):
     def _ask(self, query: str) -> None:
         self._asked += 1
         if not query.strip():
+            self._searching = None
             self._show(None, self._asked)
             return
         if self.index is None:
+            self._searching = None
             self.show_indexing()
             return
         if self._marks is None and self._ask_marks is not None and "is:" in query.lower():
             self._marks = self._ask_marks()  # the store is this thread's: read here, once
-        self._search(self.index, query, self._asked, self._snippet_width(), self._marks)
+        index, width, marks = self.index, self._snippet_width(), self._marks
+        last = self._searching
+        if last and last[0] is index and last[1:3] == (query, width) and last[3] is marks:
+            return  # asked already (the index came as the field changed): that answer will do
+        self._searching = (index, query, width, marks)
+        self._search(index, query, self._asked, width, marks)
 
     class _Answer(Message):
         """A search's result (None: the index no longer matches the pages)."""
