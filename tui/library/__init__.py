@@ -58,7 +58,10 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 PartialCallback = Callable[[Library], None]
 PARTIAL_EVERY = 1.0  # seconds between two partial libraries (see `load_library`)
-FIRST_CACHE_PART, CACHE_PART = 50, 500  # pages read from the page cache at a time
+# Pages read from the page cache at a time. A part is read without a pause, and the loader
+# gives way to a search only between pages: a part of 500 held it ~150 ms, one of 100 ~30 ms,
+# loading as fast (tests/benchmarks/load_pauses.py).
+FIRST_CACHE_PART, CACHE_PART = 50, 100
 # With this many pages to parse, a worker process parses the oldest share of them (`readahead`):
 # it parses and encodes, this process decodes, which costs it about a fifth as much.
 READ_AHEAD_MIN, READ_AHEAD_SHARE = 200, 0.55
