@@ -32,6 +32,8 @@ import termios
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
+from tui.background.pool import own_code_environment
+
 OnExit = Callable[[int | None], None]
 
 # Run in the child, whose session `start_new_session` made: take fd 0 as the controlling
@@ -134,7 +136,7 @@ class FreshReader(Reader):
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
-                env=dict(env),
+                env=own_code_environment(env),
                 start_new_session=True,
                 close_fds=True,
             )
@@ -226,6 +228,7 @@ class ZygoteLink:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tui.serve.zygote", str(theirs.fileno()), *paths],
+                env=own_code_environment(os.environ),
                 stdin=subprocess.DEVNULL,
                 pass_fds=[theirs.fileno()],
             )
