@@ -59,7 +59,7 @@ ProgressCallback = Callable[[Progress], None]
 PartialCallback = Callable[[Library], None]
 PARTIAL_EVERY = 1.0  # seconds between two partial libraries (see `load_library`)
 # Pages read from the page cache at a time. A part is read without a pause, and the loader
-# gives way to a search only between pages: a part of 500 held it ~150 ms, one of 100 ~30 ms,
+# gives way to a search only between pages: a part of 500 held it ~170 ms, one of 100 ~35 ms,
 # loading as fast (tests/benchmarks/load_pauses.py).
 FIRST_CACHE_PART, CACHE_PART = 50, 100
 # With this many pages to parse, a worker process parses the oldest share of them (`readahead`):
