@@ -395,11 +395,20 @@ async def test_the_sidebar_follows_the_article_a_hit_opens(tmp_path: Path) -> No
         assert sidebar.scroll_y <= node.line < sidebar.scroll_y + sidebar.size.height
 
 
-async def test_keys_that_come_together_are_searched_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A word an input method commits (or a paste) comes as several keys at once: one
-    search is started, for the last, rather than one per key, each sharing the CPU with the
-    next until it is done. Keys typed one after the other are each answered."""
-    app = make_app()
+async def panel_without_index(app: DubaoApp, pilot) -> tuple[SearchScreen, object]:  # type: ignore[no-untyped-def]
+    """The search panel opened, its index taken from it as if it were still being opened;
+    and that index."""
+    await ready(app, pilot)
+    await pilot.press("slash")
+    await pilot.pause()
+    panel = app.screen
+    assert isinstance(panel, SearchScreen)
+    index, panel.index = panel.index, None
+    return panel, index
+
+
+def searches_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The queries the search panels start searches for, in order, from now on."""
     asked: list[str] = []
     search = SearchScreen._search
 
@@ -408,6 +417,15 @@ async def test_keys_that_come_together_are_searched_once(monkeypatch: pytest.Mon
         return search(self, index, query, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(SearchScreen, "_search", counted)
+    return asked
+
+
+async def test_keys_that_come_together_are_searched_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A word an input method commits (or a paste) comes as several keys at once: one
+    search is started, for the last, rather than one per key, each sharing the CPU with the
+    next until it is done. Keys typed one after the other are each answered."""
+    app = make_app()
+    asked = searches_asked(monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
         await pilot.press("slash")
@@ -435,21 +453,9 @@ async def test_the_index_coming_as_the_field_changes_searches_once(
     index at the same width is searched once; the field emptied, or another width, asks
     again."""
     app = make_app()
-    asked: list[str] = []
-    search = SearchScreen._search
-
-    def counted(self: SearchScreen, index: object, query: str, *args: object):  # type: ignore[no-untyped-def]
-        asked.append(query)
-        return search(self, index, query, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(SearchScreen, "_search", counted)
+    asked = searches_asked(monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app, pilot)
-        await pilot.press("slash")
-        await pilot.pause()
-        panel = app.screen
-        assert isinstance(panel, SearchScreen)
-        index, panel.index = panel.index, None  # as if it were still being opened
+        panel, index = await panel_without_index(app, pilot)
         await pilot.press(*"张冉")
         await pilot.pause()
         assert asked == [] and status(app) == "Indexing…"
@@ -478,12 +484,7 @@ async def test_news_of_the_index_reaching_a_closing_panel_is_let_go() -> None:
     removed (closed, or the app quitting), its widgets going: it lets the news go."""
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app, pilot)
-        await pilot.press("slash")
-        await pilot.pause()
-        panel = app.screen
-        assert isinstance(panel, SearchScreen)
-        index, panel.index = panel.index, None
+        panel, index = await panel_without_index(app, pilot)
         await app.pop_screen()  # its widgets gone, the news still coming
         panel.show_indexing()
         panel.index_ready(index)
