@@ -35,9 +35,9 @@ LAYERS = {
         "tui.background",
         "tui.store.folders",
         "tui.core.collector",
-        "tui.background.pool",
         "tui.core.time_left",
     ],
+    "processes": ["tui.background.pool"],
     "files": ["tui.library.*", "tui.background.readahead"],
     "search": ["tui.search.*"],
     "reader": [
@@ -56,14 +56,15 @@ LAYERS = {
     "command": ["tui.cli", "tui.cli_state", "tui.__main__", "tui.serve.zygote"],
     "ui": ["tui.ui.*"],
 }
-_CORE = ["model", "alone", "files", "search", "reader", "workers", "serve"]
+_CORE = ["model", "alone", "processes", "files", "search", "reader", "workers", "serve"]
 MAY_IMPORT: dict[str, list[str]] = {
     "model": ["model"],  # text and model: nothing of dubao but each other
-    "alone": [],  # the version, the user's folders, the collector, the process pool, time left
-    "files": ["model", "alone", "files"],
+    "alone": [],  # the version, the user's folders, the collector, time left
+    "processes": ["alone"],  # the process pool: a fresh Python's environment (`tui`)
+    "files": ["model", "alone", "processes", "files"],
     "search": ["model", "alone", "files", "search"],
     "reader": ["model", "alone", "reader"],
-    "workers": ["model", "alone", "files", "search", "workers"],
+    "workers": ["model", "alone", "processes", "files", "search", "workers"],
     # `dubao serve`: the user's folders and text, never the reader's code (it runs its own)
     "serve": ["model", "alone", "serve"],
     "command": [*_CORE, "command", "ui"],  # cli starts the UI (`tui.ui.app.run`, imported late)

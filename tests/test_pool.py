@@ -14,7 +14,7 @@ import pytest
 
 import tui
 import tui.library
-from tui.background.pool import own_code_environment
+from tui import own_code_environment
 
 CODE = Path(tui.__file__).resolve().parents[1]  # the folder holding this `tui`
 

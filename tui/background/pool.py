@@ -21,12 +21,13 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any, TypeVar
+
+from tui import own_code_environment
 
 T = TypeVar("T")
 
@@ -141,20 +142,6 @@ class Worker:
             theirs, self._theirs = self._theirs, []
         for end in theirs:
             end.close()
-
-
-def own_code_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """`environ` for a Python process that is to import this dubao, started as `python -c`
-    or `-m` (multiprocessing's forkserver, `dubao serve`'s readers). Such a process puts
-    the current folder first on its path, and multiprocessing's forkserver (3.11) keeps
-    it there: a `tui` folder where dubao was started would be imported in place of this
-    one. PYTHONSAFEPATH keeps the current folder off the path, unless this dubao is
-    imported from there."""
-    code = Path(__file__).resolve().parents[2]  # the folder holding this `tui`
-    with contextlib.suppress(OSError):  # a folder removed holds nothing to import
-        if Path.cwd().resolve() == code:
-            return dict(environ)
-    return {**environ, "PYTHONSAFEPATH": "1"}
 
 
 def prepare() -> bool:

@@ -32,7 +32,7 @@ import termios
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
-from tui.background.pool import own_code_environment
+from tui import own_code_environment
 
 OnExit = Callable[[int | None], None]
 
