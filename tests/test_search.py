@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +26,7 @@ from tui.search import (
     SearchIndex,
 )
 from tui.search import build as build_module
-from tui.search.tokenize import normalise_blocks
+from tui.search.tokenize import compatibility_fold, normalise_blocks
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +229,17 @@ def test_fast_normalising_of_blocks_equals_normalise() -> None:
     ]
     for texts in samples:
         assert normalise_blocks(texts) == [normalise(t) for t in texts]
+
+
+def test_the_compatibility_fold_replaces_each_character_nfkc_changes_and_no_other() -> None:
+    """Every BMP character, alone and between Chinese text, with astral ones beside it:
+    what NFKC makes of each character on its own, as `str.translate` with that table."""
+    bmp = [chr(code) for code in range(0x20, 0x10000) if not 0xD800 <= code < 0xE000]
+    table = {ord(ch): unicodedata.normalize("NFKC", ch) for ch in bmp}
+    every = "".join(bmp)
+    for text in [every, f"本报讯{every}𠀀，记者𨟠。", "", "，", "新闻联播", "𠀀"]:
+        assert compatibility_fold(text) == text.translate(table)
+    assert compatibility_fold("１２月９日，ＦＭＧ（福德士河）") == "12月9日,FMG(福德士河)"
 
 
 def test_importing_search_loads_neither_jieba_nor_numpy_nor_textual() -> None:

