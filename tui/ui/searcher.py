@@ -142,6 +142,14 @@ class Searcher(Widget):
         if self.index is None:
             self._open_by_library(library)
 
+    def answers_soon(self) -> bool:
+        """Whether the index is here or being opened from its file: not one that must wait
+        for the library to load and then be built."""
+        stored = self._stored
+        if self.index is not None or stored is None:
+            return self.index is not None
+        return not stored.done() or (stored.exception() is None and stored.result() is not None)
+
     def stale(self) -> None:
         """The index no longer matches the pages (one changed since): build it again."""
         self.index = self.indexing = None

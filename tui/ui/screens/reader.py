@@ -781,7 +781,8 @@ class ReaderScreen(SizedScreen[None]):
 
         if isinstance(self.app.screen, SearchScreen):
             return
-        if self._loading and self._loader is not None:  # the first answer before the rest
+        # The first answer before the rest, where there is one to give before a build.
+        if self._loading and self._loader is not None and self.searcher.answers_soon():
             self._loader.give_way(SEARCH_FIRST)
         screen = SearchScreen(self.strings, self.searcher, self._last_query, self._marks)
         self.app.push_screen(screen, self._search_done)
