@@ -15,6 +15,7 @@ from tui.core.text import cell_width, normalise
 from tui.library import load_library
 from tui.store.settings import Settings
 from tui.ui.app import DubaoApp
+from tui.ui.screens import reader as reader_screen
 from tui.ui.screens.search import SearchScreen
 from tui.ui.searcher import Searcher
 from tui.ui.widgets.article_view import ArticleView
@@ -213,6 +214,34 @@ async def test_a_search_before_the_index_is_ready_says_how_far_it_is_then_answer
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert status(app) == "1 article"
+
+
+async def test_a_search_as_the_first_key_looks_for_the_index_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A library read before the window has its index looked for INDEX_DELAY after the
+    first screen, so that the first keys are not held back; where the first key is `/`,
+    the search has it looked for at once."""
+    monkeypatch.setattr(reader_screen, "INDEX_DELAY", 60.0)
+    asked: list[object] = []
+    library_ready = Searcher.library_ready
+
+    def counted(searcher: Searcher, library: object) -> None:
+        asked.append(library)
+        library_ready(searcher, library)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Searcher, "library_ready", counted)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash", *"张冉")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if status(app) == "1 article":
+                break
+        assert status(app) == "1 article"
+        await pilot.press("escape", "slash")
+        await app.workers.wait_for_complete()
+        assert len(asked) == 1  # once: the second search finds it there
 
 
 async def test_news_of_the_index_before_the_panel_is_mounted_is_kept_for_it() -> None:

@@ -17,7 +17,6 @@ import dataclasses
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -54,6 +53,8 @@ from tui.ui.widgets.keybar import KeyBar
 from tui.ui.widgets.sidebar import UNREAD, ReadingMark, Sidebar
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tui.background.loader import Loader
     from tui.search import SearchIndex
     from tui.ui.screens.search import Choice
@@ -165,6 +166,7 @@ class ReaderScreen(SizedScreen[None]):
         self._whole_articles = WholeArticles()
         self._keymap = keymap or {}
         self._covered = False  # another screen is over this one (search, help)
+        self._index_timer: Timer | None = None  # the index looked for once the screen settles
         self._held: Loaded | None = None  # the newest part of the library, while covered
         localise_bindings(self, strings)
 
@@ -355,6 +357,10 @@ class ReaderScreen(SizedScreen[None]):
         elif last is None or not self._loading:
             self.open_place(0)
 
+    def _look_for_index(self) -> None:
+        self._index_timer = None
+        self.searcher.library_ready(self.library)
+
     def _library_ready(self) -> None:
         """The library is here: marks in the sidebar, the last article open, the index."""
         self._loading = False
@@ -365,7 +371,7 @@ class ReaderScreen(SizedScreen[None]):
         # before the window, let the first screen paint and settle first, so that it never
         # holds back the first keys. A library loaded in a thread comes after the first paint.
         if self._loader is None:
-            self.set_timer(INDEX_DELAY, partial(self.searcher.library_ready, self.library))
+            self._index_timer = self.set_timer(INDEX_DELAY, self._look_for_index)
         else:
             self.searcher.library_ready(self.library)
         if self.library.problems:
@@ -781,6 +787,9 @@ class ReaderScreen(SizedScreen[None]):
 
         if isinstance(self.app.screen, SearchScreen):
             return
+        if self._index_timer is not None:  # the first keys are a search: no wait for it
+            self._index_timer.stop()
+            self._look_for_index()
         # The first answer before the rest, where there is one to give before a build.
         if self._loading and self._loader is not None and self.searcher.answers_soon():
             self._loader.give_way(SEARCH_FIRST)
