@@ -145,9 +145,11 @@ class Searcher(Widget):
     def answers_soon(self) -> bool:
         """Whether the index is here or being opened from its file: not one that must wait
         for the library to load and then be built."""
+        if self.index is not None:
+            return True
         stored = self._stored
-        if self.index is not None or stored is None:
-            return self.index is not None
+        if stored is None:  # looked for only once the library has loaded
+            return False
         return not stored.done() or (stored.exception() is None and stored.result() is not None)
 
     def stale(self) -> None:

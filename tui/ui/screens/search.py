@@ -147,8 +147,7 @@ class SearchScreen(SizedModal[Choice | None]):
         if self._marks is None and self._ask_marks is not None and "is:" in query.lower():
             self._marks = self._ask_marks()  # the store is this thread's: read here, once
         index, width, marks = self.index, self._snippet_width(), self._marks
-        last = self._searching
-        if last and last[0] is index and last[1:3] == (query, width) and last[3] is marks:
+        if self._searching == (index, query, width, marks):
             return  # asked already (the index came as the field changed): that answer will do
         self._searching = (index, query, width, marks)
         self._search(index, query, self._asked, width, marks)
