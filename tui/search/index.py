@@ -371,7 +371,8 @@ class SearchIndex:
         """An estimate of the memory the index holds of its own (not counting the library,
         nor its file's bytes, mapped and shared, or in memory)."""
         data = self._data
-        ids = sum(map(sys.getsizeof, data.ids)) + sys.getsizeof(data.ids)
+        listed_ids = isinstance(data.ids, list)  # else decoded from the file when asked for
+        ids = sum(map(sys.getsizeof, data.ids)) + sys.getsizeof(data.ids) if listed_ids else 0
         listed = isinstance(data.entries, list) and data.entries  # else read on demand
         entries = self._size * sys.getsizeof(data.entries[0]) if listed else 0
         bitmaps = sum(p.made_bytes() for p in (data.hot, data.postings, data.title_postings))

@@ -111,7 +111,7 @@ __all__ = [
 ]
 
 # The entries of the articles with these places and ids (the library's, or read on demand).
-EntriesFor = Callable[[Places, list[str]], Sequence[Entry]]
+EntriesFor = Callable[[Places, Sequence[str]], Sequence[Entry]]
 
 # 4: mapped; sections aligned, offsets not lengths, wide texts, two CRCs; 5: pinyin; 6: the
 # titles' postings

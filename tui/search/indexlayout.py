@@ -71,7 +71,7 @@ class IndexView:
     """`IndexData`'s fields (the same names, the same answers), viewed in the file."""
 
     entries: Sequence[Entry]
-    ids: list[str]
+    ids: Strings
     docs: Texts
     title_ends: memoryview
     titles: JoinedText
@@ -90,7 +90,7 @@ class IndexView:
         """Everything decoded into Python objects, as built (tests compare them)."""
         return IndexData(
             self.entries,
-            self.ids,
+            list(self.ids),
             list(self.docs),
             _array(self.title_ends),
             str(self.titles),

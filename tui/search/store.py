@@ -235,7 +235,7 @@ def open_stored_index(
 
 
 def _same_ids(
-    entries: Sequence[Entry], entry_ids: list[str], places: Places, ids: list[str]
+    entries: Sequence[Entry], entry_ids: list[str], places: Places, ids: Sequence[str]
 ) -> Sequence[Entry]:
     """The library's entries (with `entry_ids`), if they are the articles the index file
     holds."""
