@@ -22,10 +22,12 @@ import pytest
 from textual import events
 from textual._compositor import Compositor
 from textual.css.stylesheet import Stylesheet
+from textual.geometry import Region
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Tree
+from textual.widgets import Input, Label, Tree
 
 from tui.core import text
 from tui.core.model import Library
@@ -362,6 +364,23 @@ async def test_a_panel_opened_lays_out_nothing_under_it_until_the_terminal_is_re
         assert reader.outer_size == panel.outer_size == (90, 30)
 
 
+@pytest.mark.parametrize("key", ["slash", "question_mark"])
+async def test_a_panel_opened_is_painted_whole_once(
+    key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual lays a modal out as it opens, which paints it whole, and then asks for it
+    to be painted whole again: the screen written twice (~6.5 KB each at 80x24) as the
+    reader starts typing."""
+    app = DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.5)  # the first screen, and the seeds' index, settled
+        whole = count_calls(monkeypatch, Compositor, "render_full_update")
+        await pilot.press(key)
+        await pilot.pause(0.5)
+        assert app.screen is not app.reader
+        assert len(whole) == 1
+
+
 async def test_a_layout_of_the_search_panel_once_painted_paints_only_what_moves() -> None:
     """Textual lays the panel out again once its widgets are mounted, after its first
     paint: that layout asks for no whole repaint (the whole screen written again, the
@@ -379,3 +398,48 @@ async def test_a_layout_of_the_search_panel_once_painted_paints_only_what_moves(
         await pilot.pause()
         panel.refresh()  # a whole repaint asked for is one
         assert panel._repaint_required
+
+
+class Unheard(Message):
+    """A message no handler hears."""
+
+
+async def test_the_reader_under_the_search_panel_has_it_paint_what_changed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual (8.2) has a screen under a modal pass the regions that changed up to the
+    modal, then mark itself to be painted again, which at its next idle passes them up
+    again: every message the covered reader handled (the loader's news, the index opened)
+    had the panel paint the whole screen again, from the push that covered it. Now
+    nothing is painted for a message that changes nothing, and a change under the panel
+    is painted once, where it shows through."""
+    app = DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash")
+        panel, reader = app.screen, app.reader
+        assert panel is not reader
+        panel.query_one(Input).cursor_blink = False  # its own paints, twice a second
+        await pilot.pause(0.3)
+        whole = count_calls(monkeypatch, Compositor, "render_full_update")
+        partial = count_calls(monkeypatch, Compositor, "render_partial_update")
+        for _ in range(5):
+            reader.post_message(Unheard())  # the reader idles after it
+            await pilot.pause(0.05)
+        assert (whole, partial) == ([], [])
+        asked: list[Region] = []
+        refresh = panel.refresh
+        monkeypatch.setattr(
+            panel,
+            "refresh",
+            lambda *regions, **kw: asked.extend(regions) or refresh(*regions, **kw),
+        )
+        dateline = reader.query_one("#dateline", Label)
+        dateline.update("2099年1月1日")  # the line above the panel, showing through
+        await pilot.pause(0.1)
+        assert whole == [] and partial
+        assert any(region.contains_region(dateline.region) for region in asked)
+        painted = len(partial)
+        for _ in range(3):
+            reader.post_message(Unheard())
+            await pilot.pause(0.05)
+        assert (whole, len(partial)) == ([], painted)

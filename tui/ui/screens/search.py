@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
@@ -77,7 +76,6 @@ class SearchScreen(SizedModal[Choice | None]):
         self._width = 0  # the results' text width the answer shown was set for
         self._mounted = False  # its widgets are there: news of the index may come before
         self._typing = False  # the field changed, and will be asked about
-        self._painted = False  # resumed: painted whole, or about to be
         # The last search started (index, query, snippet width, marks), until the field
         # is emptied or the index goes: its answer, shown or coming, is the one to show.
         self._searching: tuple[SearchIndex, str, int, Marks | None] | None = None
@@ -92,26 +90,6 @@ class SearchScreen(SizedModal[Choice | None]):
             )
             yield Label(id="search-status")
             yield OptionList(id="search-results")
-
-    def refresh(
-        self,
-        *regions: Region,
-        repaint: bool = True,
-        layout: bool = False,
-        recompose: bool = False,
-    ) -> Self:
-        # Textual lays the panel out again once it is mounted, and that layout repaints it
-        # whole, what shows through it too: the panel written twice as it opens (~6.5 KB
-        # at 80x24, the reader's text tinted anew). After the first paint, a layout marks
-        # only what it moves; the panel is painted whole as it resumes.
-        if layout and not regions and self._painted:
-            repaint = False
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
-
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        super()._on_screen_resume(event)
-        event.prevent_default()  # called here: not again
-        self._painted = True
 
     def on_mount(self) -> None:
         self.query_one(OptionList).can_focus = False  # typing always goes to the field
