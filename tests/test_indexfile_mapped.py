@@ -223,3 +223,27 @@ def test_writing_an_index_copies_no_array_and_encodes_the_texts_into_one_buffer(
         units = [doc.encode("utf-16-le", "surrogatepass") for doc in data.docs]
         assert sections["docs"] == b"".join(units)
         assert sections["docs.offsets"] == indexlayout._offsets(units)
+
+
+@pytest.mark.parametrize("odd", [False, True])
+def test_strings_are_found_in_their_bytes_and_listed_as_they_decode(odd: bool) -> None:
+    """`Strings.position` looks for a string's bytes, and takes a match only where a
+    string starts and ends: not inside one (乎 in 乎乎), nor across two (乎 across 一乎乎低's
+    bytes), nor at the bytes of a longer one's start (a in ab). A lone surrogate has the
+    strings kept in UTF-32."""
+    from array import array
+
+    from tui.search.indexlayout import _encode_strings
+    from tui.search.views import Strings
+
+    items = ["乎乎", "一乎乎低", "ab", "", "乎", ASTRAL[0], "x" + ASTRAL[1], "乎", "b"]
+    if odd:
+        items.append("\ud800z")
+    encoding, raw, offsets = _encode_strings(items)
+    assert (encoding == "utf-32-le") is odd
+    strings = Strings(memoryview(raw), memoryview(array("I", offsets)), encoding)
+    assert list(strings) == items
+    for value in items:
+        assert strings.position(value) == items.index(value), value
+    for absent in ["乎乎乎", "a", "一", "x", ASTRAL[1], "乎b"]:
+        assert strings.position(absent) is None, absent

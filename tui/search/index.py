@@ -56,6 +56,7 @@ from tui.search.segments import block_number, segment_texts
 from tui.search.snippet import DEFAULT_WIDTH, occurrences
 from tui.search.termcache import Matches, TermCache
 from tui.search.tokenize import SEPARATOR, is_exact, query_terms, term_codes
+from tui.search.views import Strings
 
 __all__ = ["POOL", "BuildCancelled", "Hit", "SearchIndex", "SearchResult"]
 
@@ -80,7 +81,7 @@ class SearchIndex:
         self._data = data
         self._size = len(data.docs)
         self._snippet_width = snippet_width
-        self._positions: dict[str, int] | None = None  # by id: 2 MB, made when first asked
+        self._positions: dict[str, int] | None = None  # by id, in memory: made when first asked
         self._avg_len = max(data.docs.characters() / max(self._size, 1), 1.0)
         self._cache = TermCache(CACHE_SIZE)
 
@@ -345,9 +346,7 @@ class SearchIndex:
         in the original text: segment order (title, kicker, subtitle, byline, column, blocks),
         then by start. Each term's occurrences do not overlap one another. Block numbers
         are as in `Snippet.block`; an unknown article has none."""
-        if self._positions is None:
-            self._positions = dict(zip(self._data.ids, range(self._size), strict=True))
-        doc_id = self._positions.get(article_id)
+        doc_id = self._doc_id(article_id)
         terms = query_terms(query)
         if doc_id is None or not terms:
             return []
@@ -364,6 +363,14 @@ class SearchIndex:
                 mapped = (alignment.to_original(*span) for span in spans)
                 found.extend(dict.fromkeys((block, s, e) for s, e in mapped))
         return found
+
+    def _doc_id(self, article_id: str) -> int | None:
+        ids = self._data.ids
+        if isinstance(ids, Strings):  # in the file: found in its bytes, the others not decoded
+            return ids.position(article_id)
+        if self._positions is None:
+            self._positions = dict(zip(ids, range(self._size), strict=True))
+        return self._positions.get(article_id)
 
     # --- Size ----------------------------------------------------------------------
 
