@@ -22,8 +22,9 @@ modal painted whole again, what shows through tinted anew. Each modal gets such 
 once its first layout is done, at the size it opened at. As it opens, Textual lays it out
 (which paints it whole) and then asks for it to be painted whole again; and lays it out
 again once its widgets are mounted, which paints it whole again too, what shows through
-tinted anew (~6.5 KB at 80x24 each time). The first is dropped; later layouts mark only
-what they move; it is painted whole as it resumes.
+tinted anew (~6.5 KB at 80x24 each time). That repaint is dropped, and a later layout
+marks only what it moves. A modal uncovered again (a screen over it closed) is still
+painted whole.
 
 Both tell a screen over them what changed once (`ChangesPassedOnce`): Textual (8.2) has a
 screen under a modal pass the regions that changed up to the modal, and then mark itself
