@@ -44,6 +44,7 @@ from tui.ui.widgets.sidebar import Sidebar
 
 from .conftest import printed_by_fresh_python
 from .test_app import two_issues
+from .test_search_ui import ready
 
 
 @pytest.fixture
@@ -373,7 +374,8 @@ async def test_a_panel_opened_is_painted_whole_once(
     reader starts typing."""
     app = DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="en")
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.5)  # the first screen, and the seeds' index, settled
+        await ready(app, pilot)  # the seeds' index: its news comes to the screen on top
+        await pilot.pause(0.2)
         whole = count_calls(monkeypatch, Compositor, "render_full_update")
         await pilot.press(key)
         await pilot.pause(0.5)
@@ -412,13 +414,14 @@ async def test_the_reader_under_the_search_panel_has_it_paint_what_changed_once(
     again: every message the covered reader handled (the loader's news, the index opened)
     had the panel paint the whole screen again, from the push that covered it. Now
     nothing is painted for a message that changes nothing, and a change under the panel
-    is painted once, where it shows through."""
+    is passed up to it, and painted, once."""
     app = DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="en")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("slash")
         panel, reader = app.screen, app.reader
         assert panel is not reader
         panel.query_one(Input).cursor_blink = False  # its own paints, twice a second
+        await ready(app, pilot)  # the seeds' index: the panel is told, and shows it
         await pilot.pause(0.3)
         whole = count_calls(monkeypatch, Compositor, "render_full_update")
         partial = count_calls(monkeypatch, Compositor, "render_partial_update")
@@ -436,10 +439,10 @@ async def test_the_reader_under_the_search_panel_has_it_paint_what_changed_once(
         dateline = reader.query_one("#dateline", Label)
         dateline.update("2099年1月1日")  # the line above the panel, showing through
         await pilot.pause(0.1)
-        assert whole == [] and partial
         assert any(region.contains_region(dateline.region) for region in asked)
-        painted = len(partial)
+        painted = (len(whole), len(partial))
+        assert painted != (0, 0)
         for _ in range(3):
             reader.post_message(Unheard())
             await pilot.pause(0.05)
-        assert (whole, len(partial)) == ([], painted)
+        assert (len(whole), len(partial)) == painted
