@@ -1,12 +1,13 @@
 """Screens that Textual lays out and paints no more often than their size and content ask.
 
-`PaintedOnce`: the first layout paints the whole screen, every widget at its new size.
-Textual then has it all painted again: the screen asks for a whole repaint as it resumes,
-each widget mounted asked for a paint and a layout as it was idle before that first paint,
-and each widget given its size asks again. Those requests are dropped, once, as the first
-paint is done (for the reader's screen at each start, three more paints of the whole
-screen: ~11 KB written again over SSH). Not for a modal screen: the screen under it asks
-it for paints of what shows through, and its first paint may come before them.
+`FirstLayoutPaints`: the first layout paints the whole screen, every widget at its new
+size. Textual then has it all painted again: the screen asks for a whole repaint as it
+resumes, each widget mounted asked for a paint and a layout as it was idle before that
+first paint, and each widget given its size asks again. Those requests are dropped, once,
+as the first paint is done, and the regions they marked with them (for the reader's
+screen at each start, three more paints of the whole screen: ~11 KB written again over
+SSH). `PaintedOnce`, the reader's, is laid out first as it resumes; a modal as it resumes,
+or before, once its widgets are mounted.
 
 `SizedScreen`, a screen laid out once for each size of the terminal: Textual lays a screen
 out again, and paints it whole, for every Resize the screen gets, whether its size changed
@@ -22,9 +23,11 @@ modal painted whole again, what shows through tinted anew. Each modal gets such 
 once its first layout is done, at the size it opened at. As it opens, Textual lays it out
 (which paints it whole) and then asks for it to be painted whole again; and lays it out
 again once its widgets are mounted, which paints it whole again too, what shows through
-tinted anew (~6.5 KB at 80x24 each time). That repaint is dropped, and a later layout
-marks only what it moves. A modal uncovered again (a screen over it closed) is still
-painted whole.
+tinted anew (~6.5 KB at 80x24 each time). That repaint is dropped, the regions passed up
+from under the modal since its first paint kept (left marked, the whole screen was
+painted again with the first of them, as the first keys of a search came), and a later
+layout marks only what it moves. A modal uncovered again (a screen over it closed) is
+still painted whole. What shows through it is tinted a style at a time (`TintedScreen`).
 
 Both tell a screen over them what changed once (`ChangesPassedOnce`): Textual (8.2) has a
 screen under a modal pass the regions that changed up to the modal, and then mark itself
@@ -39,11 +42,15 @@ from __future__ import annotations
 import math
 from typing import Self
 
+from rich.console import RenderableType
 from textual import events, messages
 from textual._time import get_time
 from textual.geometry import Region, Size
+from textual.renderables.background_screen import BackgroundScreen
 from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.widget import Widget
+
+from tui.ui.screens.tinted import TintedScreen
 
 Breakpoints = list[tuple[int, str]]
 
@@ -74,24 +81,19 @@ class ChangesPassedOnce(Screen[ScreenResultType]):
             self._repaint_required = False
 
 
-class PaintedOnce(ChangesPassedOnce[ScreenResultType]):
+class FirstLayoutPaints(ChangesPassedOnce[ScreenResultType]):
+    """Drops the requests to be painted or laid out that a screen's first layout, which
+    paints it whole, has done: those made before it, and those its widgets made as it
+    gave them their sizes."""
+
     # When the first layout began (it paints everything): until then, every request to be
     # painted or laid out is one that layout does.
     _first_paint = math.inf
 
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        first = self._first_paint == math.inf and self.is_attached
-        if first:
-            self._first_paint = get_time()
-        size = self._size
-        super()._on_screen_resume(event)  # the first time: lays out and paints everything
-        event.prevent_default()  # called here: not again
-        if first and self._size != size:  # laid out (and so painted whole) just now
-            self._forget_repaints()
-
     def _forget_repaints(self) -> None:
         """What the screen and its widgets asked for while the first layout painted them."""
         self._repaint_required = self._layout_required = False
+        self._repaint_regions.clear()
         self._layout_widgets.clear()
         self._dirty_widgets.clear()
         for widget in self.walk_children(Widget):
@@ -109,6 +111,18 @@ class PaintedOnce(ChangesPassedOnce[ScreenResultType]):
             message.prevent_default()  # Textual's handler: the widget painted once more
 
 
+class PaintedOnce(FirstLayoutPaints[ScreenResultType]):
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        first = self._first_paint == math.inf and self.is_attached
+        if first:
+            self._first_paint = get_time()
+        size = self._size
+        super()._on_screen_resume(event)  # the first time: lays out and paints everything
+        event.prevent_default()  # called here: not again
+        if first and self._size != size:  # laid out (and so painted whole) just now
+            self._forget_repaints()
+
+
 class SizedScreen(PaintedOnce[ScreenResultType]):
     def on_mount(self) -> None:
         # Styled with them as it is resumed, before its first layout.
@@ -119,7 +133,7 @@ class SizedScreen(PaintedOnce[ScreenResultType]):
             event.prevent_default()  # Textual's handler: the layout again, at the same size
 
 
-class SizedModal(ModalScreen[ScreenResultType], ChangesPassedOnce[ScreenResultType]):
+class SizedModal(ModalScreen[ScreenResultType], FirstLayoutPaints[ScreenResultType]):
     _painted = False  # resumed: painted whole, or about to be
 
     def refresh(
@@ -133,13 +147,41 @@ class SizedModal(ModalScreen[ScreenResultType], ChangesPassedOnce[ScreenResultTy
             repaint = False  # a layout once painted marks what it moves
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
+    def render(self) -> RenderableType:
+        rendered = super().render()
+        if type(rendered) is BackgroundScreen:  # what shows through, tinted
+            return TintedScreen(rendered.screen, rendered.color)
+        return rendered
+
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        # The first layout comes as the modal is resumed, or before, once its widgets are
+        # mounted: wherever it comes, it paints the modal whole.
+        first = (
+            self._first_paint == math.inf
+            and self.is_current
+            and bool(self.outer_size if size is None else size)
+        )
+        if first:
+            self._first_paint = get_time()
+        super()._refresh_layout(size, scroll)
+        if first:
+            self._forget_repaints()
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         size = self._size
-        super()._on_screen_resume(event)
+        opening = not self._painted
+        asked = set(self._repaint_regions)  # since the first paint: passed up from under it
+        super()._on_screen_resume(event)  # ends by asking for the whole modal to be painted
         event.prevent_default()  # called here: not again
         self._painted = True
         if self._size != size:  # laid out just now, and so painted whole: not again
-            self._repaint_required = False
+            asked.clear()
+        elif not (opening and self._first_paint < math.inf):  # uncovered again
+            return
+        # Laid out as it opened, before this: only what was asked for since.
+        self._repaint_regions.clear()
+        self._repaint_regions.update(asked)
+        self._repaint_required = bool(asked)
 
     def on_resize(self, event: events.Resize) -> None:
         if all(screen.outer_size == event.size for screen in self.app.screen_stack):
