@@ -21,6 +21,7 @@ from tui.library import (
     LibraryError,
     _walk,
     decode,
+    find_pages,
     is_small,
     load_library,
     path_date,
@@ -223,6 +224,24 @@ def test_a_file_given_directly_and_inside_a_folder_loads_once(tmp_path: Path) ->
     page = write(tmp_path / "01.md")
     library = load_library([tmp_path, page])
     assert len(library.articles()) == 2
+
+
+def test_a_page_is_known_by_its_real_path_however_it_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = write(tmp_path / "lib" / "2024" / "20240101.md")
+    (tmp_path / "alias").symlink_to(tmp_path / "lib", target_is_directory=True)
+    monkeypatch.chdir(page.parent)
+    for given in (
+        ["20240101.md"],
+        ["./20240101.md", "."],
+        [f"{tmp_path}//lib//2024/"],
+        [tmp_path / "alias"],
+        [tmp_path / "alias" / "2024" / page.name, tmp_path / "lib"],
+    ):
+        found = find_pages(given).found
+        assert [f.key for f in found] == [os.path.realpath(page)], given
+        assert found[0].parts[-1] == page.name
 
 
 def test_progress_is_reported(tmp_path: Path) -> None:

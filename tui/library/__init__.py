@@ -17,6 +17,7 @@ import stat
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -126,8 +127,9 @@ def _find(paths: Sequence[Path], unreadable: list[Problem] | None = None) -> lis
         else:
             top = given
             skip = len(os.path.join(str(given), ""))
-            walked = sorted(_walk(str(given), unreadable), key=lambda page: page[0].split(os.sep))
+            walked = _walk(str(given), unreadable)
             candidates = [(path, link, tuple(path[skip:].split(os.sep))) for path, link in walked]
+            candidates.sort(key=itemgetter(2))  # by folder, then name
         top_name = top.resolve().name
         for path, link, rel in candidates:
             resolved = os.path.realpath(path) if link else _resolve(path, folders)
@@ -164,10 +166,13 @@ def is_small(
 
 def _resolve(path: str, folders: dict[str, str]) -> str:
     """The real path of a file that is not a symlink, resolving each folder once."""
-    folder, name = os.path.split(path)
-    if folder not in folders:
-        folders[folder] = os.path.realpath(folder)
-    return os.path.join(folders[folder], name)
+    folder, sep, name = path.rpartition(os.sep)
+    if sep and not folder:
+        folder = sep  # a file in the root
+    real = folders.get(folder)
+    if real is None:
+        real = folders[folder] = os.path.realpath(folder)  # "": the current folder
+    return real + name if real.endswith(os.sep) else f"{real}{os.sep}{name}"
 
 
 def _walk(folder: str, unreadable: list[Problem] | None = None) -> Iterator[tuple[str, bool]]:
@@ -629,6 +634,7 @@ def stamps_digest(found: Sequence[_Found], stamps: Mapping[str, Stamp]) -> bytes
 
 
 _Groups = dict[str, tuple[dt.date | None, list[_Page]]]
+_Issued = tuple[dt.date | None, str]  # a page's date, and the key of its issue
 
 
 def _issue_key(f: _Found, date: dt.date | None) -> str:
@@ -639,14 +645,19 @@ def _issue_key(f: _Found, date: dt.date | None) -> str:
     return date.isoformat() if paper is None else f"{date.isoformat()} {paper}"
 
 
-def _newest_first(found: list[_Found]) -> list[_Found]:
+def _newest_first(found: list[_Found]) -> tuple[list[_Found], dict[str, _Issued]]:
     """Dated pages newest first, then the others by folder: the pages of an issue together,
-    and issues in the order the final library shows dated ones."""
-    dates = {f.key: path_date(f.parts) for f in found}
-    keys = {f.key: _issue_key(f, dates[f.key]) for f in found if dates[f.key]}
-    dated = sorted((f for f in found if dates[f.key]), key=lambda f: keys[f.key], reverse=True)
-    undated = sorted((f for f in found if not dates[f.key]), key=lambda f: _issue_key(f, None))
-    return dated + undated
+    and issues in the order the final library shows dated ones; and each page's date and
+    issue, by its key."""
+    issued: dict[str, _Issued] = {}
+    for f in found:
+        date = path_date(f.parts)
+        issued[f.key] = (date, _issue_key(f, date))
+    dated = [f for f in found if issued[f.key][0]]
+    undated = [f for f in found if not issued[f.key][0]]
+    dated.sort(key=lambda f: issued[f.key][1], reverse=True)
+    undated.sort(key=lambda f: issued[f.key][1])
+    return dated + undated, issued
 
 
 class _Partials:
@@ -692,7 +703,7 @@ def _read_pages(
     groups: _Groups = {}
     partials = _Partials(on_partial, outline=not bodies)
     articles_done = 0
-    ordered = _newest_first(found)
+    ordered, issued = _newest_first(found)
     stamps: dict[str, Stamp] = {}
     ahead: ReadAhead | None = None
     parsed = 0
@@ -709,8 +720,7 @@ def _read_pages(
                     page_cache.add(f.key, stamps[f.key], articles, encoded)
                 if not bodies and cached is None:  # the page cache's come outlined
                     articles = list(map(outline, articles))
-                date = path_date(f.parts)
-                key = _issue_key(f, date)
+                date, key = issued[f.key]
                 if key not in groups:
                     partials.offer(groups, key)
                 groups.setdefault(key, (date, []))[1].append(_Page(f, articles))
