@@ -313,15 +313,26 @@ async def test_the_first_screen_is_painted_once(
     after it, are painted once each (three times before), and the screen whole once
     (twice)."""
     painted: list[str | None] = []
+    article_text: list[str] = []
     paint = Widget.render_lines
-    monkeypatch.setattr(
-        Widget, "render_lines", lambda self, crop: painted.append(self.id) or paint(self, crop)
-    )
+
+    def render_lines(self: Widget, crop: Region) -> list:
+        painted.append(self.id)
+        lines = paint(self, crop)
+        if self.id == "article":
+            article_text.append("".join(line.text for line in lines))
+        return lines
+
+    monkeypatch.setattr(Widget, "render_lines", render_lines)
     whole = count_calls(monkeypatch, Compositor, "render_full_update")
     async with started(library, (100, 30)) as (app, pilot):
         await pilot.pause(0.3)
         assert (painted.count("masthead"), painted.count("dateline")) == (1, 1)
         assert len(whole) == 1
+        # The article in the first paint (the pane was empty in it, its text painted once
+        # the pane's Resize came).
+        title = app.reader.article_view.article.title
+        assert title and title[:6] in article_text[0]
         await pilot.press("tab")  # and what changes later is painted
         await pilot.pause()
         assert app.screen.query_one(Sidebar).has_focus

@@ -146,6 +146,18 @@ class ArticleView(ScrollView, can_focus=True):
         for action in waiting:
             action()
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        # Laid out as the screen is, before it is painted, scroll state and all: otherwise
+        # the first screen comes with the pane empty, and the text is painted twice more
+        # (once the Resize comes, and at the next layout, for its new height).
+        if resized and self.article is not None and self.column_width != self._laid_out_width:
+            self._relayout()
+            self._scroll_update(self.virtual_size)
+        return resized
+
     def on_resize(self, event: events.Resize) -> None:
         if self.column_width != self._laid_out_width or not self._lines:
             self._relayout()
