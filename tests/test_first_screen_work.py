@@ -82,7 +82,7 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, cls: type, name: str) -> list[t
 def layouts_for_a_size(calls: list[tuple]) -> list[tuple]:
     """The reader screen's layouts for a size (its first one, or a Resize), not those a
     widget asks for."""
-    return [call for call in calls if call[0] is ReaderScreen and call[1]]
+    return [call for call in calls if call[0] is ReaderScreen and call[1] and call[1][0]]
 
 
 async def test_the_reader_is_laid_out_once_at_start_and_again_only_for_a_new_size(

@@ -6,8 +6,8 @@ resumes, each widget mounted asked for a paint and a layout as it was idle befor
 first paint, and each widget given its size asks again. Those requests are dropped, once,
 as the first paint is done, and the regions they marked with them (for the reader's
 screen at each start, three more paints of the whole screen: ~11 KB written again over
-SSH). `PaintedOnce`, the reader's, is laid out first as it resumes; a modal as it resumes,
-or before, once its widgets are mounted.
+SSH). The reader's screen is laid out first as it resumes; a modal as it resumes, or
+before, once its widgets are mounted.
 
 `SizedScreen`, a screen laid out once for each size of the terminal: Textual lays a screen
 out again, and paints it whole, for every Resize the screen gets, whether its size changed
@@ -83,12 +83,27 @@ class ChangesPassedOnce(Screen[ScreenResultType]):
 
 class FirstLayoutPaints(ChangesPassedOnce[ScreenResultType]):
     """Drops the requests to be painted or laid out that a screen's first layout, which
-    paints it whole, has done: those made before it, and those its widgets made as it
-    gave them their sizes."""
+    paints it whole, has done: those made before it, those its widgets made as it gave
+    them their sizes, and the whole repaint Textual asks for as the screen resumes."""
 
     # When the first layout began (it paints everything): until then, every request to be
     # painted or laid out is one that layout does.
     _first_paint = math.inf
+    _resumed = False  # shown: painted whole, or about to be
+
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        # The first layout comes as the screen is resumed, or (a modal) before, once its
+        # widgets are mounted: wherever it comes, it paints the screen whole.
+        first = (
+            self._first_paint == math.inf
+            and self.is_current
+            and bool(self.outer_size if size is None else size)
+        )
+        if first:
+            self._first_paint = get_time()
+        super()._refresh_layout(size, scroll)
+        if first:
+            self._forget_repaints()
 
     def _forget_repaints(self) -> None:
         """What the screen and its widgets asked for while the first layout painted them."""
@@ -98,6 +113,22 @@ class FirstLayoutPaints(ChangesPassedOnce[ScreenResultType]):
         self._dirty_widgets.clear()
         for widget in self.walk_children(Widget):
             widget._repaint_required = widget._layout_required = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        size = self._size
+        opening = not self._resumed
+        asked = set(self._repaint_regions)  # since the first paint (a modal: from under it)
+        super()._on_screen_resume(event)  # ends by asking for the whole screen to be painted
+        event.prevent_default()  # called here: not again
+        self._resumed = True
+        if self._size != size:  # laid out just now, and so painted whole: not again
+            asked.clear()
+        elif not (opening and self._first_paint < math.inf):  # uncovered again
+            return
+        # Laid out as it opened, before this: only what was asked for since.
+        self._repaint_regions.clear()
+        self._repaint_regions.update(asked)
+        self._repaint_required = bool(asked)
 
     def _on_update(self, message: messages.Update) -> None:
         self._drop_if_painted(message)
@@ -111,19 +142,7 @@ class FirstLayoutPaints(ChangesPassedOnce[ScreenResultType]):
             message.prevent_default()  # Textual's handler: the widget painted once more
 
 
-class PaintedOnce(FirstLayoutPaints[ScreenResultType]):
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        first = self._first_paint == math.inf and self.is_attached
-        if first:
-            self._first_paint = get_time()
-        size = self._size
-        super()._on_screen_resume(event)  # the first time: lays out and paints everything
-        event.prevent_default()  # called here: not again
-        if first and self._size != size:  # laid out (and so painted whole) just now
-            self._forget_repaints()
-
-
-class SizedScreen(PaintedOnce[ScreenResultType]):
+class SizedScreen(FirstLayoutPaints[ScreenResultType]):
     def on_mount(self) -> None:
         # Styled with them as it is resumed, before its first layout.
         self.update_classes(breakpoint_classes(self, self.app.size), update=False)
@@ -134,8 +153,6 @@ class SizedScreen(PaintedOnce[ScreenResultType]):
 
 
 class SizedModal(ModalScreen[ScreenResultType], FirstLayoutPaints[ScreenResultType]):
-    _painted = False  # resumed: painted whole, or about to be
-
     def refresh(
         self,
         *regions: Region,
@@ -143,7 +160,7 @@ class SizedModal(ModalScreen[ScreenResultType], FirstLayoutPaints[ScreenResultTy
         layout: bool = False,
         recompose: bool = False,
     ) -> Self:
-        if layout and not regions and self._painted:
+        if layout and not regions and self._resumed:
             repaint = False  # a layout once painted marks what it moves
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
@@ -152,36 +169,6 @@ class SizedModal(ModalScreen[ScreenResultType], FirstLayoutPaints[ScreenResultTy
         if type(rendered) is BackgroundScreen:  # what shows through, tinted
             return TintedScreen(rendered.screen, rendered.color)
         return rendered
-
-    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
-        # The first layout comes as the modal is resumed, or before, once its widgets are
-        # mounted: wherever it comes, it paints the modal whole.
-        first = (
-            self._first_paint == math.inf
-            and self.is_current
-            and bool(self.outer_size if size is None else size)
-        )
-        if first:
-            self._first_paint = get_time()
-        super()._refresh_layout(size, scroll)
-        if first:
-            self._forget_repaints()
-
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        size = self._size
-        opening = not self._painted
-        asked = set(self._repaint_regions)  # since the first paint: passed up from under it
-        super()._on_screen_resume(event)  # ends by asking for the whole modal to be painted
-        event.prevent_default()  # called here: not again
-        self._painted = True
-        if self._size != size:  # laid out just now, and so painted whole: not again
-            asked.clear()
-        elif not (opening and self._first_paint < math.inf):  # uncovered again
-            return
-        # Laid out as it opened, before this: only what was asked for since.
-        self._repaint_regions.clear()
-        self._repaint_regions.update(asked)
-        self._repaint_required = bool(asked)
 
     def on_resize(self, event: events.Resize) -> None:
         if all(screen.outer_size == event.size for screen in self.app.screen_stack):
