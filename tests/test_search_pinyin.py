@@ -75,7 +75,8 @@ def reads_as(tokens: list[str], letters: str) -> bool:
 
 
 def pinyin_oracle(library: Library, query: str) -> set[str]:
-    letters = pinyin_query(query)
+    # The query's words, split on any whitespace (DESIGN.md), read as one run of letters.
+    letters = pinyin_query(" ".join(query.split()))
     found = oracle(library, query)
     if letters is None:
         return found
@@ -101,6 +102,22 @@ def test_the_index_finds_what_the_oracle_finds(query: str) -> None:
     result = index.search(query, limit=0)
     assert {hit.article_id for hit in result.hits} == pinyin_oracle(library, query), query
     assert result.total == len(result.hits)
+
+
+def test_words_split_by_any_whitespace_read_as_pinyin() -> None:
+    """An ideographic space or a tab between words is a space, as it is for terms: the
+    case Hypothesis found, `x\u3000\u3000x`, reads as `xx` (新西兰) beside the term x."""
+    library = library_of(["新西兰", "x光", "北京", "经济日报"])
+    index = SearchIndex.build(library)
+    for spaced, plain, ids in (
+        ("x\u3000\u3000x", "x x", {"a0", "a1"}),
+        ("b\tj", "b j", {"a2"}),
+        ("jing\u3000ji", "jing ji", {"a3"}),
+    ):
+        found = {hit.article_id for hit in index.search(spaced, limit=0).hits}
+        assert found == ids == {hit.article_id for hit in index.search(plain, limit=0).hits}
+        assert index.search(spaced, limit=0).total == len(ids)
+        assert pinyin_oracle(library, spaced) == ids
 
 
 def test_the_seeds_headlines_against_the_oracle_for_every_pinyin_prefix() -> None:
