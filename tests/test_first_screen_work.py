@@ -21,13 +21,15 @@ from typing import ClassVar
 import pytest
 from textual import events
 from textual._compositor import Compositor
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
 from textual.css.stylesheet import Stylesheet
 from textual.geometry import Region
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Tree
+from textual.widgets import Input, Label, Static, Tree
 
 from tui.core import text
 from tui.core.model import Library
@@ -37,7 +39,7 @@ from tui.store.settings import Settings
 from tui.ui import app as app_module
 from tui.ui.app import DubaoApp
 from tui.ui.screens.reader import ReaderScreen
-from tui.ui.screens.sized import breakpoint_classes
+from tui.ui.screens.sized import SizedModal, breakpoint_classes
 from tui.ui.widgets import sidebar as sidebar_module
 from tui.ui.widgets.keybar import KeyBar
 from tui.ui.widgets.sidebar import Sidebar
@@ -465,3 +467,39 @@ async def test_the_reader_under_the_search_panel_has_it_paint_what_changed_once(
             reader.post_message(Unheard())
             await pilot.pause(0.05)
         assert (len(whole), len(partial)) == painted
+
+
+class Overflowing(SizedModal[None]):
+    """A panel whose text is longer than its box: its scroll bar comes as the box is
+    given its size, in the first layout."""
+
+    DEFAULT_CSS = "#box { width: 60; height: 12; }"
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="box"):
+            yield Static("\n".join(f"line {n} " + "word " * 10 for n in range(60)), id="text")
+
+
+async def test_a_panel_whose_scroll_bar_comes_in_its_first_layout_is_painted_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bar came as the box was given its size, after what is in it was placed: the
+    first paint had the text in its full width, no bar, until a later layout (the help,
+    for 0.1 s in a terminal, and over 0.6 s with the lines dropped). Now the panel is
+    laid out again before it is painted: the bar and the narrower text from the first."""
+    app = App[None]()
+    painted: list[tuple[int, int]] = []
+    whole = Compositor.render_full_update
+
+    def render_full_update(self: Compositor, *args: object, **kwargs: object) -> object:
+        if isinstance(app.screen, Overflowing):
+            box = app.screen.query_one("#box", VerticalScroll)
+            text = app.screen.query_one("#text", Static)
+            painted.append((box.vertical_scrollbar.region.width, text.region.width))
+        return whole(self, *args, **kwargs)
+
+    monkeypatch.setattr(Compositor, "render_full_update", render_full_update)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(Overflowing())
+        await pilot.pause(0.3)
+        assert painted and all(paint == (2, 58) for paint in painted), painted

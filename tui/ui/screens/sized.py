@@ -1,9 +1,11 @@
 """Screens that Textual lays out and paints no more often than their size and content ask.
 
 `FirstLayoutPaints`: the first layout paints the whole screen, every widget at its new
-size. Textual then has it all painted again: the screen asks for a whole repaint as it
-resumes, each widget mounted asked for a paint and a layout as it was idle before that
-first paint, and each widget given its size asks again. Those requests are dropped, once,
+size (laid out twice before that paint where a scroll bar came as a widget was given its
+size: what it holds was placed without it). Textual then has it all painted again: the
+screen asks for a whole repaint as it resumes, each widget mounted asked for a paint and
+a layout as it was idle before that first paint, and each widget given its size asks
+again. Those requests are dropped, once,
 as the first paint is done, and the regions they marked with them (for the reader's
 screen at each start, three more paints of the whole screen: ~11 KB written again over
 SSH). The reader's screen is laid out first as it resumes; a modal as it resumes, or
@@ -74,7 +76,11 @@ def _or_else(own: Breakpoints | None, app: Breakpoints | None) -> Breakpoints:
 
 
 class ChangesPassedOnce(Screen[ScreenResultType]):
+    _painting_held = False  # laid out, to be painted after (`FirstLayoutPaints`)
+
     def _compositor_refresh(self) -> None:
+        if self._painting_held:
+            return
         covered = self in self.app._background_screens
         super()._compositor_refresh()
         if covered:  # passed up to the screen on top, which paints them: not to pass again
@@ -99,11 +105,25 @@ class FirstLayoutPaints(ChangesPassedOnce[ScreenResultType]):
             and self.is_current
             and bool(self.outer_size if size is None else size)
         )
-        if first:
-            self._first_paint = get_time()
-        super()._refresh_layout(size, scroll)
-        if first:
-            self._forget_repaints()
+        if not first:
+            super()._refresh_layout(size, scroll)
+            return
+        self._first_paint = get_time()
+        widgets = list(self.walk_children(Widget))
+        gutters = [widget.scrollbar_gutter for widget in widgets]
+        self._painting_held = True
+        try:
+            super()._refresh_layout(size, scroll)
+            if gutters != [widget.scrollbar_gutter for widget in widgets]:
+                # Scroll bars came or went as the widgets were given their sizes: what is
+                # in them was placed without them, or with (the help's text in its full
+                # width, no bar, until a later layout). Placed again before the paint.
+                super()._refresh_layout(size, scroll)
+        finally:
+            self._painting_held = False
+        if not self.app._batch_count:  # else Textual painted it later itself
+            self._compositor_refresh()
+        self._forget_repaints()
 
     def _forget_repaints(self) -> None:
         """What the screen and its widgets asked for while the first layout painted them."""
