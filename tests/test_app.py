@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandPalette
 from textual.screen import Screen
-from textual.widgets import Input, Markdown, OptionList, ProgressBar
+from textual.widgets import Input, OptionList, ProgressBar
 from textual.widgets._toast import Toast
 
 from tui.core.layout import Anchor
@@ -20,6 +20,7 @@ from tui.store.state import StateStore
 from tui.ui.app import DubaoApp
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.article_view import ArticleView
+from tui.ui.widgets.help_text import HelpText
 from tui.ui.widgets.sidebar import Sidebar
 
 from .conftest import fake_loader_load, loaded
@@ -409,7 +410,7 @@ async def test_help_screen_opens_and_closes(library: Library, key: str) -> None:
         await pilot.press(key)
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        markdown = app.screen.query_one(Markdown)
+        markdown = app.screen.query_one(HelpText)
         assert "next / previous article" in markdown.source
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
@@ -431,7 +432,7 @@ async def test_help_in_chinese(library: Library) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
-        assert "下一篇 / 上一篇" in app.screen.query_one(Markdown).source
+        assert "下一篇 / 上一篇" in app.screen.query_one(HelpText).source
 
 
 async def test_quit(library: Library) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
-from textual.widgets import Markdown
 
 import tui.ui
 from tui.core.i18n import Strings
@@ -20,6 +19,7 @@ from tui.store.settings import Settings, load_settings
 from tui.ui.app import DubaoApp
 from tui.ui.keys import default_keys, normal_key, read_keys
 from tui.ui.screens.help import HELP_DIR, HelpScreen
+from tui.ui.widgets.help_text import HelpText
 from tui.ui.widgets.keybar import KeyBar
 from tui.ui.widgets.sidebar import Sidebar
 
@@ -240,7 +240,7 @@ async def test_a_key_taken_from_another_action_leaves_it(library: Library) -> No
         assert title(app) == "十日二版甲"
         await pilot.press("question_mark")
         await pilot.pause()
-        source = app.screen.query_one(Markdown).source
+        source = app.screen.query_one(HelpText).source
         assert "- `↓` / `k` `↑` — line down / up" in source
         assert "- `j` / `[` — next / previous article" in source
 
@@ -255,7 +255,7 @@ async def test_the_help_shows_the_keys_in_force(library: Library) -> None:
         await pilot.press("h")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        source = app.screen.query_one(Markdown).source
+        source = app.screen.query_one(HelpText).source
         assert "- `n` `→` / `[` — 下一篇 / 上一篇" in source
         assert "- （无按键） / `N` — 文中下一处 / 上一处匹配" in source  # n was next match's
         # → was unfold's, h fold's
@@ -272,7 +272,7 @@ async def test_the_help_shows_the_default_keys(library: Library) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
-        source = app.screen.query_one(Markdown).source
+        source = app.screen.query_one(HelpText).source
         assert "- `Space` `PgDn` / `b` `PgUp` — page down / up" in source
         assert "- `Backspace` `Ctrl+O` `Alt+←` / `Alt+→` — back" in source
         assert "- `?` `F1` — this help" in source

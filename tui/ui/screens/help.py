@@ -1,4 +1,4 @@
-"""The help screen: a modal that renders the packaged key reference (Markdown), each
+"""The help screen: a modal that shows the packaged key reference (`HelpText`), each
 `{id}` in it replaced by the keys of that binding in force (`tui.ui.keys.fill_keys`)."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown
 
 from tui.core.i18n import Strings
 from tui.ui.keys import fill_keys
 from tui.ui.screens.sized import SizedModal
+from tui.ui.widgets.help_text import HelpText
 
 HELP_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ class HelpScreen(SizedModal[None]):
         strings = self.strings
         with VerticalScroll(id="help") as scroll:
             scroll.border_subtitle = strings("help.close")
-            yield Markdown(fill_keys(help_text(strings.language), self.keys, strings))
+            yield HelpText(fill_keys(help_text(strings.language), self.keys, strings))
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#help", VerticalScroll).scroll_relative(y=lines, animate=False)
