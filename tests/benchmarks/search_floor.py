@@ -2,19 +2,23 @@
 
     .venv/bin/python tests/benchmarks/search_floor.py CORPUS [--runs N] [--query TEXT]
 
-Both programs are started in tmux at 80x24 and driven the same way as `readers.py` drives
+The programs are started in tmux at 80x24 and driven the same way as `readers.py` drives
 dubao: as soon as the first screen is up, `/` is typed, then, once the search field shows,
 the query; "search" is the time from the launch until the count of matches is on screen.
 
 - dubao: `dubao CORPUS`, its caches warm (one run first fills them).
-- minimal: the smallest Textual app that does the same steps: a tree, a text and a footer;
+- minimal: a small Textual app that does the same steps: a tree, a text and a footer;
   `/` opens a modal with a field and a line under it; each change of the field counts the
   matching lines of a list of 33,917 short texts held in memory and shows "N articles".
   It imports, loads and draws nothing else.
 
-The minimal app is a floor for any reader on Textual on this machine, not a target: the
-ratio says how much of dubao's time is Textual's own. The runs alternate (dubao, minimal,
-dubao, ...), so that a noisy machine weighs on both alike.
+- bare: the least a Textual app does on the way: one line of text; `/` opens a modal with
+  a field and a line under it, which shows "N articles" (N: the characters typed) as the
+  field changes. No tree, text, footer or list.
+
+The minimal and bare apps are floors for any reader on Textual on this machine, not
+targets: the ratios say how much of dubao's time is Textual's own. The runs alternate
+(dubao, minimal, bare, dubao, ...), so that a noisy machine weighs on all alike.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from tests.tmux import Tmux  # noqa: E402
 
 GOAL = 0.5  # seconds from launch to an answer (issue 16)
 MINIMAL_MARKER = "最小阅读器 · "
+BARE_MARKER = "空白阅读器 · "
 
 MINIMAL_APP = f'''\
 """A tree, a text, a footer; `/` opens a search panel that counts matching lines."""
@@ -114,8 +119,40 @@ def stats(values: Sequence[float]) -> str:
     return f"median {statistics.median(ordered):5.2f} s  p95 {p95:5.2f} s"
 
 
+BARE_APP = f'''\
+"""One line of text; `/` opens a modal with a field and a line that counts what is typed."""
+
+from textual.app import App, ComposeResult
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+
+class Search(ModalScreen[None]):
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Search: words")
+        yield Label(id="count")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#count", Label).update(f"{{len(event.value)}} articles")
+
+
+class Bare(App[None]):
+    BINDINGS = [("q", "quit", "Quit"), ("slash", "search", "Search")]
+
+    def compose(self) -> ComposeResult:
+        yield Label("{BARE_MARKER}2022-12-31")
+
+    def action_search(self) -> None:
+        self.push_screen(Search())
+
+
+if __name__ == "__main__":
+    Bare().run()
+'''
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Search after launch: dubao and a floor.")
+    parser = argparse.ArgumentParser(description="Search after launch: dubao and two floors.")
     parser.add_argument("corpus")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--query", default="经济")
@@ -131,12 +168,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     app_file = tmp / "minimal_app.py"
     app_file.write_text(MINIMAL_APP, encoding="utf-8")
+    bare_file = tmp / "bare_app.py"
+    bare_file.write_text(BARE_APP, encoding="utf-8")
     programs = {
         "dubao": (
             [str(Path(sys.executable).parent / "dubao"), str(Path(args.corpus).resolve())],
             SCREEN_MARKER,
         ),
         "minimal": ([sys.executable, str(app_file)], MINIMAL_MARKER),
+        "bare": ([sys.executable, str(bare_file)], BARE_MARKER),
     }
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in programs}
     with Tmux(["sleep", "86400"], 80, 24, socket_dir=tmp) as term:
@@ -152,10 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, figures in times.items():
         screens, answers = zip(*figures, strict=True)
         print(f"{name:>8}: first screen {stats(screens)};  search {stats(answers)}")
-    dubao, minimal = (statistics.median(a for _, a in times[name]) for name in programs)
+    dubao, minimal, bare = (statistics.median(a for _, a in times[name]) for name in programs)
     print(
-        f"search: dubao/minimal {dubao / minimal:.2f}; goal {GOAL:g} s: "
-        f"dubao {dubao / GOAL:.2f}, minimal {minimal / GOAL:.2f} (ratio to the goal)"
+        f"search: dubao/minimal {dubao / minimal:.2f}, dubao/bare {dubao / bare:.2f}; "
+        f"goal {GOAL:g} s: dubao {dubao / GOAL:.2f}, minimal {minimal / GOAL:.2f}, "
+        f"bare {bare / GOAL:.2f} (ratio to the goal)"
     )
     return 0
 
