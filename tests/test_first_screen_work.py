@@ -29,7 +29,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static, Tree
+from textual.widgets import Input, Label, OptionList, Static, Tree
 
 from tui.core import text
 from tui.core.model import Library
@@ -42,6 +42,7 @@ from tui.ui.screens.reader import ReaderScreen
 from tui.ui.screens.sized import SizedModal, breakpoint_classes
 from tui.ui.widgets import sidebar as sidebar_module
 from tui.ui.widgets.keybar import KeyBar
+from tui.ui.widgets.result_list import ResultList
 from tui.ui.widgets.sidebar import Sidebar
 
 from .conftest import printed_by_fresh_python
@@ -503,3 +504,44 @@ async def test_a_panel_whose_scroll_bar_comes_in_its_first_layout_is_painted_wit
         app.push_screen(Overflowing())
         await pilot.pause(0.3)
         assert painted and all(paint == (2, 58) for paint in painted), painted
+
+
+async def test_the_empty_result_list_is_not_painted_again_until_results_come(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual's OptionList paints itself again for every Resize and every clearing, empty
+    or not: the panel's empty list was written again, blank, just after the panel's first
+    paint (its Resize, its emptying as the field is asked about). Now it is painted by the
+    panel's first paint, then for the results; a list with results is set again for a
+    new width."""
+    painted: list[Region] = []
+    paint = Widget.render_lines
+
+    def render_lines(self: Widget, crop: Region) -> list:
+        if self.id == "search-results":
+            painted.append(crop)
+        return paint(self, crop)
+
+    monkeypatch.setattr(Widget, "render_lines", render_lines)
+    app = DubaoApp(load_library(), settings=Settings(theme="dubao-dark"), language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause(0.3)
+        results = app.screen.query_one("#search-results", OptionList)
+        assert isinstance(results, ResultList) and results.option_count == 0
+        assert len(painted) == 1  # the panel's first paint
+        results.post_message(events.Resize(results.size, results.virtual_size, results.size))
+        results.clear_options()
+        await pilot.pause(0.2)
+        assert len(painted) == 1
+        await pilot.press(*"经济")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert results.option_count and len(painted) > 1  # the results
+        wide = results.scrollable_content_region.width
+        await pilot.resize_terminal(80, 30)
+        await pilot.pause(0.3)
+        narrow = results.scrollable_content_region.width
+        assert narrow < wide
+        assert results.render_line(0).cell_length == narrow  # set again at the new width

@@ -25,6 +25,7 @@ from tui.core.i18n import Strings
 from tui.core.text import cell_width, one_line, truncate, wrap_spans
 from tui.search.places import Misplaced
 from tui.ui.screens.sized import SizedModal
+from tui.ui.widgets.result_list import ResultList
 
 if TYPE_CHECKING:
     from tui.search import Hit, SearchIndex, SearchResult
@@ -89,7 +90,7 @@ class SearchScreen(SizedModal[Choice | None]):
                 select_on_focus=True,
             )
             yield Label(id="search-status")
-            yield OptionList(id="search-results")
+            yield ResultList(id="search-results")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).can_focus = False  # typing always goes to the field
