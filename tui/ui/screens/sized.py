@@ -5,11 +5,10 @@ size (laid out twice before that paint where a scroll bar came as a widget was g
 size: what it holds was placed without it). Textual then has it all painted again: the
 screen asks for a whole repaint as it resumes, each widget mounted asked for a paint and
 a layout as it was idle before that first paint, and each widget given its size asks
-again. Those requests are dropped, once,
-as the first paint is done, and the regions they marked with them (for the reader's
-screen at each start, three more paints of the whole screen: ~11 KB written again over
-SSH). The reader's screen is laid out first as it resumes; a modal as it resumes, or
-before, once its widgets are mounted.
+again. Those requests are dropped, once, as the first paint is done, and the regions they
+marked with them (for the reader's screen at each start, three more paints of the whole
+screen: ~11 KB written again over SSH). The reader's screen is laid out first as it
+resumes; a modal as it resumes, or before, once its widgets are mounted.
 
 `SizedScreen`, a screen laid out once for each size of the terminal: Textual lays a screen
 out again, and paints it whole, for every Resize the screen gets, whether its size changed
