@@ -3,8 +3,6 @@ and the help screen quick to build (a widget for the text, not one for each piec
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.widget import Widget
 
 from tui.core.text import cell_width
@@ -61,7 +59,7 @@ def test_lines_keep_a_blank_between_blocks_but_not_between_items() -> None:
         assert all(gap.strip(" ") == "" for gap in gaps), (block.text, spans)
 
 
-async def test_the_help_is_set_with_hanging_bullets_and_styled_keys(tmp_path: Path) -> None:
+async def test_the_help_is_set_with_hanging_bullets_and_styled_keys() -> None:
     app = DubaoApp(load_library(), language="en")
     async with app.run_test(size=(60, 30)) as pilot:
         await pilot.press("question_mark")

@@ -58,20 +58,15 @@ def blocks(markdown: str) -> list[Block]:
 
 
 def _inline(kind: str, children: list[Token]) -> Block:
-    pieces = [
-        ("\n", False)
-        if child.type in ("softbreak", "hardbreak")
-        else (child.content, child.type == "code_inline")
-        for child in children
-    ]
     text = ""
     code: list[tuple[int, int]] = []
-    for n, (content, is_code) in enumerate(pieces):
-        if content == "\n" and not is_code:
-            after = next((c for c, _ in pieces[n + 1 :] if c and c != "\n"), "")
+    for n, child in enumerate(children):
+        content = child.content  # "" for a break
+        if child.type in ("softbreak", "hardbreak"):
+            after = next((c.content for c in children[n + 1 :] if c.content), "")
             touches_cjk = (text and is_cjk(text[-1])) or (after and is_cjk(after[0]))
             content = "" if touches_cjk else " "
-        if is_code:
+        elif child.type == "code_inline":
             code.append((len(text), len(text) + len(content)))
         text += content
     return Block(kind, text, tuple(code))
@@ -121,9 +116,6 @@ class HelpText(Widget):
             self._lines = (width, lines(self.blocks, width))
         return self._lines[1]
 
-    def get_content_width(self, container: Size, viewport: Size) -> int:
-        return container.width
-
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines_for(width))
 
@@ -133,8 +125,8 @@ class HelpText(Widget):
         bullet = self.get_component_rich_style("help-text--bullet")
         code = self.get_component_rich_style("help-text--code")
         out = Text(no_wrap=True, overflow="crop", end="")
-        first_of: set[int] = set()
-        for i, line in enumerate(self.lines_for(width)):
+        set_in = self.lines_for(width)
+        for i, line in enumerate(set_in):
             if i:
                 out.append("\n")
             if line.block < 0:
@@ -144,9 +136,8 @@ class HelpText(Widget):
             if block.kind == "heading":
                 piece.stylize(heading)
                 out.append(" " * max(0, (width - piece.cell_len) // 2))
-            elif block.kind == "item":
-                out.append(INDENT if line.block in first_of else BULLET, bullet)
-                first_of.add(line.block)
+            elif block.kind == "item":  # its first line has the bullet, the others hang
+                out.append(BULLET if set_in[i - 1].block != line.block else INDENT, bullet)
             out.append_text(piece)
         return out
 
