@@ -328,3 +328,23 @@ def test_a_cold_search_on_a_terminal_shows_its_progress_on_stderr(tmp_path: Path
     assert piped.returncode == 0 and piped.stderr == ""
     as_json = run("search", "日的消息", str(root), "--json", env=base_env(tmp_path / "json"))
     assert as_json.stderr == "" and json.loads(as_json.stdout)["total"] > 0
+
+
+def test_the_reader_s_modules_load_with_no_collection_and_are_frozen_out_of_later_ones() -> None:
+    """Textual and the UI are ~80 garbage collections' worth of objects that live as long
+    as the reader: none runs while they load, and the collector is on again after."""
+    code = """if True:
+        import gc, json
+        import tui.cli
+        seen = []
+        gc.callbacks.append(lambda phase, info: phase == "start" and seen.append(1))
+        tui.cli.reader_run()
+        print(json.dumps([len(seen), gc.isenabled(), gc.get_freeze_count()]))
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    collections, enabled, frozen = json.loads(out)
+    assert collections == 0
+    assert enabled
+    assert frozen > 10_000
