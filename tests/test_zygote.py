@@ -186,17 +186,17 @@ async def test_a_reader_parses_none_of_the_css_the_zygote_parsed(
     from textual.css.stylesheet import Stylesheet
 
     from tests.test_app import make_app, two_issues
-    from tui.ui import prefork
+    from tui.ui import parsed_css, prefork
     from tui.ui.app import DubaoApp
 
     monkeypatch.setattr(Stylesheet, "_parse_rules", Stylesheet._parse_rules)  # put back after
-    monkeypatch.setattr(prefork, "_parsed", {})
+    monkeypatch.setattr(parsed_css, "_parsed", {})
     prefork.prepare(DubaoApp)
-    prepared = dict(prefork._parsed)
+    prepared = dict(parsed_css._parsed)
     app = make_app(two_issues(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert prefork._parsed == prepared
+        assert parsed_css._parsed == prepared
         own = Stylesheet(variables=app.stylesheet._variables)
         own.source = app.stylesheet.source
         monkeypatch.undo()

@@ -33,10 +33,10 @@ from tui.core.text import one_line
 from tui.library import LibraryError, is_small, load_library
 from tui.store.settings import Settings, load_settings
 from tui.store.state import StateStore, install_signal_handlers
+from tui.ui import parsed_css
 from tui.ui.keys import default_keys, give_way, keys_in_force, read_keys
 from tui.ui.loading import LoadFailed
 from tui.ui.palette import Palette
-from tui.ui.prefork import share_parsed_css
 from tui.ui.screens.reader import ReaderScreen, localise_bindings
 from tui.ui.terminal_clipboard import Copied, copy_text
 from tui.ui.terminal_input import decode_input_leniently
@@ -120,6 +120,9 @@ class IssueCommands(_ReaderProvider):
 
     def open(self, index: int) -> None:
         self.reader.open_issue(index)
+
+
+KEEP_CSS_AFTER = 2.0  # seconds after the start
 
 
 class DubaoApp(App[None]):
@@ -259,6 +262,9 @@ class DubaoApp(App[None]):
         self._open_store()
         if self.settings.note:
             self.notify(self.settings.note, severity="warning")
+        # The CSS parsed for the first screen, kept for the next reader however this one
+        # ends (`run` keeps the rest as it returns).
+        self.set_timer(KEEP_CSS_AFTER, parsed_css.save)
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
@@ -363,7 +369,8 @@ def run(
     shows an article at once; a larger one in a thread, the first screen showing its newest
     issue if it is read in time, with a progress bar until the rest is. A `library` given
     (`dubao serve`'s zygote loaded it) is shown whole at once, with its `index` if given."""
-    share_parsed_css()  # Textual parses the same CSS again for each stylesheet it makes
+    parsed_css.share_parsed_css()  # Textual parses the same CSS for each stylesheet it makes
+    parsed_css.load()  # as the last reader parsed it
     loader = None
     if library is None and is_small(paths):
         library = load_library(paths, cache=False)
@@ -374,6 +381,7 @@ def run(
         library = loader.first(FIRST_ISSUE_WAIT)
     app = DubaoApp(library, paths=paths, loader=loader, index=index)
     app.run(mouse=mouse)
+    parsed_css.save()
     if app.load_error:
         raise LibraryError(app.load_error)
     return 0

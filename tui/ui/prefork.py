@@ -4,14 +4,9 @@ once in the zygote instead (`prepare`), where the readers share it copy-on-write
 - The modules a reader imports only as it starts (the terminal's driver, its input parser,
   layouts, scroll bars; the cell widths of the latest Unicode, which rich imports when
   first asked, by the name UNICODE_VERSION gives: only imported here, never chosen).
-- Textual's parsed CSS. A `Stylesheet` keeps the rules it parsed in a cache of its own, but
-  Textual makes a new stylesheet each time it parses again (a theme set), and a widget's
-  CSS lowers the tie breaker of CSS parsed already: a reader parses 17 pieces of CSS 42
-  times before its first screen, some 25 ms of CPU. `share_parsed_css` keeps what any
-  stylesheet parsed for the whole process, by source and variables; `prepare` fills it
-  for the CSS of every widget class imported, under each of dubao's themes. A reader with
-  another theme, or CSS not parsed here, parses its own. A reader started afresh keeps
-  its own parses so too (`tui.ui.app.run`): each piece once for each theme it shows.
+- Textual's parsed CSS, shared by every stylesheet of the process (`tui.ui.parsed_css`):
+  `prepare` parses the CSS of every widget class imported, under each of dubao's themes.
+  A reader with another theme, or CSS not parsed here, parses its own.
 """
 
 from __future__ import annotations
@@ -21,13 +16,12 @@ import os
 from collections.abc import Iterator
 from importlib import import_module
 from pathlib import Path
-from typing import Any
 
 from textual.app import App
-from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 
+from tui.ui import parsed_css
 from tui.ui.themes import THEMES
 
 # As a reader imports them from `App.run` to its first screen (`sys.modules` compared).
@@ -45,9 +39,6 @@ LATER_IMPORTS = (
     "tui.ui.terminal_mouse",
 )
 
-# (css, the other arguments, the variables) → the rules parsed
-_parsed: dict[object, list[RuleSet]] = {}
-
 
 def prepare(app_class: type[App[object]]) -> None:
     """Import what a reader of `app_class` imports late, and parse its CSS. Never fails: a
@@ -59,36 +50,11 @@ def prepare(app_class: type[App[object]]) -> None:
         from rich._unicode_data import VERSIONS
 
         import_module(f"rich._unicode_data.unicode{VERSIONS[-1].replace('.', '-')}")
-    share_parsed_css()
+    parsed_css.share_parsed_css()
+    parsed_css.load()
     with contextlib.suppress(Exception):
         _parse_css(app_class)
-
-
-def share_parsed_css() -> None:
-    """Every stylesheet of the process takes the rules any other parsed from the same CSS
-    with the same variables (Textual never changes rules once parsed: its own stylesheet
-    hands the same ones out again)."""
-    own = Stylesheet._parse_rules
-    if getattr(own, "shared", False):
-        return
-
-    def _parse_rules(self: Stylesheet, css: str, *args: Any, **kwargs: Any) -> list[RuleSet]:
-        # Keyed on the arguments as given, whatever they are: a Textual that adds one
-        # misses the cache, and parses as it would without it.
-        known = self.__dict__.get("_shared_variables")
-        if known is None or known[0] is not self._variables:  # a dict of some 170
-            known = self._shared_variables = (self._variables, frozenset(self._variables.items()))
-        key = (css, args, tuple(sorted(kwargs.items())), known[1])
-        try:
-            rules = _parsed.get(key)
-        except TypeError:  # an argument that cannot be a key
-            return own(self, css, *args, **kwargs)
-        if rules is None:
-            rules = _parsed[key] = own(self, css, *args, **kwargs)
-        return rules
-
-    _parse_rules.shared = True  # type: ignore[attr-defined]
-    Stylesheet._parse_rules = _parse_rules  # type: ignore[method-assign]
+    parsed_css.save()  # and so the readers forked have nothing new to save
 
 
 def _parse_css(app_class: type[App[object]]) -> None:
