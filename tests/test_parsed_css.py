@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 from collections.abc import Callable
@@ -102,6 +103,12 @@ def _other_things(path: Path, valid: bytes) -> None:
     path.write_bytes(pickle.dumps({("Label {}",): ["not a rule"]}))
 
 
+def _made_by_another_textual(path: Path, valid: bytes) -> None:
+    data = io.BytesIO(valid)
+    made_by, rules = pickle.load(data), pickle.load(data)
+    path.write_bytes(pickle.dumps((*made_by[:-1], ("styles.py", 1, 2))) + pickle.dumps(rules))
+
+
 def _writable_by_others(path: Path, valid: bytes) -> None:
     os.chmod(path, 0o666)
 
@@ -119,7 +126,16 @@ def _a_folder(path: Path, valid: bytes) -> None:
 
 
 @pytest.mark.parametrize(
-    "spoil", [_damaged, _garbage, _other_things, _writable_by_others, _a_link, _a_folder]
+    "spoil",
+    [
+        _damaged,
+        _garbage,
+        _other_things,
+        _made_by_another_textual,
+        _writable_by_others,
+        _a_link,
+        _a_folder,
+    ],
 )
 def test_a_file_that_cannot_be_trusted_is_left_aside_and_the_css_parsed(
     tmp_path: Path,
