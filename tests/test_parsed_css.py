@@ -167,3 +167,10 @@ def test_no_file_and_no_folder_are_no_error(tmp_path: Path, parses: list[str]) -
     sheet.add_source("Label { width: 3; }", read_from=("one.tcss", ""))
     sheet.parse()
     assert not parsed_css.save(tmp_path / "a file")
+
+
+def test_a_process_with_rules_already_reads_none(tmp_path: Path, parses: list[str]) -> None:
+    """A reader forked by the zygote has every theme's rules: the file adds nothing."""
+    _valid_file(tmp_path)
+    assert parsed_css._parsed
+    assert parsed_css.load(tmp_path) == 0

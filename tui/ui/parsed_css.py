@@ -88,7 +88,10 @@ def _made_by() -> tuple[object, ...]:
 
 def load(folder: Path | None = None) -> int:
     """The rules parsed by the last reader, as this process's own; how many pieces were
-    read (0: none, or a file left aside)."""
+    read (0: none, or a file left aside, or this process has rules already: a reader
+    forked by `dubao serve`'s zygote, which parsed them for every theme)."""
+    if _parsed:
+        return 0
     try:
         path = file_path(folder)
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
