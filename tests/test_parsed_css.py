@@ -125,6 +125,11 @@ def _a_folder(path: Path, valid: bytes) -> None:
     path.mkdir()
 
 
+def _a_fifo(path: Path, valid: bytes) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
@@ -135,6 +140,7 @@ def _a_folder(path: Path, valid: bytes) -> None:
         _writable_by_others,
         _a_link,
         _a_folder,
+        _a_fifo,
     ],
 )
 def test_a_file_that_cannot_be_trusted_is_left_aside_and_the_css_parsed(
@@ -155,9 +161,15 @@ def test_a_file_that_cannot_be_trusted_is_left_aside_and_the_css_parsed(
     sheet.add_source("Label { width: 3; }", read_from=("one.tcss", ""))
     sheet.parse()
     assert parses == ["Label { width: 3; }"]
-    if spoil is not _a_folder:  # written again for the next reader, in its place
+    if spoil in (_a_link, _a_folder, _a_fifo):  # not dubao's to replace
+        assert not parsed_css.save(tmp_path)
+        assert not path.is_file() or path.is_symlink()
+        if path.is_symlink():
+            assert path.resolve().read_bytes() == valid
+    else:  # written again for the next reader, in its place
         assert parsed_css.save(tmp_path)
-        assert path.is_file() and not path.is_symlink()
+        assert path.is_file() and path.stat().st_mode & 0o077 == 0
+        assert parsed_css.load(tmp_path) == 0, "this process has the rules already"
 
 
 def test_no_file_and_no_folder_are_no_error(tmp_path: Path, parses: list[str]) -> None:

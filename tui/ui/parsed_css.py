@@ -14,7 +14,8 @@ its package's metadata, ~25 ms); made by another, it is read no further.
 The file is code (a pickle runs what it names): it is read only where it is a regular file
 of this user's that no one else may write to, in a folder of dubao's own (0700), as Python
 reads its own `__pycache__`. A file that cannot be read or does not hold what is expected
-is left aside: the CSS is parsed, and the file written again.
+is left aside: the CSS is parsed, and the file written again; anything but a regular file
+of this user's at its path (a link, a FIFO) is neither read nor replaced.
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ def load(folder: Path | None = None) -> int:
     if _parsed:
         return 0
     try:
-        path = file_path(folder)
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        path = file_path(folder)  # not blocking: a FIFO there would hang the start
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return 0
     try:
@@ -126,6 +127,8 @@ def save(folder: Path | None = None) -> bool:
     kept = {key: _parsed[key] for key in keys[:MOST_KEPT]}
     try:
         path = file_path(folder)
+        if not _ours_to_replace(path):
+            return False
         protocol = pickle.HIGHEST_PROTOCOL
         data = pickle.dumps(_made_by(), protocol) + pickle.dumps(kept, protocol)
         if len(data) > MOST_BYTES:
@@ -143,6 +146,16 @@ def save(folder: Path | None = None) -> bool:
         return False
     _read.update(kept)
     return True
+
+
+def _ours_to_replace(path: Path) -> bool:
+    """Nothing there, or a regular file of this user's: a link, a FIFO or another user's
+    file at that path is left as it is, as the other caches leave theirs."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return True
+    return stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid()
 
 
 def _trusted(st: os.stat_result) -> bool:
