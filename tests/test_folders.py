@@ -11,7 +11,13 @@ import pytest
 from tui.library.cache import CACHE_FILE, PageCache
 from tui.search.store import _index_path
 from tui.store import state
-from tui.store.folders import cache_folder, config_folder, data_folder, make_private
+from tui.store.folders import (
+    cache_folder,
+    config_folder,
+    data_folder,
+    make_private,
+    write_privately,
+)
 from tui.store.settings import settings_path
 
 from .conftest import mode, umask
@@ -162,3 +168,30 @@ def test_a_cache_folder_of_another_user_is_left_as_it_is(xdg: Path) -> None:
     cache_folder()
     assert mode(folder) == 0o755
     assert folder.stat().st_uid == 54321
+
+
+def test_a_file_written_privately_is_whole_and_the_user_s_alone(tmp_path: Path) -> None:
+    path = tmp_path / "kept"
+    path.write_bytes(b"old")
+    os.chmod(path, 0o644)
+    with umask(0o022):
+        write_privately(path, b"new" * 1000)
+    assert path.read_bytes() == b"new" * 1000
+    assert mode(path) == 0o600
+    assert os.listdir(tmp_path) == ["kept"]
+
+
+def test_a_file_that_cannot_be_written_leaves_the_old_one_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "kept"
+    path.write_bytes(b"old")
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError):
+        write_privately(path, b"new")
+    assert path.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["kept"]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
 from tui.core.text import one_line
 from tui.library import LibraryError, load_library
+from tui.store.folders import write_privately
 from tui.store.state import SavedArticle, StateStore
 from tui.store.transfer import TransferError, dumps, from_json, to_json, utc_time
 
@@ -142,15 +141,7 @@ def _open_store() -> StateStore:
 
 def _write_atomically(path: Path, text: str) -> None:
     """The export whole or not at all, private to the user (it is a reading history)."""
-    folder = path.parent
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        write_privately(path, text.encode("utf-8"))
     except OSError as e:
-        raise LibraryError(f"cannot write {path}: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except OSError as e:
-        Path(temporary).unlink(missing_ok=True)
         raise LibraryError(f"cannot write {path}: {e.strerror or e}") from None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -78,3 +79,18 @@ def _tighten(folder: Path) -> None:
         mode = stat.S_IMODE(st.st_mode)
         if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and mode & 0o077:
             os.chmod(folder, mode & ~0o077)
+
+
+def write_privately(path: Path, data: bytes) -> None:
+    """`data` as the file at `path`, whole or not at all, readable by the user alone: written
+    to a temporary file in its folder (0600), then renamed over it. OSError as the writing
+    raises it, the temporary file gone."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -20,13 +20,11 @@ of this user's at its path (a link, a FIFO) is neither read nor replaced.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import pickle
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +33,7 @@ import textual.css.styles
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 
-from tui.store.folders import cache_folder
+from tui.store.folders import cache_folder, write_privately
 
 MOST_BYTES = 4 * 1024 * 1024
 MOST_KEPT = 256  # pieces of CSS under a theme: a few dozen in use
@@ -133,15 +131,7 @@ def save(folder: Path | None = None) -> bool:
         data = pickle.dumps(_made_by(), protocol) + pickle.dumps(kept, protocol)
         if len(data) > MOST_BYTES:
             return False
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".css-")  # 0600
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_privately(path, data)
     except Exception:  # no cache folder, a full disk, rules that cannot be pickled
         return False
     _read.update(kept)
