@@ -39,6 +39,21 @@ def _forget(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parsed_css, "_parsed", {})
     monkeypatch.setattr(parsed_css, "_used", set())
     monkeypatch.setattr(parsed_css, "_read", set())
+    monkeypatch.setattr(parsed_css, "_keeping", False)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A cache folder as dubao makes it: the user's, 0700."""
+    made = tmp_path / "cache"
+    made.mkdir(mode=0o700)
+    return made
+
+
+def _parse(css: str = "Label { width: 3; }", **variables: str) -> None:
+    sheet = Stylesheet(variables=variables)
+    sheet.add_source(css, read_from=("one.tcss", ""))
+    sheet.parse()
 
 
 async def _run_reader(tmp_path: Path) -> list[str]:
@@ -49,46 +64,62 @@ async def _run_reader(tmp_path: Path) -> list[str]:
 
 
 async def test_the_next_reader_parses_no_css_and_has_the_rules_textual_parses(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parses: list[str]
+    tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, parses: list[str]
 ) -> None:
+    assert parsed_css.load(folder) == 0  # the first start: no file yet
     parsed = await _run_reader(tmp_path / "one")
     assert parses, "the first reader parses its CSS"
-    assert parsed_css.save(tmp_path)
-    assert parsed_css.file_path(tmp_path).stat().st_mode & 0o077 == 0
+    assert parsed_css.save(folder)
+    assert parsed_css.file_path(folder).stat().st_mode & 0o077 == 0
 
     _forget(monkeypatch)
     parses.clear()
-    assert parsed_css.load(tmp_path) > 0
+    assert parsed_css.load(folder) > 0
     assert await _run_reader(tmp_path / "two") == parsed
     assert parses == []
-    assert not parsed_css.save(tmp_path), "nothing new to keep"
+    assert not parsed_css.save(folder), "nothing new to keep"
 
 
-async def test_css_parsed_anew_is_kept_with_what_was_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parses: list[str]
+def test_a_run_keeps_the_pieces_it_used_and_no_others(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, parses: list[str]
 ) -> None:
-    await _run_reader(tmp_path / "one")
-    parsed_css.save(tmp_path)
-    _forget(monkeypatch)
-    parsed_css.load(tmp_path)
-    read = set(parsed_css._parsed)
-    sheet = Stylesheet(variables={"accent": "red"})
-    sheet.add_source("Label { color: $accent; }", read_from=("extra.tcss", ""))
-    sheet.parse()
-    assert parsed_css.save(tmp_path)
+    parsed_css.load(folder)
+    _parse("Label { width: 3; }")
+    parsed_css.save(folder)
 
     _forget(monkeypatch)
-    parsed_css.load(tmp_path)
-    assert read < set(parsed_css._parsed)
-    assert any("$accent" in key[0] for key in parsed_css._parsed)  # type: ignore[index]
+    parsed_css.load(folder)
+    _parse("Label { color: $accent; }", accent="red")
+    assert parsed_css.save(folder)
+    _forget(monkeypatch)
+    assert parsed_css.load(folder) == 1
+    assert [key[0] for key in parsed_css._parsed] == ["Label { color: $accent; }"]  # type: ignore[index]
 
 
-def _valid_file(tmp_path: Path) -> bytes:
-    sheet = Stylesheet(variables={})
-    sheet.add_source("Label { width: 3; }", read_from=("one.tcss", ""))
-    sheet.parse()
-    assert parsed_css.save(tmp_path)
-    return parsed_css.file_path(tmp_path).read_bytes()
+def test_a_process_with_rules_already_reads_and_keeps_none(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, parses: list[str]
+) -> None:
+    """A reader the zygote forked has every theme's rules: the file is not its to keep."""
+    parsed_css.load(folder)
+    _parse()
+    parsed_css.save(folder)
+    _forget(monkeypatch)
+    _parse("Label { width: 3; }")  # as the zygote's `prepare`
+    _parse("Label { width: 4; }")
+    assert parsed_css.load(folder) == 0
+    assert not parsed_css.save(folder)
+
+
+def _valid_file(folder: Path) -> bytes:
+    parsed_css.load(folder)
+    _parse()
+    assert parsed_css.save(folder)
+    return parsed_css.file_path(folder).read_bytes()
+
+
+def _file_rules(valid: bytes) -> tuple[object, object]:
+    data = io.BytesIO(valid)
+    return pickle.load(data), pickle.load(data)
 
 
 def _damaged(path: Path, valid: bytes) -> None:
@@ -100,17 +131,30 @@ def _garbage(path: Path, valid: bytes) -> None:
 
 
 def _other_things(path: Path, valid: bytes) -> None:
-    path.write_bytes(pickle.dumps({("Label {}",): ["not a rule"]}))
+    made_by, _ = _file_rules(valid)
+    path.write_bytes(pickle.dumps(made_by) + pickle.dumps({("Label {}",): ["not a rule"]}))
 
 
 def _made_by_another_textual(path: Path, valid: bytes) -> None:
-    data = io.BytesIO(valid)
-    made_by, rules = pickle.load(data), pickle.load(data)
-    path.write_bytes(pickle.dumps((*made_by[:-1], ("styles.py", 1, 2))) + pickle.dumps(rules))
+    made_by, rules = _file_rules(valid)
+    another = (*made_by[:-1], ("styles.py", 1, 2, 3, 4))  # type: ignore[index]
+    path.write_bytes(pickle.dumps(another) + pickle.dumps(rules))
 
 
 def _writable_by_others(path: Path, valid: bytes) -> None:
     os.chmod(path, 0o666)
+
+
+def _in_a_folder_open_to_others(path: Path, valid: bytes) -> None:
+    os.chmod(path.parent, 0o777)
+
+
+def _with_another_name(path: Path, valid: bytes) -> None:
+    os.link(path, path.with_name("a page someone sent"))
+
+
+def _too_large(path: Path, valid: bytes) -> None:
+    path.write_bytes(valid + b"\0" * parsed_css.MOST_BYTES)
 
 
 def _a_link(path: Path, valid: bytes) -> None:
@@ -130,59 +174,67 @@ def _a_fifo(path: Path, valid: bytes) -> None:
     os.mkfifo(path)
 
 
-@pytest.mark.parametrize(
-    "spoil",
-    [
-        _damaged,
-        _garbage,
-        _other_things,
-        _made_by_another_textual,
-        _writable_by_others,
-        _a_link,
-        _a_folder,
-        _a_fifo,
-    ],
-)
+# each way of spoiling the file, and whether dubao writes its own in its place
+SPOILED = {
+    _damaged: True,
+    _garbage: True,
+    _other_things: True,
+    _made_by_another_textual: True,
+    _writable_by_others: True,
+    _in_a_folder_open_to_others: True,
+    _with_another_name: True,  # the other name keeps what it held
+    _too_large: True,
+    _a_link: False,
+    _a_folder: False,
+    _a_fifo: False,
+}
+
+
+@pytest.mark.parametrize("spoil", SPOILED, ids=lambda spoil: spoil.__name__)
 def test_a_file_that_cannot_be_trusted_is_left_aside_and_the_css_parsed(
-    tmp_path: Path,
+    folder: Path,
     monkeypatch: pytest.MonkeyPatch,
     parses: list[str],
     spoil: Callable[[Path, bytes], None],
 ) -> None:
-    valid = _valid_file(tmp_path)
-    path = parsed_css.file_path(tmp_path)
+    valid = _valid_file(folder)
+    path = parsed_css.file_path(folder)
     spoil(path, valid)
+    before = sorted(os.listdir(folder))
     _forget(monkeypatch)
     parses.clear()
 
-    assert parsed_css.load(tmp_path) == 0
+    assert parsed_css.load(folder) == 0
     assert parsed_css._parsed == {}
-    sheet = Stylesheet(variables={})
-    sheet.add_source("Label { width: 3; }", read_from=("one.tcss", ""))
-    sheet.parse()
+    _parse()
     assert parses == ["Label { width: 3; }"]
-    if spoil in (_a_link, _a_folder, _a_fifo):  # not dubao's to replace
-        assert not parsed_css.save(tmp_path)
+    assert parsed_css.save(folder) == SPOILED[spoil]
+    if SPOILED[spoil]:  # written again for the next reader
+        assert sorted(os.listdir(folder)) == before
+        assert path.is_file() and not path.is_symlink() and path.stat().st_nlink == 1
+        os.chmod(folder, 0o700)
+        _forget(monkeypatch)
+        assert parsed_css.load(folder) == 1
+    else:  # not dubao's to replace
         assert not path.is_file() or path.is_symlink()
         if path.is_symlink():
             assert path.resolve().read_bytes() == valid
-    else:  # written again for the next reader, in its place
-        assert parsed_css.save(tmp_path)
-        assert path.is_file() and path.stat().st_mode & 0o077 == 0
-        assert parsed_css.load(tmp_path) == 0, "this process has the rules already"
+
+
+def test_a_file_of_another_user_is_neither_read_nor_replaced(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, parses: list[str]
+) -> None:
+    valid = _valid_file(folder)
+    _forget(monkeypatch)
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(folder).st_uid + 1)
+    assert parsed_css.load(folder) == 0
+    _parse()
+    assert not parsed_css.save(folder)
+    assert parsed_css.file_path(folder).read_bytes() == valid
 
 
 def test_no_file_and_no_folder_are_no_error(tmp_path: Path, parses: list[str]) -> None:
     assert parsed_css.load(tmp_path / "missing") == 0
     (tmp_path / "a file").write_text("")
-    sheet = Stylesheet(variables={})
-    sheet.add_source("Label { width: 3; }", read_from=("one.tcss", ""))
-    sheet.parse()
+    _parse()
     assert not parsed_css.save(tmp_path / "a file")
-
-
-def test_a_process_with_rules_already_reads_none(tmp_path: Path, parses: list[str]) -> None:
-    """A reader forked by the zygote has every theme's rules: the file adds nothing."""
-    _valid_file(tmp_path)
-    assert parsed_css._parsed
-    assert parsed_css.load(tmp_path) == 0

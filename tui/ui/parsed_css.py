@@ -6,16 +6,17 @@ times before its first screen. `share_parsed_css` keeps what any stylesheet pars
 the whole process, by source and variables: each piece once for each theme it shows.
 
 Once is still ~12 ms of a start's CPU (18 pieces, dubao's own a third of it). `load` reads
-the rules the last reader parsed from the cache folder (`css.pickle`, ~80 KB read back in
-~1.5 ms), and `save` writes them there, where it parsed some anew. The file starts with
-what made it (Python, and the stamps of Textual's files: asking Textual its version reads
-its package's metadata, ~25 ms); made by another, it is read no further.
+the rules the last reader used from the cache folder (`css.pickle`, ~80 KB read back in
+~2 ms), and `save` writes the ones this reader used there, where it parsed some anew. The
+file starts with what made it (Python, and the stamps of Textual's files: asking Textual
+its version reads its package's metadata, ~25 ms); made by another, it is read no further.
 
-The file is code (a pickle runs what it names): it is read only where it is a regular file
-of this user's that no one else may write to, in a folder of dubao's own (0700), as Python
-reads its own `__pycache__`. A file that cannot be read or does not hold what is expected
-is left aside: the CSS is parsed, and the file written again; anything but a regular file
-of this user's at its path (a link, a FIFO) is neither read nor replaced.
+The file is code (a pickle runs what it names): as Python reads its own `__pycache__`, it
+is read only where no one but the user could have put it there: a regular file of theirs
+with no other name, that only they may write to, in a folder of theirs that only they may
+write to. Anything else is left aside and the CSS parsed; a file that cannot be read or
+does not hold what is expected is written again, but a link, a FIFO or another user's file
+at its path is left as it is.
 """
 
 from __future__ import annotations
@@ -33,15 +34,17 @@ import textual.css.styles
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 
+from tui.core import collector
 from tui.store.folders import cache_folder, write_privately
 
+FILE_NAME = "css.pickle"
 MOST_BYTES = 4 * 1024 * 1024
-MOST_KEPT = 256  # pieces of CSS under a theme: a few dozen in use
 
 # (css, the other arguments, the variables) → the rules parsed
 _parsed: dict[object, list[RuleSet]] = {}
 _used: set[object] = set()  # the keys asked for in this process
-_read: set[object] = set()  # the keys read from the file
+_read: set[object] = set()  # the keys the file holds
+_keeping = False  # this process read the file (`load`), and so keeps it (`save`)
 
 
 def share_parsed_css() -> None:
@@ -73,7 +76,7 @@ def share_parsed_css() -> None:
 
 
 def file_path(folder: Path | None = None) -> Path:
-    return (folder or cache_folder()) / "css.pickle"
+    return (folder or cache_folder()) / FILE_NAME
 
 
 def _made_by() -> tuple[object, ...]:
@@ -81,32 +84,30 @@ def _made_by() -> tuple[object, ...]:
     stamps = []
     for module in (textual, textual.css.model, textual.css.styles):
         st = os.stat(module.__file__ or "")
-        stamps.append((module.__file__, st.st_size, st.st_mtime_ns))
+        stamps.append((module.__file__, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
     return (sys.version, *stamps)
 
 
 def load(folder: Path | None = None) -> int:
-    """The rules parsed by the last reader, as this process's own; how many pieces were
-    read (0: none, or a file left aside, or this process has rules already: a reader
-    forked by `dubao serve`'s zygote, which parsed them for every theme)."""
+    """The rules the last reader parsed, as this process's own, which `save` keeps in turn;
+    how many pieces were read (0: none, or a file left aside). A process that has rules
+    already (a reader `dubao serve`'s zygote forked, which parsed every theme's) reads
+    none and keeps none."""
+    global _keeping
     if _parsed:
         return 0
+    _keeping = True
     try:
-        path = file_path(folder)  # not blocking: a FIFO there would hang the start
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return 0
-    try:
-        if not _trusted(os.fstat(fd)):
+        data = _read_private(folder or cache_folder())
+        if data is None:
             return 0
-        data = io.BytesIO(os.read(fd, MOST_BYTES))
-        if pickle.load(data) != _made_by():  # by another Python or Textual
-            return 0
-        kept = pickle.load(data)
-    except Exception:  # damaged
+        with collector.paused():  # ~10⁴ objects, which live as long as the reader
+            stream = io.BytesIO(data)
+            if pickle.load(stream) != _made_by():  # by another Python or Textual
+                return 0
+            kept = pickle.load(stream)
+    except Exception:  # no cache folder; a damaged file
         return 0
-    finally:
-        os.close(fd)
     if not _well_formed(kept):
         return 0
     for key, rules in kept.items():
@@ -116,13 +117,12 @@ def load(folder: Path | None = None) -> int:
 
 
 def save(folder: Path | None = None) -> bool:
-    """Keep what this process parsed anew for the next reader, with what it read that still
-    fits; whether the file was written. Never fails."""
-    if _used <= _read:
+    """Keep the rules this process used for the next reader, where it parsed some anew (a
+    run's, some 20 pieces: older CSS and other themes are not carried on); whether the
+    file was written. Never fails."""
+    if not _keeping or _used <= _read:
         return False
-    keys = [key for key in _parsed if key in _used]
-    keys += [key for key in _parsed if key in _read and key not in _used]
-    kept = {key: _parsed[key] for key in keys[:MOST_KEPT]}
+    kept = {key: rules for key, rules in _parsed.items() if key in _used}
     try:
         path = file_path(folder)
         if not _ours_to_replace(path):
@@ -138,6 +138,37 @@ def save(folder: Path | None = None) -> bool:
     return True
 
 
+def _read_private(folder: Path) -> bytes | None:
+    """The file's bytes, where no one but the user could have put it there: the folder is
+    the user's and no one else may write to it (else they could link a file of the user's
+    there, a page they sent), and the file a regular one of the user's (not a link, and
+    not waited for, as a FIFO would be), with no other name, only the user may write to."""
+    folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        if not _private(os.fstat(folder_fd)):
+            return None
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+        try:
+            fd = os.open(FILE_NAME, flags, dir_fd=folder_fd)
+        except FileNotFoundError:
+            return None
+    finally:
+        os.close(folder_fd)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or not _private(st):
+            return None
+        if st.st_size > MOST_BYTES:
+            return None
+        return os.read(fd, MOST_BYTES)
+    finally:
+        os.close(fd)
+
+
+def _private(st: os.stat_result) -> bool:
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 def _ours_to_replace(path: Path) -> bool:
     """Nothing there, or a regular file of this user's: a link, a FIFO or another user's
     file at that path is left as it is, as the other caches leave theirs."""
@@ -146,15 +177,6 @@ def _ours_to_replace(path: Path) -> bool:
     except FileNotFoundError:
         return True
     return stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid()
-
-
-def _trusted(st: os.stat_result) -> bool:
-    return (
-        stat.S_ISREG(st.st_mode)
-        and st.st_uid == os.getuid()
-        and not st.st_mode & 0o022
-        and st.st_size <= MOST_BYTES
-    )
 
 
 def _well_formed(kept: object) -> bool:

@@ -50,11 +50,9 @@ def prepare(app_class: type[App[object]]) -> None:
         from rich._unicode_data import VERSIONS
 
         import_module(f"rich._unicode_data.unicode{VERSIONS[-1].replace('.', '-')}")
-    parsed_css.share_parsed_css()
-    parsed_css.load()
+    parsed_css.share_parsed_css()  # not kept in the cache folder: the readers have it all
     with contextlib.suppress(Exception):
         _parse_css(app_class)
-    parsed_css.save()  # and so the readers forked have nothing new to save
 
 
 def _parse_css(app_class: type[App[object]]) -> None:
