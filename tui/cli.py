@@ -415,7 +415,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def reader_run() -> Callable[..., int]:
     """`tui.ui.app.run`, imported: Textual loads only when the reader is wanted. Its modules
-    live as long as the reader: no collection while they load (~80, some 10 ms of a start),
+    live as long as the reader: no collection while they load (~65, some 10 ms of a start),
     and they are frozen out of later ones."""
     with collector.paused():
         from tui.ui.app import run

@@ -369,8 +369,7 @@ def run(
     shows an article at once; a larger one in a thread, the first screen showing its newest
     issue if it is read in time, with a progress bar until the rest is. A `library` given
     (`dubao serve`'s zygote loaded it) is shown whole at once, with its `index` if given."""
-    parsed_css.share_parsed_css()  # Textual parses the same CSS for each stylesheet it makes
-    parsed_css.load()  # as the last reader parsed it
+    parsed_css.load()  # the CSS as the last reader parsed it, shared by every stylesheet
     loader = None
     if library is None and is_small(paths):
         library = load_library(paths, cache=False)

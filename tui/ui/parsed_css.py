@@ -89,11 +89,12 @@ def _made_by() -> tuple[object, ...]:
 
 
 def load(folder: Path | None = None) -> int:
-    """The rules the last reader parsed, as this process's own, which `save` keeps in turn;
-    how many pieces were read (0: none, or a file left aside). A process that has rules
-    already (a reader `dubao serve`'s zygote forked, which parsed every theme's) reads
-    none and keeps none."""
+    """The rules the last reader parsed, as this process's own (shared by its stylesheets),
+    which `save` keeps in turn; how many pieces were read (0: none, or a file left aside).
+    A process that has rules already (a reader `dubao serve`'s zygote forked, which parsed
+    every theme's) reads none and keeps none."""
     global _keeping
+    share_parsed_css()
     if _parsed:
         return 0
     _keeping = True
