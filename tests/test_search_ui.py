@@ -21,7 +21,7 @@ from tui.ui.searcher import Searcher
 from tui.ui.widgets.article_view import ArticleView
 from tui.ui.widgets.sidebar import Sidebar
 
-from .conftest import seed_under_a_column
+from .conftest import printed_by_fresh_python, seed_under_a_column
 
 
 def make_app() -> DubaoApp:
@@ -520,3 +520,65 @@ async def test_news_of_the_index_reaching_a_closing_panel_is_let_go() -> None:
         panel.post_message(SearchScreen._Answer(None, 99))
         await pilot.pause()
         assert not isinstance(app.screen, SearchScreen)
+
+
+# -- the search code, imported by one thread at a time --------------------------------
+
+
+def test_the_panel_opened_as_another_thread_starts_loading_the_search_code_opens() -> None:
+    """The loader imports the search code once the first screen is up; a `/` typed then
+    opens the panel, whose module imports none of it (the UI thread importing one of its
+    modules as another thread begins the package met it in a cycle of import locks: an
+    ImportError in both). The other thread is held just inside the package's first line."""
+    printed = printed_by_fresh_python(
+        "import sys, threading",
+        "import tui.library",
+        "inside, go, errors = threading.Event(), threading.Event(), []",
+        "def hold(frame, event, arg):",
+        "    if event == 'call' and frame.f_code.co_filename.endswith('search/__init__.py'):",
+        "        inside.set()",
+        "        go.wait(10)",
+        "def load():",
+        "    sys.settrace(hold)",
+        "    try:",
+        "        import tui.search",
+        "    except Exception as e:",
+        "        errors.append(repr(e))",
+        "loader = threading.Thread(target=load)",
+        "loader.start()",
+        "inside.wait(10)",
+        "threading.Timer(0.3, go.set).start()",
+        "try:",
+        "    from tui.ui.screens.search import SearchScreen",
+        "except Exception as e:",
+        "    errors.append(repr(e))",
+        "loader.join(10)",
+        "import tui.search.index",
+        "print(errors, loader.is_alive(), tui.search.index.SearchIndex.__name__)",
+    )
+    assert printed == "[] False SearchIndex"
+
+
+def test_a_searcher_waiting_for_the_loaders_index_imports_no_search_code() -> None:
+    """With the loader opening the index, the searcher only waits for it: importing the
+    search code at mount held the GIL while the first screen was made, and is the
+    loader's to do (one thread)."""
+    printed = printed_by_fresh_python(
+        "import asyncio, sys",
+        "from concurrent.futures import Future",
+        "from textual.app import App",
+        "from tui.ui.searcher import Searcher",
+        "stored = Future()",
+        "class Host(App):",
+        "    def compose(self):",
+        "        yield Searcher(['pages'], by_paths=True, stored=stored)",
+        "async def main():",
+        "    async with Host().run_test() as pilot:",
+        "        await pilot.pause(0.3)",
+        "        print('tui.search' in sys.modules, end=' ')",
+        "        stored.set_result(None)",
+        "        await pilot.pause(0.2)",
+        "asyncio.run(main())",
+        "print('tui.search' in sys.modules)",
+    )
+    assert printed == "False False"

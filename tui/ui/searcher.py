@@ -167,8 +167,8 @@ class Searcher(Widget):
 
     @work(thread=True, group="index", exit_on_error=False)
     def _open_stored(self) -> None:
-        from tui.search import open_stored_index
-
+        # The loader's index: `tui.search` is imported by the loader, once the first screen
+        # is up; imported here, at mount, it held the GIL while the first screen was made.
         if self._stored is not None:  # set with the loader's first partial library
             worker = get_current_worker()
             index = None
@@ -177,6 +177,8 @@ class Searcher(Widget):
                     index = self._stored.result(timeout=0.1)
                     break
         else:
+            from tui.search import open_stored_index
+
             index = open_stored_index(Pages(self._paths))
         if index is not None:
             self.post_message(self._Opened(index))

@@ -23,7 +23,6 @@ from textual.widgets.option_list import Option
 
 from tui.core.i18n import Strings
 from tui.core.text import cell_width, one_line, truncate, wrap_spans
-from tui.search.places import Misplaced
 from tui.ui.screens.sized import SizedModal
 from tui.ui.widgets.result_list import ResultList
 
@@ -148,6 +147,10 @@ class SearchScreen(SizedModal[Choice | None]):
         snippet_width: int,
         marks: Marks | None,
     ) -> None:
+        # Here, where the index is open: the package imported at the top of this module,
+        # by the UI thread, could meet the loader importing it (a cycle of import locks).
+        from tui.search.places import Misplaced
+
         try:
             result = index.search(query, limit=self.LIMIT, snippet_width=snippet_width, marks=marks)
         except Misplaced:  # a page changed since the index was made: it is made again
