@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.app import App, ComposeResult
+from textual.screen import Screen
 from textual.widgets import Input, OptionList
 
 from tui.core.model import Article
@@ -19,6 +21,7 @@ from tui.ui.screens import reader as reader_screen
 from tui.ui.screens.search import SearchScreen
 from tui.ui.searcher import Searcher
 from tui.ui.widgets.article_view import ArticleView
+from tui.ui.widgets.query_field import QueryField
 from tui.ui.widgets.sidebar import Sidebar
 
 from .conftest import printed_by_fresh_python, seed_under_a_column
@@ -582,3 +585,75 @@ def test_a_searcher_waiting_for_the_loaders_index_imports_no_search_code() -> No
         "print('tui.search' in sys.modules)",
     )
     assert printed == "False False"
+
+
+# -- the field ----------------------------------------------------------------------------
+
+
+class _FieldHost(App[None]):
+    CSS = "QueryField { width: 20; height: 1; border: none; padding: 0; }"
+
+    def compose(self) -> ComposeResult:
+        yield QueryField()
+
+
+def _count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The screens laid out from now on (by name)."""
+    laid_out: list[str] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen[object], *args: object, **kwargs: object) -> None:
+        if self._layout_required:
+            laid_out.append(type(self).__name__)
+        refresh_layout(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return laid_out
+
+
+async def test_keys_typed_into_the_field_lay_nothing_out_while_the_text_fits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual's Input asks for a layout of the whole screen at every key (its virtual
+    size, the text's width, changes); the field's is its own width until the text is
+    wider, so a key that fits is only painted."""
+    async with _FieldHost().run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        field = pilot.app.query_one(QueryField)
+        laid_out = _count_layouts(monkeypatch)
+        for key in "经济新闻abc":
+            await pilot.press(key)
+            await pilot.pause()
+        assert field.value == "经济新闻abc"
+        assert laid_out == []
+        assert field.scroll_x == 0
+
+
+async def test_a_query_wider_than_the_field_scrolls_as_textuals_input_does() -> None:
+    """Past the field's width the text scrolls sideways, the cursor kept in sight, as in
+    Textual's Input: every key, then Home and End."""
+    seen: dict[str, list[tuple[int, int, int]]] = {}
+    for kind in (QueryField, Input):
+
+        class Host(App[None]):
+            CSS = f"{kind.__name__} {{ width: 20; height: 1; border: none; padding: 0; }}"
+            FIELD = kind
+
+            def compose(self) -> ComposeResult:
+                yield self.FIELD()
+
+        async with Host().run_test(size=(40, 5)) as pilot:
+            await pilot.pause()
+            field = pilot.app.query_one(kind)
+            keys = [*"经济新闻联播今日说法abcdefgh", "home", "end", "backspace"]
+            seen[kind.__name__] = []
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
+                seen[kind.__name__].append(
+                    (field.virtual_size.width, field.scroll_x, field.cursor_screen_offset.x)
+                )
+    assert seen["QueryField"][-4:-1] == [(29, 9, 20), (29, 0, 0), (29, 9, 20)]
+    # Where the text is narrower than the field, the field's virtual width is its own.
+    fits = [(max(20, width), x, cursor) for width, x, cursor in seen["Input"]]
+    assert seen["QueryField"] == fits

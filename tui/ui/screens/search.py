@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from tui.core.i18n import Strings
 from tui.core.text import cell_width, one_line, truncate, wrap_spans
 from tui.ui.screens.sized import SizedModal
+from tui.ui.widgets.query_field import QueryField
 from tui.ui.widgets.result_list import ResultList
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class SearchScreen(SizedModal[Choice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
-            yield Input(
+            yield QueryField(
                 value=self.initial_query,
                 placeholder=self.strings("search.placeholder"),
                 id="search-field",
