@@ -21,7 +21,9 @@ SEED = ROOT / "seeds" / "000_9d98c7fe781bce98.txt"
 def printed_by_fresh_python(*lines: str) -> str:
     """What a fresh interpreter prints running `lines` (failing the test if it fails)."""
     code = "\n".join(lines)
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     return run.stdout.strip()
 
 

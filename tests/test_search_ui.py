@@ -536,6 +536,11 @@ def test_the_panel_opened_as_another_thread_starts_loading_the_search_code_opens
     printed = printed_by_fresh_python(
         "import sys, threading",
         "import tui.library",
+        # All the panel's module imports besides, so that the UI thread comes to what it
+        # would import of the search code at once, well before the other thread goes on.
+        "import textual.content, textual.widgets, textual.widgets.option_list",
+        "import tui.core.i18n, tui.core.text, tui.ui.screens.sized",
+        "import tui.ui.widgets.query_field, tui.ui.widgets.result_list",
         "inside, go, errors = threading.Event(), threading.Event(), []",
         "def hold(frame, event, arg):",
         "    if event == 'call' and frame.f_code.co_filename.endswith('search/__init__.py'):",
@@ -609,6 +614,25 @@ def _count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(Screen, "_refresh_layout", counted)
     return laid_out
+
+
+async def test_an_empty_field_with_a_wider_placeholder_cannot_be_scrolled_sideways() -> None:
+    """The placeholder is cut to the field (as in Input): the field's virtual width is its
+    own, not the placeholder's, so a wheel scrolled sideways moves nothing."""
+
+    class Host(App[None]):
+        CSS = "QueryField { width: 20; height: 1; border: none; padding: 0; }"
+
+        def compose(self) -> ComposeResult:
+            yield QueryField(placeholder="搜索：词语、日期、版面，或拼音的首字母")
+
+    async with Host().run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        field = pilot.app.query_one(QueryField)
+        assert (field.virtual_size.width, field.max_scroll_x) == (20, 0)
+        await pilot.press("a", "backspace")
+        await pilot.pause()
+        assert (field.virtual_size.width, field.max_scroll_x) == (20, 0)
 
 
 async def test_keys_typed_into_the_field_lay_nothing_out_while_the_text_fits(
