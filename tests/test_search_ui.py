@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.app import App, ComposeResult
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, Label, OptionList
 
 from tui.core.model import Article
 from tui.core.text import cell_width, normalise
@@ -614,6 +615,40 @@ def _count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(Screen, "_refresh_layout", counted)
     return laid_out
+
+
+async def test_a_key_that_brings_results_lays_the_panel_out_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The list's new size asks for a layout; the field (a key that fits) and the status
+    line (the panel's width whatever it says) ask for none of their own."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        laid_out = _count_layouts(monkeypatch)
+        for key in ["本", "backspace"] * 3:
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if key == "本":
+                assert status(app) == f"{brute_force_count(app, '本')} articles"
+        assert laid_out == ["SearchScreen"] * 6
+
+
+async def test_a_status_wider_than_the_panel_is_cut_with_an_ellipsis_on_its_line() -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        line = app.screen.query_one("#search-status", Label)
+        line.update(Content("八千六百八十九篇文章，另有一些找不到的日期和版面"), layout=False)
+        await pilot.pause()
+        assert line.size.height == 1
+        rendered = "".join(s.text for s in line.render_lines(line.region.reset_offset)[0])
+        assert rendered.rstrip().endswith("…")
 
 
 async def test_an_empty_field_with_a_wider_placeholder_cannot_be_scrolled_sideways() -> None:

@@ -218,7 +218,9 @@ class SearchScreen(SizedModal[Choice | None]):
             results.highlighted = 0
 
     def _status(self, text: str) -> None:
-        self.query_one("#search-status", Label).update(Content(text))
+        # The line is the panel's width whatever it says: a new text needs no layout of
+        # the panel and the reader under it (a second one for each answer, beside the list's).
+        self.query_one("#search-status", Label).update(Content(text), layout=False)
 
     def _text_width(self) -> int:
         """The cells a result's line has: the list's width, less its padding."""
