@@ -1,6 +1,7 @@
 """Loading a library in a thread of its own, for a reader that may not be up yet.
 
-    loader = Loader.start(paths)
+    look = FirstLook.start(paths)         # before any thread: see `FirstLook`
+    loader = Loader.start(paths, look)
     library = loader.first(timeout=0.5)   # the newest issue, if it came in time
     for event in loader.attach(sink):     # once the window is up: what happened meanwhile,
         event.to(here)                    # applied by the caller; `sink` hears the rest
@@ -15,16 +16,27 @@ raises (the reader has quit) detaches it.
 
 from __future__ import annotations
 
+import os
+import pickle
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, NoReturn, Protocol
 
 from tui.core import collector
 from tui.core.model import Library
-from tui.library import LibraryError, PageFiles, Pages, Progress, find_pages, load_library
+from tui.library import (
+    LibraryError,
+    Look,
+    PageFiles,
+    Pages,
+    Progress,
+    find_pages,
+    first_look,
+    load_library,
+)
 
 if TYPE_CHECKING:
     from tui.search import SearchIndex
@@ -50,11 +62,67 @@ class Event:
         getattr(sink, self.kind)(self.value)
 
 
+class FirstLook:
+    """A large library's `first_look`, taken by a process forked before any thread while
+    this one imports the reader's window (a core for each), sent down a pipe pickled. It
+    writes nothing to the terminal, and ends on a hang-up or, at the latest, with its pipe."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self._pid = pid
+        self._pipe = pipe
+
+    @classmethod
+    def start(cls, paths: Sequence[str] | None) -> FirstLook | None:
+        """None where no process can be forked, or threads run (one forked then could hold
+        a lock no thread of its own releases)."""
+        if threading.active_count() > 1 or not hasattr(os, "fork"):
+            return None
+        pipe, theirs = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(pipe)
+            os.close(theirs)
+            return None
+        if pid == 0:
+            _look(paths, pipe, theirs)
+        os.close(theirs)
+        return cls(pid, pipe)
+
+    def result(self) -> Look | None:
+        """What the process found (None if it failed), once it has left. Blocks."""
+        try:
+            with open(self._pipe, "rb") as pipe:
+                sent = pipe.read()
+        finally:
+            status = os.waitpid(self._pid, 0)[1]
+        try:
+            return pickle.loads(sent) if status == 0 else None
+        except Exception:  # cut short: the loader looks itself
+            return None
+
+
+def _look(paths: Sequence[str] | None, pipe: int, theirs: int) -> NoReturn:
+    code = 1
+    try:
+        os.close(pipe)
+        quiet = os.open(os.devnull, os.O_RDWR)
+        for stream in (0, 1, 2):  # the terminal is the reader's
+            os.dup2(quiet, stream)
+        with open(theirs, "wb") as sink:
+            pickle.dump(first_look(paths), sink, protocol=5)
+        code = 0
+    finally:
+        os._exit(code)
+
+
 class Loader:
     """`load_library(paths)` running in a daemon thread (see the module's docstring)."""
 
-    def __init__(self, paths: Sequence[str] | None) -> None:
+    def __init__(self, paths: Sequence[str] | None, look: FirstLook | None = None) -> None:
         self._paths = paths
+        self._look = look  # the newest issue and the files' survey, looked at meanwhile
+        self._looked: Library | None = None  # the look's newest issue, given as the first
         self._files: PageFiles | None = None  # found once, for the library and its index
         self._lock = threading.Lock()
         self._first_in = threading.Event()  # the first issue, or the end, has come
@@ -69,8 +137,8 @@ class Loader:
         self._thread = threading.Thread(target=self._run, name="dubao-loader", daemon=True)
 
     @classmethod
-    def start(cls, paths: Sequence[str] | None) -> Loader:
-        loader = cls(paths)
+    def start(cls, paths: Sequence[str] | None, look: FirstLook | None = None) -> Loader:
+        loader = cls(paths, look)
         loader._thread.start()
         return loader
 
@@ -101,7 +169,14 @@ class Loader:
 
     def _run(self) -> None:
         try:
-            self._files = find_pages(self._paths)
+            looked = self._look.result() if self._look is not None else None
+            self._files, newest, notes = looked or (find_pages(self._paths), None, [])
+            for note in notes:
+                self._emit(Event("note", note))
+            if newest is not None:
+                self._on_partial(newest)
+                self._looked = newest
+                self._give_way()  # the loading reads its first part at once: not now
             library = load_library(
                 self._paths,
                 files=self._files,
@@ -130,10 +205,15 @@ class Loader:
 
     def _on_progress(self, progress: Progress) -> None:
         self.progress = progress
+        self._give_way()
+
+    def _give_way(self) -> None:
         while (wait := self._way_given_until - time.monotonic()) > 0:
             time.sleep(min(wait, 0.02))
 
     def _on_partial(self, library: Library) -> None:
+        if self._looked is not None and len(library.issues) <= len(self._looked.issues):
+            return  # the look's newest issue, read again
         self._emit(Event("partial", library))
         if self._first_in.is_set():
             return
