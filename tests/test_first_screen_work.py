@@ -108,6 +108,29 @@ async def test_the_reader_is_laid_out_once_at_start_and_again_only_for_a_new_siz
         assert app.screen.has_class("-narrow") and not app.screen.has_class("-very-wide")
 
 
+async def test_the_first_screen_asks_for_no_second_layout(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither the sidebar, sized by the reader's first layout (Textual's Tree asks for a
+    layout on a resize, though its lines do not depend on its size), nor the article's
+    first percent (its label's width is set) lays the reader out again: that layout came
+    as the first keys did."""
+    laid_out: list[bool] = []
+    original = Screen._refresh_layout
+
+    def counted(self: Screen, *args: object, **kwargs: object) -> None:
+        if isinstance(self, ReaderScreen):
+            laid_out.append(self._layout_required)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    async with started(library, (80, 24)) as (app, pilot):
+        for _ in range(3):
+            await pilot.pause(0.05)
+        assert str(app.screen.query_one("#percent", Label).content) != ""  # it was shown
+        assert laid_out.count(True) == 1
+
+
 def test_breakpoint_classes_are_textuals() -> None:
     class Narrow(Screen[None]):
         HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-small"), (50, "-big")]

@@ -588,9 +588,7 @@ class ReaderScreen(SizedScreen[None]):
     @on(ArticleView.Position)
     def _position(self, event: ArticleView.Position) -> None:
         percent = Content(self.strings("status.percent", p=event.percent))
-        label = self.query_one("#percent", Label)
-        # A layout pass also redraws the article pane: only when the label's width changes.
-        label.update(percent, layout=percent.cell_length != label.content_size.width)
+        self.query_one("#percent", Label).update(percent, layout=False)  # its width is set
         if self.store is not None:
             article_id = event.article.id
             self.store.update_position(

@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 
 from rich.style import Style
 from rich.text import Text, TextType
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
@@ -162,6 +163,17 @@ class Sidebar(Tree[NodeData]):
         # thousands of times for years of issues. Once for all of them here.
         if not self._adding:
             super()._invalidate()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # Tree's, without the layout its `_invalidate` asks for: a tree's lines do not
+        # depend on its size. Sized by the reader's first layout, it laid the reader out
+        # again, as the first keys came.
+        event.prevent_default()
+        self._line_cache.grow(event.size.height)
+        self._clear_line_cache()
+        self._updates += 1
+        self.root._reset()
+        self.refresh()
 
     def _article(self, article_id: str) -> Article:
         place = self._order.place(article_id)
