@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import random
+import unicodedata
 from pathlib import Path
 
 import opencc
 import pytest
 
 from tui.core.model import Article, Block, Issue, Library, Section
-from tui.core.text import _traditional, normalise
+from tui.core.text import FOLD_WHOLE, _traditional, normalise
 from tui.search import SearchIndex
 
 from .make_fold_table import OUT, fold_table, text_of
@@ -54,6 +55,19 @@ def test_folding_keeps_lengths_and_folding_twice_is_folding_once() -> None:
     assert normalise(once) == once
     assert normalise("臺灣") == normalise("台湾") == "台湾"
     assert normalise("ＡＢＣ 經濟") == "abc经济"
+
+
+def test_short_and_long_text_fold_alike() -> None:
+    """Up to FOLD_WHOLE characters a text is translated whole; past it, only once the
+    pattern finds a character to fold: the same fold either way."""
+    table, _ = _traditional()
+    for text in TRADITIONAL + SIMPLIFIED:
+        for length in range(FOLD_WHOLE - 3, FOLD_WHOLE + 4):
+            piece = (text * 8)[:length]
+            nfkc = unicodedata.normalize("NFKC", piece).casefold()
+            assert normalise(piece) == nfkc.translate(table), (text, length)
+    traditional_at_end = "台" * FOLD_WHOLE + "灣"  # past the length, one character to fold
+    assert normalise(traditional_at_end) == "台" * FOLD_WHOLE + "湾"
 
 
 def test_the_index_finds_what_the_oracle_finds_in_either_script() -> None:

@@ -225,7 +225,7 @@ def _folds_alone(ch: str) -> bool:
 
 def warm_up() -> None:
     """Do the one-off work of the first search's normalising and alignment now (~15 ms)."""
-    normalise("")  # its Traditional → Simplified table
+    normalise("")  # its Traditional → Simplified table (and not the pattern long text needs)
     _one_to_one()
 
 
