@@ -64,23 +64,21 @@ class Event:
 
 class FirstLook:
     """A large library's `first_look`, taken by a process forked before any thread while
-    this one imports the reader's window (a core for each), sent down a pipe pickled. It
-    writes nothing to the terminal, and ends on a hang-up or, at the latest, with its pipe."""
+    this one imports the reader's window (a core each), and sent down a pipe, pickled."""
 
     def __init__(self, pid: int, pipe: int) -> None:
-        self._pid = pid
-        self._pipe = pipe
+        self._pid, self._pipe = pid, pipe
 
     @classmethod
     def start(cls, paths: Sequence[str] | None) -> FirstLook | None:
-        """None where no process can be forked, or threads run (one forked then could hold
-        a lock no thread of its own releases)."""
+        """None where no process can be forked, or a thread runs (a process forked then
+        could wait for a lock no thread of its own would release)."""
         if threading.active_count() > 1 or not hasattr(os, "fork"):
             return None
         pipe, theirs = os.pipe()
         try:
             pid = os.fork()
-        except OSError:
+        except OSError:  # too many processes, say: the loader looks itself
             os.close(pipe)
             os.close(theirs)
             return None
@@ -103,11 +101,14 @@ class FirstLook:
 
 
 def _look(paths: Sequence[str] | None, pipe: int, theirs: int) -> NoReturn:
+    """In the process forked: nothing it does reaches the terminal, and it leaves with no
+    exit handler of the reader's run; it goes with the reader on a hang-up, or once the
+    pipe it writes to is closed."""
     code = 1
     try:
         os.close(pipe)
         quiet = os.open(os.devnull, os.O_RDWR)
-        for stream in (0, 1, 2):  # the terminal is the reader's
+        for stream in (0, 1, 2):
             os.dup2(quiet, stream)
         with open(theirs, "wb") as sink:
             pickle.dump(first_look(paths), sink, protocol=5)
