@@ -1,4 +1,4 @@
-"""A large library's first look (`tui.library.first_look`, taken by `FirstLook`'s process
+"""A large library's first look (`tui.library.first_look`, taken by `FirstLook`'s Python
 while the reader imports its window): the files surveyed and the newest issue, as the
 loader would find them itself, and a loader that starts from them."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,14 +14,13 @@ from pathlib import Path
 
 import pytest
 
+import tui
 import tui.library
 from tui.background.loader import Loader
 from tui.core.model import Library
 from tui.library import Pages, find_pages, first_look, load_library, survey_pages
 
 from .test_loader import DAYS, Heard, issue_titles
-
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="a first look is forked")
 
 
 @pytest.fixture
@@ -77,49 +77,54 @@ def test_surveyed_files_load_the_same_library_and_pickle_whole(paper: Path) -> N
     assert Pages(paths, again).files_digest == Pages(paths).files_digest
 
 
-def run_fresh(code: str) -> subprocess.CompletedProcess[str]:
-    """`code` in a fresh interpreter (a process with one thread, as a reader starts)."""
+def run_fresh(code: str, code_folder: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`code` in a fresh interpreter, importing `tui` from `code_folder` if given."""
+    env = dict(os.environ)
+    if code_folder is not None:
+        env["PYTHONPATH"] = str(code_folder)
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         timeout=120,
-        env=os.environ,
+        env=env,
+        cwd=code_folder,
     )
 
 
-def test_the_look_is_taken_in_a_process_of_its_own_before_any_thread(paper: Path) -> None:
+def test_the_look_is_taken_by_a_python_of_its_own_that_forks_nothing(paper: Path) -> None:
     run = run_fresh(f"""
-        import os, pickle, sys, threading
+        import os, threading
         from tui.background.loader import FirstLook
         from tui.library import first_look
         forks = []
         os.register_at_fork(before=lambda: forks.append(threading.active_count()))
+        threading.Thread(target=threading.Event().wait, daemon=True).start()  # as a reader's
         look = FirstLook.start([{str(paper)!r}])
+        pid = look._process.pid
         files, newest, notes = look.result()
-        assert forks == [1], forks
         assert (files, newest, notes) == first_look([{str(paper)!r}])
+        assert pid != os.getpid() and forks == [], forks
         print(newest.issues[0].title)
-        threading.Thread(target=threading.Event().wait, daemon=True).start()
-        print(FirstLook.start([{str(paper)!r}]), forks)
     """)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split("\n")[:2] == [DAYS[0], "None [1]"]  # none once a thread runs
+    assert run.stdout.split("\n")[:1] == [DAYS[0]]
 
 
 def test_a_look_that_fails_says_nothing_on_the_terminal_and_the_loader_looks_itself(
-    paper: Path,
+    paper: Path, tmp_path: Path
 ) -> None:
-    run = run_fresh(f"""
-        import sys, tui.background.loader as loader
-        from tui.library import load_library
+    broken = tmp_path / "broken"  # a copy of dubao whose first look fails noisily
+    shutil.copytree(Path(tui.__file__).parent, broken / "tui")
+    loader_file = broken / "tui" / "background" / "loader.py"
+    source = loader_file.read_text(encoding="utf-8")
+    failing = "(print('from the look'), print('to stderr', file=sys.stderr), 1 / 0)"
+    assert "first_look(sys.argv[1:] or None)" in source
+    loader_file.write_text(source.replace("first_look(sys.argv[1:] or None)", failing))
+    code = f"""
+        import tui.background.loader as loader
 
-        def broken(paths):
-            print("from the look", flush=True)
-            print("to stderr", file=sys.stderr, flush=True)
-            raise RuntimeError("a bug")
-
-        loader.first_look = broken
+        assert loader.__file__.startswith({str(broken)!r})
         look = loader.FirstLook.start([{str(paper)!r}])
         assert look.result() is None
         look = loader.FirstLook.start([{str(paper)!r}])
@@ -133,7 +138,8 @@ def test_a_look_that_fails_says_nothing_on_the_terminal_and_the_loader_looks_its
         reader.attach(Sink())
         reader.join(5)
         print(len(heard[-1].issues))
-    """)
+    """
+    run = run_fresh(code, broken)
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""  # nor anything from the look's process
     assert run.stdout.split("\n")[:2] == [DAYS[0], str(len(DAYS) + 1)]

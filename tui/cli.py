@@ -411,7 +411,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         )
     apply_color_choice(args.color, os.environ)
     paths = args.paths or None
-    from tui.background.loader import FirstLook  # before any thread, and the window's code
+    from tui.background.loader import FirstLook  # started before the window's code loads
 
     look = None if is_small(paths) else FirstLook.start(paths)
     return reader_run()(paths, mouse=not args.no_mouse, look=look)

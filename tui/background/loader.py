@@ -1,6 +1,6 @@
 """Loading a library in a thread of its own, for a reader that may not be up yet.
 
-    look = FirstLook.start(paths)         # before any thread: see `FirstLook`
+    look = FirstLook.start(paths)         # first: see `FirstLook`
     loader = Loader.start(paths, look)
     library = loader.first(timeout=0.5)   # the newest issue, if it came in time
     for event in loader.attach(sink):     # once the window is up: what happened meanwhile,
@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NoReturn, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
+from tui import own_code_environment
 from tui.core import collector
 from tui.core.model import Library
 from tui.library import (
@@ -63,58 +66,40 @@ class Event:
 
 
 class FirstLook:
-    """A large library's `first_look`, taken by a process forked before any thread while
-    this one imports the reader's window (a core each), and sent down a pipe, pickled."""
+    """A large library's `first_look`, taken by a Python of its own while this one imports
+    the reader's window (a core each), and sent back pickled on its standard output."""
 
-    def __init__(self, pid: int, pipe: int) -> None:
-        self._pid, self._pipe = pid, pipe
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
 
     @classmethod
     def start(cls, paths: Sequence[str] | None) -> FirstLook | None:
-        """None where no process can be forked, or a thread runs (a process forked then
-        could wait for a lock no thread of its own would release)."""
-        if threading.active_count() > 1 or not hasattr(os, "fork"):
-            return None
-        pipe, theirs = os.pipe()
+        """None where no process can be started. Nothing of the process reaches the
+        terminal; it goes with the reader on a hang-up, or once its pipe is closed."""
         try:
-            pid = os.fork()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tui.background.loader", *(paths or ())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=own_code_environment(os.environ),
+            )
         except OSError:  # too many processes, say: the loader looks itself
-            os.close(pipe)
-            os.close(theirs)
             return None
-        if pid == 0:
-            _look(paths, pipe, theirs)
-        os.close(theirs)
-        return cls(pid, pipe)
+        return cls(process)
 
     def result(self) -> Look | None:
         """What the process found (None if it failed), once it has left. Blocks."""
+        process = self._process
+        assert process.stdout is not None
+        with process.stdout as found:
+            sent = found.read()
+        if process.wait() != 0:
+            return None
         try:
-            with open(self._pipe, "rb") as pipe:
-                sent = pipe.read()
-        finally:
-            status = os.waitpid(self._pid, 0)[1]
-        try:
-            return pickle.loads(sent) if status == 0 else None
+            return pickle.loads(sent)
         except Exception:  # cut short: the loader looks itself
             return None
-
-
-def _look(paths: Sequence[str] | None, pipe: int, theirs: int) -> NoReturn:
-    """In the process forked: nothing it does reaches the terminal, and it leaves with no
-    exit handler of the reader's run; it goes with the reader on a hang-up, or once the
-    pipe it writes to is closed."""
-    code = 1
-    try:
-        os.close(pipe)
-        quiet = os.open(os.devnull, os.O_RDWR)
-        for stream in (0, 1, 2):
-            os.dup2(quiet, stream)
-        with open(theirs, "wb") as sink:
-            pickle.dump(first_look(paths), sink, protocol=5)
-        code = 0
-    finally:
-        os._exit(code)
 
 
 class Loader:
@@ -240,3 +225,7 @@ class Loader:
             with self._lock:  # the reader is gone: nothing more for it
                 self._sink = None
                 self._detached = True
+
+
+if __name__ == "__main__":  # `FirstLook`'s process
+    sys.stdout.buffer.write(pickle.dumps(first_look(sys.argv[1:] or None), protocol=5))
