@@ -23,7 +23,7 @@ from tui.core import collector
 from tui.core.model import Article, Library, Problem
 from tui.core.text import clean, one_line
 from tui.core.time_left import TimeLeft
-from tui.library import LibraryError, Pages, Progress, is_small, load_library
+from tui.library import LibraryError, Pages, Progress, load_library
 
 PROG = "dubao"
 JSON_HELP = "print JSON (its shape is in the README)"
@@ -410,11 +410,7 @@ def cmd_read(args: argparse.Namespace) -> int:
             " (`dubao list` and `dubao search` work without one)"
         )
     apply_color_choice(args.color, os.environ)
-    paths = args.paths or None
-    from tui.background.loader import FirstLook  # started before the window's code loads
-
-    look = None if is_small(paths) else FirstLook.start(paths)
-    return reader_run()(paths, mouse=not args.no_mouse, look=look)
+    return reader_run()(args.paths or None, mouse=not args.no_mouse)
 
 
 def reader_run() -> Callable[..., int]:

@@ -1,7 +1,6 @@
 """Loading a library in a thread of its own, for a reader that may not be up yet.
 
-    look = FirstLook.start(paths)         # first: see `FirstLook`
-    loader = Loader.start(paths, look)
+    loader = Loader.start(paths)
     library = loader.first(timeout=0.5)   # the newest issue, if it came in time
     for event in loader.attach(sink):     # once the window is up: what happened meanwhile,
         event.to(here)                    # applied by the caller; `sink` hears the rest
@@ -16,10 +15,6 @@ raises (the reader has quit) detaches it.
 
 from __future__ import annotations
 
-import os
-import pickle
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -27,19 +22,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from tui import own_code_environment
 from tui.core import collector
 from tui.core.model import Library
-from tui.library import (
-    LibraryError,
-    Look,
-    PageFiles,
-    Pages,
-    Progress,
-    find_pages,
-    first_look,
-    load_library,
-)
+from tui.library import LibraryError, PageFiles, Pages, Progress, find_pages, load_library
 
 if TYPE_CHECKING:
     from tui.search import SearchIndex
@@ -65,50 +50,11 @@ class Event:
         getattr(sink, self.kind)(self.value)
 
 
-class FirstLook:
-    """A large library's `first_look`, taken by a Python of its own while this one imports
-    the reader's window (a core each), and sent back pickled on its standard output."""
-
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self._process = process
-
-    @classmethod
-    def start(cls, paths: Sequence[str] | None) -> FirstLook | None:
-        """None where no process can be started. Nothing of the process reaches the
-        terminal; it goes with the reader on a hang-up, or once its pipe is closed."""
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "tui.background.loader", *(paths or ())],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=own_code_environment(os.environ),
-            )
-        except OSError:  # too many processes, say: the loader looks itself
-            return None
-        return cls(process)
-
-    def result(self) -> Look | None:
-        """What the process found (None if it failed), once it has left. Blocks."""
-        process = self._process
-        assert process.stdout is not None
-        with process.stdout as found:
-            sent = found.read()
-        if process.wait() != 0:
-            return None
-        try:
-            return pickle.loads(sent)
-        except Exception:  # cut short: the loader looks itself
-            return None
-
-
 class Loader:
     """`load_library(paths)` running in a daemon thread (see the module's docstring)."""
 
-    def __init__(self, paths: Sequence[str] | None, look: FirstLook | None = None) -> None:
+    def __init__(self, paths: Sequence[str] | None) -> None:
         self._paths = paths
-        self._look = look  # the newest issue and the files' survey, looked at meanwhile
-        self._looked: Library | None = None  # the look's newest issue, given as the first
         self._files: PageFiles | None = None  # found once, for the library and its index
         self._lock = threading.Lock()
         self._first_in = threading.Event()  # the first issue, or the end, has come
@@ -123,8 +69,8 @@ class Loader:
         self._thread = threading.Thread(target=self._run, name="dubao-loader", daemon=True)
 
     @classmethod
-    def start(cls, paths: Sequence[str] | None, look: FirstLook | None = None) -> Loader:
-        loader = cls(paths, look)
+    def start(cls, paths: Sequence[str] | None) -> Loader:
+        loader = cls(paths)
         loader._thread.start()
         return loader
 
@@ -155,14 +101,7 @@ class Loader:
 
     def _run(self) -> None:
         try:
-            looked = self._look.result() if self._look is not None else None
-            self._files, newest, notes = looked or (find_pages(self._paths), None, [])
-            for note in notes:
-                self._emit(Event("note", note))
-            if newest is not None:
-                self._on_partial(newest)
-                self._looked = newest
-                self._give_way()  # the loading reads its first part at once: not now
+            self._files = find_pages(self._paths)
             library = load_library(
                 self._paths,
                 files=self._files,
@@ -191,15 +130,10 @@ class Loader:
 
     def _on_progress(self, progress: Progress) -> None:
         self.progress = progress
-        self._give_way()
-
-    def _give_way(self) -> None:
         while (wait := self._way_given_until - time.monotonic()) > 0:
             time.sleep(min(wait, 0.02))
 
     def _on_partial(self, library: Library) -> None:
-        if self._looked is not None and len(library.issues) <= len(self._looked.issues):
-            return  # the look's newest issue, read again
         self._emit(Event("partial", library))
         if self._first_in.is_set():
             return
@@ -225,7 +159,3 @@ class Loader:
             with self._lock:  # the reader is gone: nothing more for it
                 self._sink = None
                 self._detached = True
-
-
-if __name__ == "__main__":  # `FirstLook`'s process
-    sys.stdout.buffer.write(pickle.dumps(first_look(sys.argv[1:] or None), protocol=5))

@@ -66,8 +66,6 @@ FIRST_CACHE_PART, CACHE_PART = 50, 100
 # With this many pages to parse, a worker process parses the oldest share of them (`readahead`):
 # it parses and encodes, this process decodes, which costs it about a fifth as much.
 READ_AHEAD_MIN, READ_AHEAD_SHARE = 200, 0.55
-# Pages read at most for `first_look`'s newest issue: a paper filed an article a file has ~120.
-NEWEST_PAGES = 200
 
 
 def seeds_path() -> Path:
@@ -104,55 +102,6 @@ class PageFiles:
     given: list[Path]
     found: list[_Found]
     unreadable: list[Problem]  # folders that could not be listed
-    survey: FileSurvey | None = None  # `survey_pages` took one
-
-    def __reduce__(self) -> tuple[Callable[..., PageFiles], tuple[object, ...]]:
-        # As columns of plain values: a large library's objects pickled one by one take
-        # ~30 ms to load again, these ~5 (a first look sends them, `background.first_look`).
-        found, survey = self.found, self.survey
-        columns = ([f.path for f in found], [f.parts for f in found], [f.key for f in found])
-        surveyed = None
-        if survey is not None:
-            stamps = [survey.stamps.get(f.key) for f in found]
-            issued = [survey.issued[f.key] for f in found]
-            surveyed = (
-                [None if s is None else (s.size, s.mtime_ns, s.ctime_ns) for s in stamps],
-                [(0 if date is None else date.toordinal(), key) for date, key in issued],
-                survey.digest,
-            )
-        return _page_files, (self.given, self.unreadable, columns, surveyed)
-
-
-@dataclass(frozen=True, slots=True)
-class FileSurvey:
-    """The page files as they were when found (`survey_pages`): each one's stamp (absent
-    where it could not be stat'ed) and date and issue, by key, and the digest of them all."""
-
-    stamps: dict[str, Stamp]
-    issued: dict[str, _Issued]
-    digest: bytes
-
-
-def _page_files(
-    given: list[Path],
-    unreadable: list[Problem],
-    columns: tuple[list[str], list[tuple[str, ...]], list[str]],
-    surveyed: tuple[list[tuple[int, int, int] | None], list[tuple[int, str]], bytes] | None,
-) -> PageFiles:
-    paths, parts, keys = columns
-    survey = None
-    if surveyed is not None:
-        stamps, issued, digest = surveyed
-        day = dt.date.fromordinal
-        survey = FileSurvey(
-            {key: Stamp(*s) for key, s in zip(keys, stamps, strict=True) if s is not None},
-            {
-                key: (day(ordinal) if ordinal else None, issue)
-                for key, (ordinal, issue) in zip(keys, issued, strict=True)
-            },
-            digest,
-        )
-    return PageFiles(given, list(map(_Found, paths, parts, keys)), unreadable, survey)
 
 
 def find_pages(paths: Sequence[str | os.PathLike[str]] | None) -> PageFiles:
@@ -189,50 +138,6 @@ def _find(paths: Sequence[Path], unreadable: list[Problem] | None = None) -> lis
             seen.add(resolved)
             found.append(_Found(path, (top_name, *rel), resolved))
     return found
-
-
-def survey_pages(paths: Sequence[str | os.PathLike[str]] | None) -> PageFiles:
-    """`find_pages`, with the files' survey: what loading a large library and opening its
-    index need of every file before they read any."""
-    files = find_pages(paths)
-    stamps = _stamps(files.found)
-    survey = FileSurvey(stamps, _issued(files.found), stamps_digest(files.found, stamps))
-    return replace(files, survey=survey)
-
-
-class _Enough(Exception):
-    pass
-
-
-def first_look(paths: Sequence[str | os.PathLike[str]] | None) -> Look:
-    """What loading a large library needs first, as `load_library` reads it: its files
-    surveyed (`survey_pages`), its newest issue (outlined; None where none is complete
-    within NEWEST_PAGES pages) and the page cache's notes."""
-    files = survey_pages(paths)
-    newest: list[Library] = []
-    notes: list[str] = []
-
-    def partial(library: Library) -> None:
-        newest.append(library)
-        raise _Enough
-
-    def progress(progress: Progress) -> None:
-        if progress.done >= NEWEST_PAGES:
-            raise _Enough  # an issue this long, or none dated: the loading reads on
-
-    with contextlib.suppress(_Enough):  # no partial: the whole library is its newest issue
-        newest.append(
-            load_library(
-                paths,
-                progress,
-                on_note=notes.append,
-                on_partial=partial,
-                bodies=False,
-                read_ahead=False,
-                files=files,
-            )
-        )
-    return files, newest[0] if newest else None, notes
 
 
 def is_small(
@@ -649,7 +554,7 @@ def load_library(
     with collector.paused():
         try:
             groups, problems, built, stamps = _read_pages(
-                found, page_cache, on_progress, on_partial, bodies, read_ahead, files.survey
+                found, page_cache, on_progress, on_partial, bodies, read_ahead
             )
             problems[:0] = files.unreadable
             if page_cache is not None:
@@ -728,7 +633,6 @@ def stamps_digest(found: Sequence[_Found], stamps: Mapping[str, Stamp]) -> bytes
     return digest.digest()
 
 
-Look = tuple[PageFiles, Library | None, list[str]]  # `first_look`: files, newest issue, notes
 _Groups = dict[str, tuple[dt.date | None, list[_Page]]]
 _Issued = tuple[dt.date | None, str]  # a page's date, and the key of its issue
 
@@ -741,22 +645,14 @@ def _issue_key(f: _Found, date: dt.date | None) -> str:
     return date.isoformat() if paper is None else f"{date.isoformat()} {paper}"
 
 
-def _issued(found: list[_Found]) -> dict[str, _Issued]:
-    """Each page's date and issue, by its key."""
+def _newest_first(found: list[_Found]) -> tuple[list[_Found], dict[str, _Issued]]:
+    """Dated pages newest first, then the others by folder: the pages of an issue together,
+    and issues in the order the final library shows dated ones; and each page's date and
+    issue, by its key."""
     issued: dict[str, _Issued] = {}
     for f in found:
         date = path_date(f.parts)
         issued[f.key] = (date, _issue_key(f, date))
-    return issued
-
-
-def _newest_first(
-    found: list[_Found], issued: dict[str, _Issued] | None = None
-) -> tuple[list[_Found], dict[str, _Issued]]:
-    """Dated pages newest first, then the others by folder: the pages of an issue together,
-    and issues in the order the final library shows dated ones; and each page's date and
-    issue, by its key (`issued`, where known already)."""
-    issued = _issued(found) if issued is None else issued
     dated = [f for f in found if issued[f.key][0]]
     undated = [f for f in found if not issued[f.key][0]]
     dated.sort(key=lambda f: issued[f.key][1], reverse=True)
@@ -798,18 +694,17 @@ def _read_pages(
     on_partial: PartialCallback | None = None,
     bodies: bool = True,
     read_ahead: bool = True,
-    survey: FileSurvey | None = None,
 ) -> tuple[_Groups, list[Problem], dict[str, Issue], dict[str, Stamp]]:
     """Every found page's articles (whole, or without `bodies` their outlines), grouped by
     issue; the files that could not be read; the issues built for `on_partial`, by group;
     and the stamps taken (with a page cache, every file that could be stat'ed, before it
-    was read: by the `survey`, where there is one)."""
+    was read)."""
     problems: list[Problem] = []
     groups: _Groups = {}
     partials = _Partials(on_partial, outline=not bodies)
     articles_done = 0
-    ordered, issued = _newest_first(found, survey and survey.issued)
-    stamps: dict[str, Stamp] = dict(survey.stamps) if survey else {}
+    ordered, issued = _newest_first(found)
+    stamps: dict[str, Stamp] = {}
     ahead: ReadAhead | None = None
     parsed = 0
     try:
@@ -852,7 +747,7 @@ def _read_ahead(
         return None
     missing = ordered
     if page_cache is not None:
-        stamps.update(_stamps([f for f in ordered if f.key not in stamps]))
+        stamps.update(_stamps(ordered))
         fresh = page_cache.fresh(stamps)
         missing = [f for f in ordered if f.key not in fresh]
     if len(missing) < READ_AHEAD_MIN:
@@ -941,11 +836,9 @@ class Pages:
     ) -> None:
         """LibraryError as `load_library`, for a path that does not exist; `files`: those
         found at `paths` already."""
-        files = files or find_pages(paths)
-        self._found = files.found
-        survey = files.survey
-        self._stamps = survey.stamps if survey else _stamps(self._found)
-        self.files_digest = survey.digest if survey else stamps_digest(self._found, self._stamps)
+        self._found = (files or find_pages(paths)).found
+        self._stamps = _stamps(self._found)
+        self.files_digest = stamps_digest(self._found, self._stamps)
         self._by_path = {f.path: f for f in self._found}
         self._page_cache: PageCache | None = None
         self._opened = False

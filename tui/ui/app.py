@@ -45,7 +45,7 @@ from tui.ui.widgets.article_view import ArticleView
 from tui.ui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
-    from tui.background.loader import FirstLook, Loader
+    from tui.background.loader import Loader
     from tui.search import SearchIndex
 
 WIDE = 72  # columns: the article's text column is 40 wide there, beside the sidebar
@@ -364,21 +364,19 @@ def run(
     mouse: bool = True,
     library: Library | None = None,
     index: SearchIndex | None = None,
-    look: FirstLook | None = None,
 ) -> int:
     """The reader on `paths`. A small library is read before the first screen, which then
     shows an article at once; a larger one in a thread, the first screen showing its newest
     issue if it is read in time, with a progress bar until the rest is. A `library` given
-    (`dubao serve`'s zygote loaded it) is shown whole at once, with its `index` if given;
-    a `look` at a large one (`FirstLook`), taken while this module loaded, is the loader's."""
+    (`dubao serve`'s zygote loaded it) is shown whole at once, with its `index` if given."""
     parsed_css.load()  # the CSS as the last reader parsed it, shared by every stylesheet
     loader = None
-    if library is None and look is None and is_small(paths):
+    if library is None and is_small(paths):
         library = load_library(paths, cache=False)
     elif library is None:
         from tui.background.loader import Loader
 
-        loader = Loader.start(paths, look)
+        loader = Loader.start(paths)
         library = loader.first(FIRST_ISSUE_WAIT)
     app = DubaoApp(library, paths=paths, loader=loader, index=index)
     app.run(mouse=mouse)
