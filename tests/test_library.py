@@ -519,3 +519,41 @@ def test_a_file_named_as_one_article_is_never_split(tmp_path: Path) -> None:
     (section,) = library.issues[0].sections
     files = [Path(path).name for path, _ in section.file_positions()]
     assert files == [f"20190204-01-{order:02}.txt" for order in range(1, 61)]
+
+
+def test_the_first_part_read_from_the_page_cache_is_the_newest_issue_and_one_page_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest issue comes as soon as the first page of the next one is read: the page
+    cache is asked for those first (here 3 pages), not for FIRST_CACHE_PART."""
+    from tui.library.cache import PageCache
+
+    from .conftest import write_archive
+
+    root = write_archive(tmp_path / "paper", 30)  # two pages an issue
+    whole = load_library([root], bodies=False)  # the page cache filled
+    asked: list[int] = []
+    load = PageCache.load
+
+    def counted(self: PageCache, stamps: dict, **kwargs: object) -> dict:
+        asked.append(len(stamps))
+        return load(self, stamps, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PageCache, "load", counted)
+    partials: list[Library] = []
+    assert load_library([root], bodies=False, on_partial=partials.append) == whole
+    assert asked[0] == 3 and sum(asked) == 60
+    assert [issue.title for issue in partials[0].issues] == [whole.issues[0].title]
+
+
+def test_stamps_are_those_of_the_files_that_can_be_stated(tmp_path: Path) -> None:
+    from tui.library.cache import stamp, stamps_of
+
+    paths = []
+    for n in range(3):
+        path = tmp_path / f"{n}.md"
+        path.write_text("x" * n, encoding="utf-8")
+        paths.append(str(path))
+    gone = str(tmp_path / "gone.md")
+    assert stamps_of([paths[0], gone, *paths[1:]]) == {p: stamp(p) for p in paths}
+    assert stamps_of([]) == {}

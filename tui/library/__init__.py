@@ -8,7 +8,6 @@ Pages parsed before come from the page cache (`tui.library.cache`) while their f
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -27,7 +26,15 @@ from tui.core.text import one_line
 
 if TYPE_CHECKING:
     from tui.background.readahead import Encoded, ReadAhead
-from tui.library.cache import NoteCallback, PageCache, Stamp, encode_page, parser_version, stamp
+from tui.library.cache import (
+    NoteCallback,
+    PageCache,
+    Stamp,
+    encode_page,
+    parser_version,
+    stamp,
+    stamps_of,
+)
 from tui.library.filenames import PAPERS, ArticleName, article_name, paper_in
 
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -623,13 +630,15 @@ def stamps_digest(found: Sequence[_Found], stamps: Mapping[str, Stamp]) -> bytes
     parser's version, and each file's path, its parts and its stamp, in order. b"" if a
     file has no stamp. Parsing is deterministic, so equal digests mean equal libraries
     (as far as stamps tell a file unchanged: the page cache trusts them as far)."""
-    digest = hashlib.blake2b(parser_version().encode(), digest_size=16)
+    lines = []
     for f in found:
-        current = stamps.get(f.key)
-        if current is None:
+        s = stamps.get(f.key)
+        if s is None:
             return b""
-        line = "\0".join((f.path, f.key, *f.parts, str(current)))
-        digest.update(line.encode("utf-8", "surrogatepass") + b"\n")
+        lines.append("\0".join((f.path, f.key, *f.parts, f"{s.size} {s.mtime_ns} {s.ctime_ns}")))
+    lines.append("")  # each line ends with a newline
+    digest = hashlib.blake2b(parser_version().encode(), digest_size=16)
+    digest.update("\n".join(lines).encode("utf-8", "surrogatepass"))
     return digest.digest()
 
 
@@ -708,7 +717,8 @@ def _read_pages(
     ahead: ReadAhead | None = None
     parsed = 0
     try:
-        pages = _with_cached(ordered, page_cache, stamps, outlines=not bodies)
+        newest = _newest_pages(ordered, issued)
+        pages = _with_cached(ordered, page_cache, stamps, outlines=not bodies, first=newest + 1)
         for done, (f, cached) in enumerate(pages, start=1):
             parsed += cached is None
             try:
@@ -788,18 +798,26 @@ def _reason(error: DecodeError | OSError) -> str:
     return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
 
 
+def _newest_pages(ordered: list[_Found], issued: dict[str, _Issued]) -> int:
+    """How many pages the first issue of `ordered` has."""
+    newest = issued[ordered[0].key][1] if ordered else None
+    return next((n for n, f in enumerate(ordered) if issued[f.key][1] != newest), len(ordered))
+
+
 def _with_cached(
     ordered: list[_Found],
     page_cache: PageCache | None,
     stamps: dict[str, Stamp],
     *,
     outlines: bool = False,
+    first: int = FIRST_CACHE_PART,
 ) -> Iterator[tuple[_Found, list[Article] | None]]:
     """Each page, with its articles from the page cache where they are there, adding the
     stamps of the pages not in `stamps` yet. The files are stat'ed and the cache read a
-    part at a time, the first small, so that the newest issues are ready (for
-    `on_partial`) before the whole library has been looked at."""
-    start, size = 0, FIRST_CACHE_PART
+    part at a time, the first of `first` pages at most FIRST_CACHE_PART, so that the
+    newest issue is ready (for `on_partial`: the newest issue's pages and the next one's
+    first) before the whole library has been looked at."""
+    start, size = 0, max(1, min(first, FIRST_CACHE_PART))
     while start < len(ordered):
         part = ordered[start : start + size]
         if page_cache is not None:
@@ -816,11 +834,7 @@ def _with_cached(
 def _stamps(found: list[_Found]) -> dict[str, Stamp]:
     """The stamps of the files that can be stat'ed, taken before they are read: a file
     that changes while it is read is read again next time."""
-    stamps = {}
-    for f in found:
-        with contextlib.suppress(OSError):
-            stamps[f.key] = stamp(f.key)
-    return stamps
+    return stamps_of(f.key for f in found)
 
 
 class Pages:

@@ -153,6 +153,23 @@ def stamp(path: str | os.PathLike[str]) -> Stamp:
     return Stamp(st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def stamps_of(paths: Iterable[str]) -> dict[str, Stamp]:
+    """`{path: stamp(path)}` for those that can be stat'ed; the stamps made together (a
+    large library's thousands, each made alone, took longer than their `os.stat`s)."""
+    taken, results = [], []
+    for path in paths:
+        try:
+            results.append(os.stat(path))
+        except OSError:
+            continue
+        taken.append(path)
+    sizes, mtimes, ctimes = ([getattr(r, name) for r in results] for name in _STAT_FIELDS)
+    return dict(zip(taken, _make(Stamp, sizes, mtimes, ctimes), strict=True))
+
+
+_STAT_FIELDS = ("st_size", "st_mtime_ns", "st_ctime_ns")  # a Stamp's, in its order
+
+
 @functools.cache
 def parser_version() -> str:
     """dubao's version and a digest of the code that turns files into articles.
