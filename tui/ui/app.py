@@ -36,7 +36,6 @@ from tui.store.state import StateStore, install_signal_handlers
 from tui.ui import parsed_css
 from tui.ui.keys import default_keys, give_way, keys_in_force, read_keys
 from tui.ui.loading import LoadFailed
-from tui.ui.palette import Palette
 from tui.ui.screens.reader import ReaderScreen, localise_bindings
 from tui.ui.terminal_clipboard import Copied, copy_text
 from tui.ui.terminal_input import decode_input_leniently
@@ -339,6 +338,8 @@ class DubaoApp(App[None]):
             yield SystemCommand(strings(name), strings(f"{name}.about"), action)
 
     def action_command_palette(self) -> None:
+        from tui.ui.palette import Palette  # wanted only now: not on the way to the first screen
+
         if not CommandPalette.is_open(self):
             self.push_screen(
                 Palette(
