@@ -276,9 +276,9 @@ def test_a_warm_start_reads_no_page_and_imports_no_parser(tmp_path: Path) -> Non
 
 def test_an_index_opened_leaves_its_first_search_no_one_off_work() -> None:
     """The fold's table and the alignment's pattern are made as the index opens (in the
-    loader's thread), not by the first search the reader types; the alignment's pattern from runs of
-    characters known for this version of Unicode, not found again by looking at 32,000
-    characters (~30 ms)."""
+    loader's thread), not by the first search the reader types; the alignment's pattern
+    from runs of characters known for this version of Unicode, not found again by looking
+    at 32,000 characters (~30 ms)."""
     text._fold_table.cache_clear()
     text._traditional.cache_clear()
     align._one_to_one.cache_clear()

@@ -163,11 +163,10 @@ def stamps_of(paths: Iterable[str]) -> dict[str, Stamp]:
         except OSError:
             continue
         taken.append(path)
-    sizes, mtimes, ctimes = ([getattr(r, name) for r in results] for name in _STAT_FIELDS)
+    sizes = [r.st_size for r in results]
+    mtimes = [r.st_mtime_ns for r in results]
+    ctimes = [r.st_ctime_ns for r in results]
     return dict(zip(taken, _make(Stamp, sizes, mtimes, ctimes), strict=True))
-
-
-_STAT_FIELDS = ("st_size", "st_mtime_ns", "st_ctime_ns")  # a Stamp's, in its order
 
 
 @functools.cache
