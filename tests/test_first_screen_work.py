@@ -280,7 +280,7 @@ def test_an_index_opened_leaves_its_first_search_no_one_off_work() -> None:
     from runs of characters known for this version of Unicode, not found again by looking
     at 32,000 characters (~30 ms)."""
     text._fold_table.cache_clear()
-    text._traditional.cache_clear()
+    text._fold_pattern.cache_clear()
     align._one_to_one.cache_clear()
     looked: list[str] = []
     folds_alone = align._folds_alone
@@ -291,7 +291,7 @@ def test_an_index_opened_leaves_its_first_search_no_one_off_work() -> None:
         align._folds_alone = folds_alone  # type: ignore[assignment]
     assert text._fold_table.cache_info().currsize == 1
     # Nor its pattern, made for long text (~7 ms), which a search's short terms never need.
-    assert text._traditional.cache_info().currsize == 0
+    assert text._fold_pattern.cache_info().currsize == 0
     assert align._one_to_one.cache_info().currsize == 1
     assert looked == []
 

@@ -12,7 +12,7 @@ import opencc
 import pytest
 
 from tui.core.model import Article, Block, Issue, Library, Section
-from tui.core.text import FOLD_WHOLE, _traditional, normalise
+from tui.core.text import FOLD_WHOLE, _fold_table, normalise
 from tui.search import SearchIndex
 
 from .make_fold_table import OUT, fold_table, text_of
@@ -48,7 +48,7 @@ def test_the_shipped_table_is_opencc_t2s_character_by_character() -> None:
 
 
 def test_folding_keeps_lengths_and_folding_twice_is_folding_once() -> None:
-    table, _ = _traditional()
+    table = _fold_table()
     every = "".join(map(chr, table))
     once = normalise(every)
     assert len(once) == len(every)
@@ -60,7 +60,7 @@ def test_folding_keeps_lengths_and_folding_twice_is_folding_once() -> None:
 def test_short_and_long_text_fold_alike() -> None:
     """Up to FOLD_WHOLE characters a text is translated whole; past it, only once the
     pattern finds a character to fold: the same fold either way."""
-    table, _ = _traditional()
+    table = _fold_table()
     for text in TRADITIONAL + SIMPLIFIED:
         for length in range(FOLD_WHOLE - 3, FOLD_WHOLE + 4):
             piece = (text * 8)[:length]

@@ -28,16 +28,16 @@ from tui.library import load_library  # noqa: E402
 from tui.search import build  # noqa: E402
 from tui.search.indexfile import save  # noqa: E402
 
-NO_FOLD = ({}, re.compile("(?!x)x"))  # a table of nothing, a pattern that never matches
-FOLD = text._traditional
+NO_FOLD = re.compile("(?!x)x")  # a pattern that never matches, beside a table of nothing
+FOLD = text._fold_pattern
 FOLD_TABLE = text._fold_table
 PINYIN = build.header_pinyin
 WAYS = {"neither": (False, False), "the fold": (True, False), "fold + pinyin": (True, True)}
 
 
 def built(library, fold: bool, pinyin: bool) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    text._traditional = FOLD if fold else lambda: NO_FOLD  # type: ignore[assignment]
-    text._fold_table = FOLD_TABLE if fold else lambda: NO_FOLD[0]  # type: ignore[assignment]
+    text._fold_pattern = FOLD if fold else lambda: NO_FOLD  # type: ignore[assignment]
+    text._fold_table = FOLD_TABLE if fold else dict  # type: ignore[assignment]
     build.header_pinyin = PINYIN if pinyin else lambda *_: "'"  # type: ignore[assignment]
     gc.collect()
     began = time.perf_counter()

@@ -74,12 +74,8 @@ def normalise(text: str) -> str:
     one character to one (`t2s.txt`, from OpenCC), so offsets stay where they were.
     """
     text = unicodedata.normalize("NFKC", text).casefold()
-    if len(text) <= FOLD_WHOLE:
+    if len(text) <= FOLD_WHOLE or _fold_pattern().search(text):
         text = text.translate(_fold_table())
-    else:
-        table, traditional = _traditional()
-        if traditional.search(text):
-            text = text.translate(table)
     return _SPACES.sub(_space_or_nothing, text)
 
 
@@ -101,15 +97,15 @@ def _fold_table() -> dict[int, int]:
 
 
 @functools.cache
-def _traditional() -> tuple[dict[int, int], re.Pattern[str]]:
-    """The Traditional → Simplified fold, and a pattern finding text that needs it."""
+def _fold_pattern() -> re.Pattern[str]:
+    """A pattern finding text that the fold changes."""
     table = _fold_table()
     # Characters beyond the BMP in a class make the regex engine test them one by one
     # (60 times slower over Chinese text): those are one range, wider than needed, instead.
     bmp = "".join(chr(code) for code in table if code < 0x10000)
     astral = [code for code in table if code >= 0x10000]
     wide = f"{chr(min(astral))}-{chr(max(astral))}" if astral else ""
-    return table, re.compile(f"[{bmp}{wide}]")
+    return re.compile(f"[{bmp}{wide}]")
 
 
 # --- Line breaking -------------------------------------------------------------------

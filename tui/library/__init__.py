@@ -817,7 +817,7 @@ def _with_cached(
     part at a time, the first of `first` pages at most FIRST_CACHE_PART, so that the
     newest issue is ready (for `on_partial`: the newest issue's pages and the next one's
     first) before the whole library has been looked at."""
-    start, size = 0, max(1, min(first, FIRST_CACHE_PART))
+    start, size = 0, min(first, FIRST_CACHE_PART)
     while start < len(ordered):
         part = ordered[start : start + size]
         if page_cache is not None:
